@@ -451,20 +451,19 @@ export interface TopLevelMemberSpan {
 }
 
 /**
- * Finds the last top-level member named `name` in the JSON object `text` without parsing it into values,
- * so the member can be cut out and the rest kept byte for byte (EdgeSense signs its body without its
- * `signature` member). Returns undefined when the text is not an object or has no such member.
+ * Lists the top-level members of the JSON object `text` with their offsets, without building values, so
+ * a member can be cut out and the rest kept byte for byte (EdgeSense signs its body without its
+ * `signature` member). Returns undefined when the text is not an object.
  *
  * @throws {@link JsonSyntaxError} on malformed JSON.
  */
-export function findTopLevelMember(text: string, name: string): TopLevelMemberSpan | undefined {
+export function topLevelMembers(text: string): Array<TopLevelMemberSpan & { key: string }> | undefined {
   let i = skipWhitespace(text, 0);
   if (text.charCodeAt(i) !== CH_LBRACE) return undefined;
+  const members: Array<TopLevelMemberSpan & { key: string }> = [];
   i = skipWhitespace(text, i + 1);
-  if (text.charCodeAt(i) === CH_RBRACE) return undefined;
-  let found: TopLevelMemberSpan | undefined;
+  if (text.charCodeAt(i) === CH_RBRACE) return members;
   let previousValueEnd = -1;
-  let pendingFound: TopLevelMemberSpan | undefined;
   for (;;) {
     const keyStart = i;
     if (text.charCodeAt(i) !== CH_QUOTE) {
@@ -472,23 +471,27 @@ export function findTopLevelMember(text: string, name: string): TopLevelMemberSp
     }
     const keyEnd = findStringEnd(text, i);
     const key = decodeJsonString(text, i, keyEnd);
-    let j = skipWhitespace(text, keyEnd);
-    if (text.charCodeAt(j) !== CH_COLON) throw new JsonSyntaxError("Expecting ':' delimiter", j);
-    const valueStart = skipWhitespace(text, j + 1);
+    const colon = skipWhitespace(text, keyEnd);
+    if (text.charCodeAt(colon) !== CH_COLON) throw new JsonSyntaxError("Expecting ':' delimiter", colon);
+    const valueStart = skipWhitespace(text, colon + 1);
     const valueEnd = skipValue(text, valueStart);
-    if (pendingFound) pendingFound.nextKeyStart = keyStart;
-    pendingFound = undefined;
-    if (key === name) {
-      found = { keyStart, valueStart, valueEnd, previousValueEnd, nextKeyStart: -1 };
-      pendingFound = found;
-    }
+    const previous = members[members.length - 1];
+    if (previous) previous.nextKeyStart = keyStart;
+    members.push({ key, keyStart, valueStart, valueEnd, previousValueEnd, nextKeyStart: -1 });
     previousValueEnd = valueEnd;
     i = skipWhitespace(text, valueEnd);
     const d = text.charCodeAt(i);
-    if (d === CH_RBRACE) return found;
+    if (d === CH_RBRACE) return members;
     if (d !== CH_COMMA) throw new JsonSyntaxError("Expecting ',' delimiter or '}'", i);
     i = skipWhitespace(text, i + 1);
   }
+}
+
+/** The text without the given member, its comma and the whitespace between them; all else byte for byte. */
+export function withoutMember(text: string, member: TopLevelMemberSpan): string {
+  if (member.previousValueEnd >= 0) return text.slice(0, member.previousValueEnd) + text.slice(member.valueEnd);
+  if (member.nextKeyStart >= 0) return text.slice(0, member.keyStart) + text.slice(member.nextKeyStart);
+  return text.slice(0, member.keyStart) + text.slice(member.valueEnd);
 }
 
 /** Returns the offset just past the JSON value at `i`. */

@@ -1,0 +1,42 @@
+/**
+ * 1NCE's `:iccid:`, `:imsi:` and `:ip:` placeholders, usable for any vendor's URL and headers.
+ * Pure module.
+ */
+import type { EventDevice } from './types';
+
+/** Values for the placeholders; absent or empty ones become `none`, as at 1NCE. */
+export interface PlaceholderValues {
+  iccid?: string | number | null;
+  imsi?: string | number | null;
+  ip?: string | null;
+}
+
+/** The placeholders 1NCE supports; any other `:name:` stays as written. */
+export const PLACEHOLDERS = ['iccid', 'imsi', 'ip'] as const;
+const PATTERN = /:(iccid|imsi|ip):/g;
+
+/**
+ * Fills `:iccid:`, `:imsi:` and `:ip:` in a URL or header template.
+ *
+ * - A missing or empty value becomes `none`; an unsupported placeholder (`:unknown:`) stays unchanged.
+ * - `target: 'url'`: each filled value is percent-encoded, so `/`, `?`, `#`, `@` or `..` in a value
+ *   cannot change where the request goes.
+ * - `target: 'header'`: CR, LF and NUL never get through, neither from a value nor from the template.
+ *
+ * @example
+ * fillPlaceholders('https://x.example/e?iccid=:iccid:&ip=:ip:', { iccid: '8988' }, { target: 'url' })
+ * // 'https://x.example/e?iccid=8988&ip=none'
+ */
+export function fillPlaceholders(template: string, values: PlaceholderValues, options: { target: 'url' | 'header' }): string {
+  const filled = template.replace(PATTERN, (_match, name: (typeof PLACEHOLDERS)[number]) => {
+    const raw = values?.[name];
+    const value = raw === undefined || raw === null || String(raw) === '' ? 'none' : String(raw);
+    return options.target === 'url' ? encodeURIComponent(value) : value;
+  });
+  return options.target === 'header' ? filled.replace(/[\r\n\0]/g, '') : filled;
+}
+
+/** The placeholder values of a normalized event's device. */
+export function placeholderValuesOf(device: EventDevice | undefined): PlaceholderValues {
+  return { iccid: device?.iccid, imsi: device?.imsi, ip: device?.ip };
+}

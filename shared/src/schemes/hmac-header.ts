@@ -1,0 +1,147 @@
+/**
+ * The family most vendors use: an HMAC of (a form of) the body, written as hex or base64 in one header,
+ * optionally with a prefix and a signed timestamp. InHand, Scalefusion, EdgeSense and the generic scheme
+ * are configurations of this one verifier. Pure module.
+ */
+import { JsonSyntaxError, pythonJsonDumps } from '../json/lossless-json';
+import {
+  DIGEST_BYTES,
+  decodeSignature,
+  describeSignatureShape,
+  hmac,
+  macEquals,
+  type HmacAlgorithm,
+  type SignatureEncoding,
+} from '../mac';
+import { checkTimestamp, refuse } from '../results';
+import type { SchemeVerifyInput, SchemeVerifyResult } from '../types';
+
+export interface HmacHeaderConfig {
+  algorithm: HmacAlgorithm;
+  encoding: SignatureEncoding;
+  /** Header carrying the signature. */
+  header: string;
+  /** Text before the signature in the header, e.g. `sha256=`; empty for none. */
+  prefix: string;
+  /** Header carrying a Unix timestamp that is signed as `${timestamp}.${body}`; undefined for none. */
+  timestampHeader?: string;
+  /**
+   * The forms of the body the sender may have signed, cheapest first. May throw {@link JsonSyntaxError}
+   * when a form needs the body parsed. Defaults to the raw bytes alone.
+   */
+  bodyForms?: (input: SchemeVerifyInput) => Iterable<string | Buffer>;
+  /** Where the signature is read when not from `header` alone (EdgeSense also sends it in the body). */
+  readSignature?: (input: SchemeVerifyInput) => string[];
+  /** Wording for messages, e.g. "InHand's X-Signature". */
+  label: string;
+}
+
+function* rawBodyOnly(input: SchemeVerifyInput): Iterable<string | Buffer> {
+  yield input.rawBody;
+}
+
+/** Verifies a request under an {@link HmacHeaderConfig}. Never throws. */
+export function verifyHmacHeader(input: SchemeVerifyInput, config: HmacHeaderConfig): SchemeVerifyResult {
+  const values = config.readSignature ? config.readSignature(input) : input.headers.all(config.header);
+  if (values.length === 0) return { ok: false, unsigned: true };
+  if (values.length > 1) {
+    return refuse('signature_malformed', `The ${config.header} header was sent ${values.length} times; send it once.`);
+  }
+  let signatureText = (values[0] as string).trim();
+  if (config.prefix !== '') {
+    if (!signatureText.toLowerCase().startsWith(config.prefix.toLowerCase())) {
+      return refuse(
+        'signature_malformed',
+        `${config.label} must start with "${config.prefix}"; got ${describeSignatureShape(signatureText)}. Check the prefix setting.`,
+      );
+    }
+    signatureText = signatureText.slice(config.prefix.length);
+  }
+  const digestBytes = DIGEST_BYTES[config.algorithm];
+  const given = decodeSignature(signatureText, config.encoding, digestBytes);
+  if (given === undefined) {
+    const expected = config.encoding === 'hex' ? `${digestBytes * 2} hex characters` : `${Math.ceil(digestBytes / 3) * 4} characters of padded base64`;
+    return refuse(
+      'signature_malformed',
+      `${config.label} should be ${expected} (HMAC-${config.algorithm.toUpperCase()}); got ${describeSignatureShape(signatureText)}. ` +
+        'Check the encoding, algorithm and prefix settings.',
+    );
+  }
+
+  let timestampPrefix = '';
+  if (config.timestampHeader !== undefined) {
+    const timestamp = checkTimestamp(input.headers.get(config.timestampHeader), config.timestampHeader, input.nowMs, input.toleranceSeconds);
+    if (!timestamp.ok) return timestamp;
+    timestampPrefix = `${timestamp.seconds}.`;
+  }
+  const signedContent = (body: string | Buffer): string | Buffer =>
+    timestampPrefix === '' ? body : Buffer.concat([Buffer.from(timestampPrefix), typeof body === 'string' ? Buffer.from(body) : body]);
+
+  try {
+    for (const body of (config.bodyForms ?? rawBodyOnly)(input)) {
+      const content = signedContent(body);
+      for (const secret of input.secrets) {
+        if (macEquals(hmac(config.algorithm, secret, content), given)) return { ok: true };
+      }
+    }
+  } catch (error) {
+    if (error instanceof JsonSyntaxError) return refuse('invalid_json', `The body is not valid JSON: ${error.message}.`);
+    throw error;
+  }
+
+  const reserialized = findReserializedForm(input.text, (body) =>
+    input.secrets.some((secret) => macEquals(hmac(config.algorithm, secret, signedContent(body)), given)),
+  );
+  if (reserialized) {
+    return refuse(
+      'signature_mismatch',
+      `${config.label} does not match the body received, but it matches the same JSON ${reserialized}: the body was ` +
+        'parsed and re-serialized before verification. Verify the raw request bytes (e.g. express.raw(), "Do not parse request body").',
+      'body_reserialized',
+    );
+  }
+  return refuse(
+    'signature_mismatch',
+    `${config.label} does not match${input.secrets.length > 1 ? ` any of the ${input.secrets.length} secrets` : ' the secret'}: ` +
+      'the secret is most likely wrong (or the body was changed on the way).',
+    'secret_or_body',
+  );
+}
+
+/**
+ * The most common reason a correct signature fails: a framework parsed the JSON and the code signed
+ * `JSON.stringify(req.body)`. Tries the usual serializations of the same value; names the one that matches.
+ */
+function findReserializedForm(text: string, matches: (body: string) => boolean): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const forms: Array<[string, () => string]> = [
+    ['in Python json.dumps style', () => pythonJsonDumps(text)],
+    ['as compact JSON', () => JSON.stringify(value)],
+    ['indented by 2 spaces', () => JSON.stringify(value, null, 2)],
+    ['indented by 4 spaces', () => JSON.stringify(value, null, 4)],
+  ];
+  for (const [name, serialize] of forms) {
+    try {
+      const body = serialize();
+      if (body !== text && matches(body)) return name;
+    } catch {
+      // A form that cannot be built is simply not the one.
+    }
+  }
+  return undefined;
+}
+
+/** Signs `${timestamp}.${body}` or the body, and writes the header value with its prefix. */
+export function signHmacHeader(
+  config: Pick<HmacHeaderConfig, 'algorithm' | 'encoding' | 'prefix'>,
+  secret: string,
+  content: string,
+): string {
+  return config.prefix + hmac(config.algorithm, secret, content).toString(config.encoding);
+}
+

@@ -1,0 +1,47 @@
+/**
+ * `sign`: the exact bytes and headers a vendor would send, for emulating a vendor or forwarding signed.
+ * Pure module.
+ */
+import { pythonJsonDumps } from './json/lossless-json';
+import type { SignOptions } from './types';
+import { getVendor, vendorIds } from './vendors/index';
+
+/** Input of {@link sign}. */
+export interface SignInput {
+  vendor: string;
+  /** An object is serialized as the vendor does (InHand and Scalefusion Python-style); text or bytes are sent as they are. */
+  body: unknown;
+  secret: string;
+  options?: SignOptions;
+}
+
+/** What to send: the body bytes and the headers, named as the vendor names them. */
+export interface SignedRequest {
+  body: Buffer;
+  headers: Record<string, string>;
+}
+
+/**
+ * Signs a body with a vendor's scheme. `verify(sign(x))` holds for every vendor.
+ *
+ * @throws TypeError on an unknown vendor, an empty secret or scheme settings that cannot work.
+ * @example
+ * const { body, headers } = sign({ vendor: 'inhand-dm', body: vendors['inhand-dm'].samples.offline, secret: 's3cret' });
+ * await fetch(url, { method: 'POST', body, headers });
+ */
+export function sign(input: SignInput): SignedRequest {
+  const profile = getVendor(String(input.vendor));
+  if (!profile) throw new TypeError(`Unknown vendor "${String(input.vendor)}"; use one of: ${vendorIds.join(', ')}.`);
+  if (typeof input.secret !== 'string' || input.secret === '') throw new TypeError(`sign() needs a secret for ${profile.label}.`);
+  const options = input.options ?? {};
+  let text: string;
+  if (typeof input.body === 'string') text = input.body;
+  else if (Buffer.isBuffer(input.body) || input.body instanceof Uint8Array) text = Buffer.from(input.body).toString('utf8');
+  else {
+    const json = JSON.stringify(input.body);
+    if (json === undefined) throw new TypeError('sign() cannot serialize this body to JSON.');
+    text = profile.bodyStyle === 'python' ? pythonJsonDumps(json) : json;
+  }
+  const signed = profile.scheme.sign({ text, secret: input.secret, options, nowMs: options.now ?? Date.now() });
+  return { body: Buffer.from(signed.text, 'utf8'), headers: signed.headers };
+}

@@ -1,0 +1,233 @@
+/**
+ * The shapes shared by every module: the normalized event, verification results, signature schemes,
+ * retry policies and vendor profiles. Types only.
+ */
+import type { ZodType } from 'zod';
+import type { HeaderLookup } from './headers';
+
+/** Identifiers of the built-in vendor profiles. */
+export type VendorId =
+  | 'inhand-dm'
+  | 'incloud-manager'
+  | 'edgesense'
+  | '1nce'
+  | 'scalefusion'
+  | 'standard-webhooks'
+  | 'generic-hmac';
+
+/** The device an event is about; a field is absent when the vendor does not send it. */
+export interface EventDevice {
+  id?: string;
+  name?: string;
+  serialNumber?: string;
+  iccid?: string;
+  imsi?: string;
+  ip?: string;
+}
+
+/** One shape for every vendor's event. Fields are absent where the vendor has none. */
+export interface NormalizedEvent {
+  vendor: VendorId;
+  /** The vendor's event or alert type, e.g. `offline`, `TELEMETRY_DATA`, `device.enrolled`. */
+  type: string;
+  /** A human label from the vendor's catalogue; the type itself when the type is not catalogued. */
+  typeLabel: string;
+  /** The vendor's id for this event or message. */
+  id?: string;
+  /** When it happened, as an ISO 8601 string where the vendor's value could be read as a time. */
+  occurredAt?: string;
+  device: EventDevice;
+  /** A human-readable text the vendor sends with the event. */
+  message?: string;
+  /** The parsed body, untouched. */
+  raw: Record<string, unknown>;
+}
+
+/** One entry of a vendor's event-type catalogue, ready for a dropdown. */
+export interface EventTypeInfo {
+  value: string;
+  label: string;
+  description: string;
+}
+
+/** Machine-readable reasons `verify` gives for refusing a request. */
+export type VerifyFailureCode =
+  | 'invalid_input'
+  | 'body_too_large'
+  | 'signature_missing'
+  | 'signature_malformed'
+  | 'signature_mismatch'
+  | 'timestamp_missing'
+  | 'timestamp_invalid'
+  | 'timestamp_out_of_window'
+  | 'message_id_missing'
+  | 'replayed'
+  | 'invalid_json'
+  | 'not_an_object'
+  | 'type_missing'
+  | 'schema_invalid';
+
+/** A refused request: the HTTP status to answer, a stable code, and a message that says what to fix. */
+export interface VerifyFailure {
+  ok: false;
+  status: number;
+  code: VerifyFailureCode;
+  message: string;
+  /** For `signature_mismatch`: what most likely went wrong. */
+  hint?: 'body_reserialized' | 'secret_or_body';
+}
+
+/** How the request's authenticity was established. */
+export type Authentication = 'verified' | 'unsigned_allowed' | 'no_secret';
+
+/** An accepted request. */
+export interface VerifySuccess {
+  ok: true;
+  event: NormalizedEvent;
+  authentication: Authentication;
+}
+
+export type VerifyResult = VerifySuccess | VerifyFailure;
+
+/** Remembers message ids to refuse replays. Synchronous so n8n static data or a Map can back it. */
+export interface ReplayStore {
+  /**
+   * Records `key` until `expiresAtMs` and returns false, or returns true when `key` was already
+   * recorded and has not expired.
+   */
+  checkAndRemember(key: string, expiresAtMs: number): boolean;
+}
+
+/** Options of `verify`. */
+export interface VerifyOptions {
+  /** Accept a request without a signature even though a secret is set. Off by default. */
+  allowUnsigned?: boolean;
+  /** Largest body accepted, checked before hashing or parsing. @defaultValue 1 MiB */
+  maxBytes?: number;
+  /** Timestamp window each way, in seconds, for schemes that carry a timestamp. @defaultValue 300 */
+  toleranceSeconds?: number;
+  /** Refuses a message id seen before (Standard Webhooks `webhook-id`, else the event id). */
+  replayStore?: ReplayStore;
+  /** Also refuse unknown fields (vendors add fields, so this is off by default). */
+  strictSchema?: boolean;
+  /** The clock, in ms since the epoch; for tests. */
+  now?: number;
+  /** Scheme settings (generic HMAC, 1NCE header name, ...). */
+  scheme?: SchemeOptions;
+}
+
+/** Settings of a configurable scheme. Each scheme reads the keys it knows. */
+export interface SchemeOptions {
+  /** Generic HMAC: digest algorithm. @defaultValue 'sha256' */
+  algorithm?: 'sha1' | 'sha256' | 'sha512';
+  /** Generic HMAC: how the MAC is written. @defaultValue 'hex' */
+  encoding?: 'hex' | 'base64';
+  /** Generic HMAC: the signature header. 1NCE: the static authentication header. */
+  header?: string;
+  /** Generic HMAC: text before the signature, e.g. `sha256=`. */
+  prefix?: string;
+  /** Generic HMAC: what is signed. @defaultValue 'body' */
+  signedContent?: 'body' | 'timestamp.body';
+  /** Generic HMAC: the header carrying the Unix timestamp (seconds) when `signedContent` is `timestamp.body`. */
+  timestampHeader?: string;
+  /** Generic HMAC: where the event type is read, as a dotted path in the body. @defaultValue 'type' */
+  typeField?: string;
+  /** Generic HMAC: or read the event type from this header (GitHub's `X-GitHub-Event`, say). */
+  typeHeader?: string;
+}
+
+/** Input of a scheme's verification. */
+export interface SchemeVerifyInput {
+  rawBody: Buffer;
+  /** The body decoded as UTF-8 (computed once). */
+  text: string;
+  headers: HeaderLookup;
+  secrets: string[];
+  options: SchemeOptions;
+  toleranceSeconds: number;
+  nowMs: number;
+}
+
+/** What a scheme found. `messageId` feeds the replay check. */
+export type SchemeVerifyResult =
+  | { ok: true; messageId?: string }
+  | { ok: false; unsigned: true }
+  | VerifyFailure;
+
+/** Input of a scheme's signing. */
+export interface SchemeSignInput {
+  /** The exact body text to send (already serialized the vendor's way). */
+  text: string;
+  secret: string;
+  options: SchemeOptions & SignOptions;
+  nowMs: number;
+}
+
+/** Options of `sign`. */
+export interface SignOptions extends SchemeOptions {
+  /** Standard Webhooks: the message id. @defaultValue a random UUID-based id */
+  messageId?: string;
+  /** Unix time in seconds for schemes with a timestamp. @defaultValue now */
+  timestamp?: number;
+  /** The clock, in ms since the epoch; for tests. */
+  now?: number;
+}
+
+/** A vendor's signature scheme: how a request is signed and checked. */
+export interface SignatureScheme {
+  /** A short description, e.g. "HMAC-SHA256, base64, header X-Signature, over Python json.dumps of the body". */
+  readonly description: string;
+  /** Lower-case names of the headers this scheme sets; delivery refuses templates that override them. */
+  signatureHeaders(options: SchemeOptions): string[];
+  verify(input: SchemeVerifyInput): SchemeVerifyResult;
+  /** Returns the bytes to send (the scheme may add to the body, as EdgeSense does) and the headers. */
+  sign(input: SchemeSignInput): { text: string; headers: Record<string, string> };
+}
+
+/** When and how often a failed delivery is tried again. Plain data. */
+export interface RetryPolicy {
+  id: string;
+  label: string;
+  /** Where the numbers come from, and what is assumed. */
+  description: string;
+  /** Delay before each retry, in ms; its length is the number of retries. */
+  retryDelaysMs: readonly number[];
+  /** Each delay varies by up to this fraction either way. */
+  jitterRatio: number;
+  /** Retry after a timeout or a connection reset. */
+  retryOnNetworkError: boolean;
+  /** Retry when the receiver cannot be reached at all (DNS failure, connection refused). */
+  retryOnUnreachable: boolean;
+  /** HTTP statuses that are retried. */
+  retryStatuses: readonly number[];
+  /** After this many failed deliveries in a row the vendor marks the endpoint failed (undefined: never). */
+  failEndpointAfter?: number;
+  /** True where the vendor documents the policy, false where we assumed it. */
+  documented: boolean;
+}
+
+/** Everything known about one vendor, as data plus the few functions it needs. */
+export interface VendorProfile {
+  id: VendorId;
+  label: string;
+  /** Other names users search for. */
+  aliases: readonly string[];
+  description: string;
+  scheme: SignatureScheme;
+  /** Where in the body the event type lives (dotted path), for display and routing. */
+  typeField: string;
+  eventTypes: readonly EventTypeInfo[];
+  /** Payload schema; unknown fields pass unless `strict`. */
+  schema: { lenient: ZodType; strict: ZodType };
+  /** The lenient schema as JSON Schema (draft 2020-12). */
+  jsonSchema: Record<string, unknown>;
+  /** A realistic body for every catalogued event type. */
+  samples: Readonly<Record<string, Record<string, unknown>>>;
+  retryPolicy: RetryPolicy;
+  /** How this vendor serializes the bodies it sends: Python's json.dumps style or compact. */
+  bodyStyle: 'python' | 'compact';
+  /** Reads the event type from a parsed body (and headers, for schemes that carry it there). */
+  typeOf(body: Record<string, unknown>, headers: HeaderLookup, options: SchemeOptions): string | undefined;
+  /** Maps a parsed body onto the common event fields. */
+  normalize(body: Record<string, unknown>, headers: HeaderLookup): Omit<NormalizedEvent, 'vendor' | 'type' | 'typeLabel' | 'raw'>;
+}

@@ -1,0 +1,90 @@
+/**
+ * Small helpers every vendor file uses to declare its profile as data. Pure module.
+ */
+import { z, type ZodType } from 'zod';
+import type { EventTypeInfo, RetryPolicy, VendorProfile } from '../types';
+
+/** Builds a catalogue from `[value, label, description]` rows. */
+export function catalogue(rows: ReadonlyArray<readonly [string, string, string]>): EventTypeInfo[] {
+  return rows.map(([value, label, description]) => ({ value, label, description }));
+}
+
+/** An object schema factory: loose (unknown fields pass) or strict (unknown fields refused). */
+export type ObjectFactory = <T extends z.core.$ZodLooseShape>(shape: T) => ZodType;
+
+/** Builds the lenient and strict variants of a schema from one description of it. */
+export function schemaPair(build: (object: ObjectFactory) => ZodType): VendorProfile['schema'] {
+  return {
+    lenient: build((shape) => z.looseObject(shape)),
+    strict: build((shape) => z.strictObject(shape)),
+  };
+}
+
+/** The lenient schema as JSON Schema, for n8n's data mapper and for docs. */
+export function jsonSchemaOf(schema: VendorProfile['schema']): Record<string, unknown> {
+  return z.toJSONSchema(schema.lenient, { unrepresentable: 'any' }) as Record<string, unknown>;
+}
+
+/** The value at a dotted path, e.g. `data.reason`. */
+export function valueAt(body: unknown, path: string): unknown {
+  let current: unknown = body;
+  for (const key of path.split('.')) {
+    if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+/** A string field as a string; numbers are written out; anything else is absent. */
+export function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value === '' ? undefined : value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+/**
+ * A time as ISO 8601: ISO strings, Unix seconds or milliseconds (numbers or numeric strings).
+ * A value that cannot be read as a time is returned as it came.
+ */
+export function isoTime(value: unknown): string | undefined {
+  if (typeof value === 'number' || (typeof value === 'string' && /^\d{9,16}$/.test(value))) {
+    const n = Number(value);
+    if (!Number.isFinite(n)) return undefined;
+    const ms = n < 1e11 ? n * 1000 : n; // seconds until the year 5138
+    const date = new Date(ms);
+    return Number.isNaN(date.getTime()) ? String(value) : date.toISOString();
+  }
+  if (typeof value !== 'string' || value === '') return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? value : date.toISOString();
+}
+
+/** Drops absent fields so the event carries only what the vendor sent. */
+export function compact<T extends Record<string, unknown>>(fields: T): T {
+  for (const key of Object.keys(fields)) if (fields[key] === undefined) delete fields[key];
+  return fields;
+}
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+export const TIME = { SECOND, MINUTE, HOUR } as const;
+
+/** 429 and every 5xx: the statuses a receiver uses to say "later". */
+export const TRANSIENT_STATUSES: readonly number[] = [408, 425, 429, 500, 502, 503, 504, ...range(505, 599)];
+
+function range(from: number, to: number): number[] {
+  const values: number[] = [];
+  for (let n = from; n <= to; n++) values.push(n);
+  return values;
+}
+
+/** Delays that double (or grow by `factor`) from `initialMs`, capped at `maxMs`. */
+export function exponentialDelays(count: number, initialMs: number, factor = 2, maxMs = Infinity): number[] {
+  return Array.from({ length: count }, (_, n) => Math.min(maxMs, initialMs * factor ** n));
+}
+
+/** Defines a retry policy with the common defaults spelt out. */
+export function retryPolicy(policy: Omit<RetryPolicy, 'retryStatuses'> & Partial<Pick<RetryPolicy, 'retryStatuses'>>): RetryPolicy {
+  return { retryStatuses: TRANSIENT_STATUSES, ...policy };
+}

@@ -1,0 +1,109 @@
+/**
+ * Scalefusion MDM webhooks (spec §5; vendor-docs/004): `X-SF-Signature`, lower-case hex HMAC-SHA256 of
+ * the raw body. [assumed] Event names follow `device.enrolled` for every event of the vendor's table.
+ */
+import { z } from 'zod';
+import { signHmacHeader, verifyHmacHeader, type HmacHeaderConfig } from '../schemes/hmac-header';
+import type { SignatureScheme, VendorProfile } from '../types';
+import { catalogue, compact, isoTime, jsonSchemaOf, retryPolicy, schemaPair, text, valueAt } from './profile-kit';
+
+const config: HmacHeaderConfig = { algorithm: 'sha256', encoding: 'hex', header: 'X-SF-Signature', prefix: '', label: "Scalefusion's X-SF-Signature" };
+
+export const scalefusionScheme: SignatureScheme = {
+  description: 'HMAC-SHA256 in lower-case hex, header X-SF-Signature, over the raw body.',
+  signatureHeaders: () => ['x-sf-signature'],
+  verify: (input) => verifyHmacHeader(input, config),
+  sign: ({ text: body, secret }) => ({
+    text: body,
+    headers: { 'Content-Type': 'application/json', 'X-SF-Signature': signHmacHeader(config, secret, body) },
+  }),
+};
+
+const eventTypes = catalogue([
+  ['device.enrolled', 'Device Enrolled', 'A device was enrolled (Android, iOS, macOS, Windows, Linux).'],
+  ['device.activated', 'Device Activated', 'A device was activated (Android).'],
+  ['device.unenrolled', 'Device Unenrolled', 'A device was unenrolled (macOS, Windows).'],
+  ['device.deleted', 'Device Deleted', 'A device was deleted.'],
+  ['device.unlocked', 'Device Unlocked', 'A device was unlocked.'],
+  ['device.locked', 'Device Locked', 'A device was locked.'],
+  ['device.lost', 'Device Lost', 'A device was marked lost.'],
+  ['device.found', 'Device Found', 'A lost device was found.'],
+  ['device.user_signed_in', 'Device User Signed In', 'A user signed in on a device.'],
+  ['device.user_signed_out', 'Device User Signed Out', 'A user signed out of a device.'],
+  ['device.shutdown', 'Device Shutdown', 'A device shut down.'],
+  ['device.reboot', 'Device Reboot', 'A device rebooted.'],
+  ['device.custom_properties_updated', 'Device Custom Properties Updated', "A device's custom properties changed."],
+  ['device.sim_swap', 'Device Sim Swap', 'The SIM card of a device was swapped (Android).'],
+]);
+
+const schema = schemaPair((object) =>
+  object({
+    id: z.string().optional(),
+    event: z.string(),
+    created_at: z.union([z.string(), z.number()]).optional(),
+    data: object({
+      devices: z
+        .array(
+          object({
+            id: z.union([z.string(), z.number()]).optional(),
+            name: z.string().optional(),
+            serial_no: z.string().optional(),
+            model: z.string().optional(),
+            make: z.string().optional(),
+            os_version: z.string().optional(),
+          }),
+        )
+        .optional(),
+    }).optional(),
+  }),
+);
+
+const samples = Object.fromEntries(
+  eventTypes.map(({ value }, n) => [
+    value,
+    {
+      id: `5f1c2a9e-7b3d-4e8a-9c61-0d2e4f6a8b${(10 + n).toString().padStart(2, '0')}`,
+      event: value,
+      created_at: '2025-02-11T09:12:44Z',
+      data: { devices: [{ name: 'TEST001', serial_no: '12345', model: 'iPhone 12', make: 'Apple', os_version: '17.4' }] },
+    },
+  ]),
+);
+
+export const scalefusion: VendorProfile = {
+  id: 'scalefusion',
+  label: 'Scalefusion',
+  aliases: ['Scalefusion', 'Scale Fusion', 'MDM'],
+  description: 'Device lifecycle and management events from the Scalefusion MDM.',
+  scheme: scalefusionScheme,
+  typeField: 'event',
+  eventTypes,
+  schema,
+  jsonSchema: jsonSchemaOf(schema),
+  samples,
+  retryPolicy: retryPolicy({
+    id: 'scalefusion',
+    label: 'Scalefusion (no retries)',
+    description: 'Scalefusion documents no retries; its dashboard logs every invocation as succeeded or failed. Assumed: one attempt.',
+    retryDelaysMs: [],
+    jitterRatio: 0,
+    retryOnNetworkError: false,
+    retryOnUnreachable: false,
+    documented: false,
+  }),
+  bodyStyle: 'python',
+  typeOf: (body) => text(body['event']),
+  normalize: (body) => {
+    // An event may list several devices; the event's device is the first.
+    const first = devices(body)[0] ?? {};
+    return {
+      ...compact({ id: text(body['id']), occurredAt: isoTime(body['created_at']) }),
+      device: compact({ id: text(first['id']), name: text(first['name']), serialNumber: text(first['serial_no']) }),
+    };
+  },
+};
+
+function devices(body: Record<string, unknown>): Array<Record<string, unknown>> {
+  const list = valueAt(body, 'data.devices');
+  return Array.isArray(list) ? list.filter((d): d is Record<string, unknown> => d !== null && typeof d === 'object') : [];
+}

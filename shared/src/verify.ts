@@ -1,0 +1,161 @@
+/**
+ * `verify`: checks a received webhook the way its vendor signs it, parses it and normalizes it.
+ * Pure module: no I/O, no timers; never throws on bad input.
+ */
+import { headerLookup, type HeaderInput } from './headers';
+import { refuse, truncate } from './results';
+import type { Authentication, VerifyFailure, VerifyOptions, VerifyResult } from './types';
+import { getVendor, vendorIds } from './vendors/index';
+
+/** 1 MiB: far above any vendor's alert, far below what hurts a small machine. */
+export const DEFAULT_MAX_BYTES = 1024 * 1024;
+/** Five minutes each way, as Standard Webhooks recommends. */
+export const DEFAULT_TOLERANCE_SECONDS = 300;
+
+/** Input of {@link verify}. */
+export interface VerifyInput {
+  /** A vendor id: `inhand-dm`, `incloud-manager`, `edgesense`, `1nce`, `scalefusion`, `standard-webhooks`, `generic-hmac`. */
+  vendor: string;
+  /** The exact bytes received. A string is taken as UTF-8. Never a re-serialized object. */
+  rawBody: Buffer | Uint8Array | string;
+  /** Request headers as Node gives them (any case, string or string[]), or a `Headers` instance. */
+  headers: HeaderInput;
+  /** The secret, or several during a rotation (any may match). Empty or absent: requests are not authenticated. */
+  secrets?: string | readonly string[];
+  options?: VerifyOptions;
+}
+
+/**
+ * Verifies, parses and normalizes one webhook request.
+ *
+ * Checks, in order: the body size (before hashing or parsing), the signature or authentication header
+ * against each secret, timestamps where the scheme has them, the JSON, the field that holds the event
+ * type, the payload schema, and — with `options.replayStore` — that the message id is new.
+ *
+ * @returns `{ ok: true, event, authentication }`, or `{ ok: false, status, code, message }` where
+ *   `status` is the HTTP status to answer and `message` tells the sender or the user what to fix.
+ * @example
+ * const result = verify({ vendor: 'scalefusion', rawBody: req.body, headers: req.headers, secrets: process.env.SF_SECRET });
+ * if (!result.ok) return res.status(result.status).send(result.message);
+ * console.log(result.event.type, result.event.device.name);
+ */
+export function verify(input: VerifyInput): VerifyResult {
+  try {
+    return verifyUnsafe(input);
+  } catch (error) {
+    // Every expected problem is answered above; this is the last guard of "never throws".
+    return refuse('invalid_input', `The request could not be checked: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function verifyUnsafe(input: VerifyInput): VerifyResult {
+  if (input === null || typeof input !== 'object') return refuse('invalid_input', 'verify() takes an object: { vendor, rawBody, headers, secrets }.');
+  const profile = getVendor(String(input.vendor));
+  if (!profile) {
+    return refuse('invalid_input', `Unknown vendor "${truncate(String(input.vendor), 40)}"; use one of: ${vendorIds.join(', ')}.`);
+  }
+  const options = input.options ?? {};
+  const rawBody = toBuffer(input.rawBody);
+  if (rawBody === undefined) {
+    return refuse(
+      'invalid_input',
+      'rawBody must be the request bytes (Buffer or string). Got a parsed object: verify the raw body, not req.body after a JSON parser.',
+    );
+  }
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (rawBody.length > maxBytes) {
+    return refuse('body_too_large', `The body is ${rawBody.length} bytes, over the ${maxBytes}-byte limit.`);
+  }
+
+  const secrets = normalizeSecrets(input.secrets);
+  const headers = headerLookup(input.headers);
+  const text = rawBody.toString('utf8');
+  const nowMs = options.now ?? Date.now();
+  const toleranceSeconds = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
+  const schemeOptions = options.scheme ?? {};
+
+  let authentication: Authentication = 'no_secret';
+  let messageId: string | undefined;
+  if (secrets.length > 0) {
+    const checked = profile.scheme.verify({ rawBody, text, headers, secrets, options: schemeOptions, toleranceSeconds, nowMs });
+    if (checked.ok) {
+      authentication = 'verified';
+      messageId = checked.messageId;
+    } else if ('unsigned' in checked) {
+      if (!options.allowUnsigned) {
+        const where = profile.scheme.signatureHeaders(schemeOptions).join(', ');
+        return refuse('signature_missing', `The request carries no signature (${where}) but a secret is set. Unsigned requests are refused unless allowed.`);
+      }
+      authentication = 'unsigned_allowed';
+    } else {
+      return checked;
+    }
+  }
+
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    const detail = rawBody.length === 0 ? 'the body is empty' : (error as Error).message;
+    return refuse('invalid_json', `The body is not valid JSON: ${detail}.`);
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return refuse('not_an_object', `The body must be a JSON object; got ${body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`}.`);
+  }
+  const raw = body as Record<string, unknown>;
+
+  const type = profile.typeOf(raw, headers, schemeOptions);
+  if (type === undefined || type === '') {
+    const where = schemeOptions.typeHeader ? `header ${schemeOptions.typeHeader}` : `field "${schemeOptions.typeField ?? profile.typeField}"`;
+    return refuse('type_missing', `The body has no event type: ${profile.label} puts it in the ${where}, as a string.`);
+  }
+
+  const schema = options.strictSchema ? profile.schema.strict : profile.schema.lenient;
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) return schemaFailure(profile.label, parsed.error.issues);
+
+  const fields = profile.normalize(raw, headers);
+  const known = profile.eventTypes.find((entry) => entry.value === type);
+  const event = { vendor: profile.id, type, typeLabel: known ? known.label : type, ...fields, raw };
+
+  if (options.replayStore) {
+    const id = messageId ?? event.id;
+    if (id === undefined) return refuse('message_id_missing', 'Replay protection is on, but the request carries no message id.');
+    const expiresAtMs = nowMs + 2 * toleranceSeconds * 1000;
+    if (options.replayStore.checkAndRemember(`${profile.id}:${id}`, expiresAtMs)) {
+      return refuse('replayed', `Message ${truncate(id, 80)} was already received; a replay (or a retry of a delivered message) is refused.`);
+    }
+  }
+  return { ok: true, event, authentication };
+}
+
+function toBuffer(body: unknown): Buffer | undefined {
+  if (Buffer.isBuffer(body)) return body;
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (body instanceof ArrayBuffer) return Buffer.from(body);
+  return undefined;
+}
+
+/** Secrets as a clean list: strings only, empty ones dropped (an empty field in a form is "no secret"). */
+export function normalizeSecrets(secrets: unknown): string[] {
+  const list = Array.isArray(secrets) ? secrets : secrets === undefined || secrets === null ? [] : [secrets];
+  return list.filter((s): s is string => typeof s === 'string' && s !== '');
+}
+
+interface SchemaIssue {
+  path: PropertyKey[];
+  message: string;
+  code?: string;
+  keys?: string[];
+}
+
+function schemaFailure(label: string, issues: readonly SchemaIssue[]): VerifyFailure {
+  const described = issues.slice(0, 3).map((issue) => {
+    const field = issue.path.map(String).join('.') || '(body)';
+    if (issue.code === 'unrecognized_keys' && issue.keys) return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${[...issue.path.map(String), k].join('.')}"`).join(', ')}`;
+    return `field "${field}": ${issue.message}`;
+  });
+  const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : '';
+  return refuse('schema_invalid', `The body does not match the ${label} payload: ${described.join('; ')}${more}.`);
+}
