@@ -31,7 +31,9 @@ export function decodeSignature(text: string, encoding: SignatureEncoding, diges
   }
   if (text.length !== Math.ceil(digestBytes / 3) * 4 || !BASE64.test(text)) return undefined;
   const bytes = Buffer.from(text, 'base64');
-  return bytes.length === digestBytes ? bytes : undefined;
+  // Only the canonical spelling: Node ignores the unused bits of the last character, which would
+  // otherwise give one MAC several accepted encodings.
+  return bytes.length === digestBytes && bytes.toString('base64') === text ? bytes : undefined;
 }
 
 /** Guesses what a malformed signature is, to tell the user which setting is off. */

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { decodeJsonString, topLevelMembers, withoutMember } from '../json/lossless-json';
 import { signHmacHeader, verifyHmacHeader, type HmacHeaderConfig } from '../schemes/hmac-header';
 import type { SignatureScheme, VendorProfile } from '../types';
-import { catalogue, compact, exponentialDelays, isoTime, jsonSchemaOf, retryPolicy, schemaPair, text, TIME } from './profile-kit';
+import { catalogue, compact, exponentialDelays, isoTime, jsonSchemaOf, retryPolicy, schemaPair, text, TIME, freeForm } from './profile-kit';
 
 const SIGNATURE_FIELD = 'signature';
 
@@ -75,7 +75,7 @@ const schema = schemaPair((object) =>
     event: z.string(),
     timestamp: z.union([z.string(), z.number()]).optional(),
     deviceId: z.string().optional(),
-    payload: object({}).optional(),
+    payload: freeForm().optional(),
     signature: z.string().optional(),
   }),
 );

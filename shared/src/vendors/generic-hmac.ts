@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { isValidHeaderName } from '../headers';
 import { signHmacHeader, verifyHmacHeader, type HmacHeaderConfig } from '../schemes/hmac-header';
 import type { SchemeOptions, SignatureScheme, VendorProfile } from '../types';
-import { compact, exponentialDelays, isoTime, jsonSchemaOf, retryPolicy, schemaPair, text, TIME, valueAt } from './profile-kit';
+import { compact, exponentialDelays, isoTime, jsonSchemaOf, retryPolicy, schemaPair, text, TIME, valueAt, freeForm } from './profile-kit';
 
 const DEFAULT_HEADER = 'X-Signature';
 const DEFAULT_TIMESTAMP_HEADER = 'X-Timestamp';
@@ -59,7 +59,8 @@ export const genericHmacScheme: SignatureScheme = {
   },
 };
 
-const schema = schemaPair((object) => object({}));
+// The body is the sender's own: nothing to check beyond it being an object.
+const schema = schemaPair(() => freeForm());
 
 export const genericHmac: VendorProfile = {
   id: 'generic-hmac',

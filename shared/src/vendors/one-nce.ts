@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { staticHeaderScheme } from '../schemes/static-header';
 import type { VendorProfile } from '../types';
-import { catalogue, compact, isoTime, jsonSchemaOf, retryPolicy, schemaPair, text, TIME, valueAt } from './profile-kit';
+import { catalogue, compact, isoTime, jsonSchemaOf, retryPolicy, schemaPair, text, TIME, valueAt, freeForm } from './profile-kit';
 
 const eventTypes = catalogue([
   ['TELEMETRY_DATA', 'Telemetry data', 'Data a device sent over UDP, CoAP or LwM2M.'],
@@ -46,7 +46,7 @@ const schema = schemaPair((object) => {
       coordinates: coordinates.optional(),
       source: z.string().optional(),
     }).optional(),
-    location: object({ source: z.string().optional(), coordinates: coordinates.optional(), metadata: object({}).optional() }).optional(),
+    location: object({ source: z.string().optional(), coordinates: coordinates.optional(), metadata: freeForm().optional() }).optional(),
     integration: object({ id: z.string().optional(), name: z.string().optional() }).optional(),
   });
 });

@@ -20,6 +20,9 @@ export function schemaPair(build: (object: ObjectFactory) => ZodType): VendorPro
   };
 }
 
+/** A container whose members are the sender's own (a payload, metadata): any keys, in both modes. */
+export const freeForm = (): ZodType => z.record(z.string(), z.unknown());
+
 /** The lenient schema as JSON Schema, for n8n's data mapper and for docs. */
 export function jsonSchemaOf(schema: VendorProfile['schema']): Record<string, unknown> {
   return z.toJSONSchema(schema.lenient, { unrepresentable: 'any' }) as Record<string, unknown>;

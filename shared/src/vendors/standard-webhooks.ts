@@ -5,13 +5,13 @@
 import { z } from 'zod';
 import { standardWebhooksScheme } from '../schemes/standard-webhooks';
 import type { VendorProfile } from '../types';
-import { compact, isoTime, jsonSchemaOf, retryPolicy, schemaPair, text, TIME } from './profile-kit';
+import { compact, isoTime, jsonSchemaOf, retryPolicy, schemaPair, text, TIME, freeForm } from './profile-kit';
 
 const schema = schemaPair((object) =>
   object({
     type: z.string(),
     timestamp: z.string().optional(),
-    data: object({}).optional(),
+    data: freeForm().optional(),
   }),
 );
 

@@ -1,0 +1,49 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fillPlaceholders, placeholderValuesOf } from '../../shared/src/index';
+
+describe('fillPlaceholders', () => {
+  it('percent-encodes URL values so they cannot redirect the request', () => {
+    const url = fillPlaceholders('https://hooks.example.com/d/:iccid:?ip=:ip:', { iccid: '../admin#@evil.example/', ip: 'a&b=c' }, { target: 'url' });
+    expect(url).toBe('https://hooks.example.com/d/..%2Fadmin%23%40evil.example%2F?ip=a%26b%3Dc');
+    expect(new URL(url).host).toBe('hooks.example.com');
+  });
+
+  it('never lets CR, LF or NUL into a header, from a value or from the template', () => {
+    const value = fillPlaceholders('id=:imsi:\r\nX-Injected: 1', { imsi: '9\r\nSet-Cookie: a=b\0' }, { target: 'header' });
+    expect(value).toBe('id=9Set-Cookie: a=bX-Injected: 1');
+  });
+
+  it('treats empty and null values as missing, and numbers as text', () => {
+    expect(fillPlaceholders(':iccid:/:imsi:/:ip:', { iccid: '', imsi: 901405100002864, ip: null }, { target: 'header' })).toBe('none/901405100002864/none');
+  });
+
+  it('fills every occurrence and leaves near-misses alone', () => {
+    expect(fillPlaceholders(':ip::ip: :IP: :ip :iccid', { ip: '1.2.3.4' }, { target: 'header' })).toBe('1.2.3.41.2.3.4 :IP: :ip :iccid');
+  });
+
+  it('takes values from a normalized event device', () => {
+    expect(placeholderValuesOf({ iccid: '89', ip: '10.0.0.1' })).toEqual({ iccid: '89', imsi: undefined, ip: '10.0.0.1' });
+  });
+
+  it('property: a URL keeps its origin and path structure whatever the values', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), fc.string(), (iccid, imsi, ip) => {
+        const url = new URL(fillPlaceholders('https://h.example/a/:iccid:?imsi=:imsi:&ip=:ip:', { iccid, imsi, ip }, { target: 'url' }));
+        expect(url.origin).toBe('https://h.example');
+        expect(url.hash).toBe('');
+        expect(decodeURIComponent(url.pathname.slice(3))).toBe(iccid === '' ? 'none' : iccid.replace(/[\ud800-\udfff]/g, (c) => c));
+        expect([...url.searchParams.keys()]).toEqual(['imsi', 'ip']);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('property: a header value never carries CR, LF or NUL', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (template, value) => {
+        expect(fillPlaceholders(template, { iccid: value, imsi: value, ip: value }, { target: 'header' })).not.toMatch(/[\r\n\0]/);
+      }),
+    );
+  });
+});
