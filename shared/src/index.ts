@@ -12,4 +12,25 @@ export { createMemoryReplayStore } from './replay-store';
 export { vendors, vendorIds, getVendor } from './vendors/index';
 export { standardWebhooksKey } from './schemes/standard-webhooks';
 export { headerLookup, isSafeHeaderValue, isValidHeaderName, type HeaderInput, type HeaderLookup } from './headers';
+export {
+  deliver,
+  prepareDelivery,
+  classifyTransportError,
+  TransportError,
+  DeliveryConfigError,
+  type DeliveryConfig,
+  type PreparedDelivery,
+  type DeliveryInput,
+  type DeliveryIO,
+  type DeliveryResult,
+  type DeliveryAttempt,
+  type DeliveryOutcome,
+  type OutboundRequest,
+  type TransportResponse,
+  type Transport,
+  type Sleep,
+} from './delivery/deliver';
+export { judgeAttempt, retryDelay, parseRetryAfter, retryPolicies, customRetryPolicy, NO_RETRIES, type AttemptErrorClass, type AttemptOutcome, type AttemptVerdict, type CustomRetryPolicyInput } from './delivery/retry-plan';
+export { createMemoryEndpointStore, nextEndpointState, restartEndpoint, type EndpointState, type EndpointStateStore } from './delivery/endpoint-health';
+export { serializeBody } from './sign';
 export type * from './types';

@@ -3,7 +3,7 @@
  * Pure module.
  */
 import { pythonJsonDumps } from './json/lossless-json';
-import type { SignOptions } from './types';
+import type { SignOptions, VendorProfile } from './types';
 import { getVendor, vendorIds } from './vendors/index';
 
 /** Input of {@link sign}. */
@@ -34,14 +34,20 @@ export function sign(input: SignInput): SignedRequest {
   if (!profile) throw new TypeError(`Unknown vendor "${String(input.vendor)}"; use one of: ${vendorIds.join(', ')}.`);
   if (typeof input.secret !== 'string' || input.secret === '') throw new TypeError(`sign() needs a secret for ${profile.label}.`);
   const options = input.options ?? {};
-  let text: string;
-  if (typeof input.body === 'string') text = input.body;
-  else if (Buffer.isBuffer(input.body) || input.body instanceof Uint8Array) text = Buffer.from(input.body).toString('utf8');
-  else {
-    const json = JSON.stringify(input.body);
-    if (json === undefined) throw new TypeError('sign() cannot serialize this body to JSON.');
-    text = profile.bodyStyle === 'python' ? pythonJsonDumps(json) : json;
-  }
+  const text = serializeBody(profile, input.body);
   const signed = profile.scheme.sign({ text, secret: input.secret, options, nowMs: options.now ?? Date.now() });
   return { body: Buffer.from(signed.text, 'utf8'), headers: signed.headers };
+}
+
+/**
+ * The body text a vendor sends: an object serialized as the vendor does (Python json.dumps style or
+ * compact), a string or bytes as they are.
+ * @throws TypeError when the body cannot be serialized to JSON.
+ */
+export function serializeBody(profile: Pick<VendorProfile, 'bodyStyle'>, body: unknown): string {
+  if (typeof body === 'string') return body;
+  if (Buffer.isBuffer(body) || body instanceof Uint8Array) return Buffer.from(body).toString('utf8');
+  const json = JSON.stringify(body);
+  if (json === undefined) throw new TypeError('The body cannot be serialized to JSON.');
+  return profile.bodyStyle === 'python' ? pythonJsonDumps(json) : json;
 }

@@ -7,8 +7,8 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = join(__dirname, '..', '..', 'shared', 'src');
-/** Modules with sockets or timers, which only the CLI and Node-RED import (none yet). */
-const IMPURE = new Set<string>([]);
+/** Modules with sockets or timers, which only the CLI and Node-RED import (entry points `cli` and `node`). */
+const isImpure = (path: string) => path === 'cli.ts' || path.startsWith('node/');
 const ALLOWED_IMPORTS = /^(\.{1,2}\/|n8n-workflow$|lodash|luxon$|zod$|node:crypto$)/;
 
 function sources(dir: string): string[] {
@@ -18,7 +18,7 @@ function sources(dir: string): string[] {
   });
 }
 
-const pure = sources(SRC).filter((path) => !IMPURE.has(relative(SRC, path)));
+const pure = sources(SRC).filter((path) => !isImpure(relative(SRC, path)));
 
 describe('the pure core obeys n8n rules', () => {
   it('finds the modules', () => expect(pure.length).toBeGreaterThan(10));
@@ -27,6 +27,12 @@ describe('the pure core obeys n8n rules', () => {
     const code = readFileSync(path, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
     expect(code).not.toMatch(/\b(setTimeout|setInterval|setImmediate|process|globalThis|require)\b/);
     const imports = [...code.matchAll(/\bfrom\s+'([^']+)'/g)].map((m) => m[1] as string);
-    for (const specifier of imports) expect(specifier).toMatch(ALLOWED_IMPORTS);
+    for (const specifier of imports) {
+      expect(specifier).toMatch(ALLOWED_IMPORTS);
+      if (specifier.startsWith('.')) {
+        const target = relative(SRC, join(path, '..', specifier)) + '.ts';
+        expect(isImpure(target), `${specifier} is a Node-only module`).toBe(false);
+      }
+    }
   });
 });

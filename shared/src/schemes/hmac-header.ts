@@ -92,6 +92,14 @@ export function verifyHmacHeader(input: SchemeVerifyInput, config: HmacHeaderCon
   const reserialized = findReserializedForm(input.text, (body) =>
     input.secrets.some((secret) => macEquals(hmac(config.algorithm, secret, signedContent(body)), given)),
   );
+  if (reserialized === TRIMMED) {
+    return refuse(
+      'signature_mismatch',
+      `${config.label} does not match the body received, but it matches the body without its leading or trailing whitespace: ` +
+        'something added whitespace (a trailing newline?) to the body before verification.',
+      'body_reserialized',
+    );
+  }
   if (reserialized) {
     return refuse(
       'signature_mismatch',
@@ -108,6 +116,8 @@ export function verifyHmacHeader(input: SchemeVerifyInput, config: HmacHeaderCon
   );
 }
 
+const TRIMMED = 'with surrounding whitespace removed';
+
 /**
  * The most common reason a correct signature fails: a framework parsed the JSON and the code signed
  * `JSON.stringify(req.body)`. Tries the usual serializations of the same value; names the one that matches.
@@ -120,6 +130,7 @@ function findReserializedForm(text: string, matches: (body: string) => boolean):
     return undefined;
   }
   const forms: Array<[string, () => string]> = [
+    [TRIMMED, () => text.trim()],
     ['in Python json.dumps style', () => pythonJsonDumps(text)],
     ['as compact JSON', () => JSON.stringify(value)],
     ['indented by 2 spaces', () => JSON.stringify(value, null, 2)],

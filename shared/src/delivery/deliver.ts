@@ -1,0 +1,360 @@
+/**
+ * `deliver()`: sends one signed webhook with a retry policy and records every attempt.
+ * The engine is pure: it signs, plans, classifies and logs; sending and waiting are passed in
+ * (`transport`, `sleep`), so n8n can pass its `httpRequest` and `sleep`, and the CLI and Node-RED the
+ * core's Node transport and real timers. Pure module (n8n may load it).
+ */
+import { randomUUID } from 'node:crypto';
+import { isValidHeaderName } from '../headers';
+import { fillPlaceholders, type PlaceholderValues } from '../placeholders';
+import { serializeBody, sign } from '../sign';
+import type { RetryPolicy, SignOptions, VendorId, VendorProfile } from '../types';
+import { getVendor, vendorIds } from '../vendors/index';
+import { ACTIVE_ENDPOINT, nextEndpointState, type EndpointState, type EndpointStateStore } from './endpoint-health';
+import { judgeAttempt, retryDelay, retryPolicies, type AttemptErrorClass, type AttemptOutcome, type AttemptVerdict } from './retry-plan';
+
+/** One HTTP request as the engine hands it to the transport. */
+export interface OutboundRequest {
+  url: string;
+  method: 'POST' | 'PUT' | 'PATCH';
+  headers: Record<string, string>;
+  body: Buffer;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** What the transport got back. `body` may be cut short: only its first bytes are logged. */
+export interface TransportResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** A failure below HTTP, classified. Transports throw it; any other error counts as `network`. */
+export class TransportError extends Error {
+  readonly errorClass: AttemptErrorClass;
+  constructor(errorClass: AttemptErrorClass, message: string) {
+    super(message);
+    this.name = 'TransportError';
+    this.errorClass = errorClass;
+  }
+}
+
+export type Transport = (request: OutboundRequest) => Promise<TransportResponse>;
+/** Waits `ms`; resolves early (or rejects) when `signal` aborts, leaving no timer behind. */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+/** Maps the error codes of Node, undici and axios onto attempt error classes. */
+export function classifyTransportError(error: unknown): AttemptErrorClass {
+  if (error instanceof TransportError) return error.errorClass;
+  const e = error as { code?: unknown; name?: unknown; cause?: { code?: unknown } } | undefined;
+  const code = String(e?.code ?? e?.cause?.code ?? '');
+  if (e?.name === 'AbortError' || code === 'ABORT_ERR' || code === 'ERR_CANCELED') return 'aborted';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return 'dns';
+  if (code === 'ECONNREFUSED') return 'refused';
+  if (code === 'ETIMEDOUT' || code === 'ECONNABORTED' || code === 'ESOCKETTIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') {
+    return 'timeout';
+  }
+  return 'network';
+}
+
+/** Everything about where and how to deliver; checked once by {@link prepareDelivery}. */
+export interface DeliveryConfig {
+  /** Target URL; may hold `:iccid:`, `:imsi:`, `:ip:` (values are percent-encoded). */
+  url: string;
+  method?: 'POST' | 'PUT' | 'PATCH';
+  /** The vendor whose scheme signs the request. @defaultValue 'generic-hmac' */
+  vendor?: VendorId;
+  /** The signing secret; several for Standard Webhooks send one signature per secret. None: sent unsigned. */
+  secrets?: string | readonly string[];
+  /** Scheme settings (generic HMAC header, algorithm, ...). */
+  schemeOptions?: SignOptions;
+  /** Extra headers; values may hold placeholders. They may not override content-type, host, content-length or the signature headers. */
+  headers?: Record<string, string>;
+  /** A preset id (`inhand`, `edgesense`, `1nce`, `scalefusion`, `standard-webhooks`, `default`, `none`) or a policy. @defaultValue the vendor's */
+  retryPolicy?: string | RetryPolicy;
+  /** Per-attempt timeout. @defaultValue 15 000 ms */
+  timeoutMs?: number;
+  /** Header carrying a fresh UUID on every attempt. @defaultValue 'X-Request-ID' */
+  requestIdHeader?: string;
+  /** Longest wait a Retry-After may ask for. @defaultValue 1 hour */
+  maxRetryAfterMs?: number;
+  /** Key of this endpoint in the health store. @defaultValue the URL template */
+  endpointKey?: string;
+}
+
+/** A config that passed {@link prepareDelivery}. */
+export interface PreparedDelivery extends Required<Pick<DeliveryConfig, 'url' | 'method' | 'vendor' | 'timeoutMs' | 'requestIdHeader' | 'endpointKey'>> {
+  secrets: string[];
+  schemeOptions: SignOptions;
+  headers: Record<string, string>;
+  retryPolicy: RetryPolicy;
+  maxRetryAfterMs: number;
+}
+
+/** A configuration that cannot work; thrown at configuration time, before anything is sent. */
+export class DeliveryConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeliveryConfigError';
+  }
+}
+
+const PROTECTED_HEADERS = ['content-type', 'host', 'content-length', 'transfer-encoding'];
+
+/**
+ * Checks a delivery configuration and fills in defaults.
+ * @throws {@link DeliveryConfigError} naming what to fix: bad URL, unknown vendor or preset, a header
+ *   template that would override content-type, host, content-length or a signature header, CR/LF in a header.
+ */
+export function prepareDelivery(config: DeliveryConfig): PreparedDelivery {
+  const vendor = config.vendor ?? 'generic-hmac';
+  const profile = getVendor(vendor);
+  if (!profile) throw new DeliveryConfigError(`Unknown vendor "${vendor}"; use one of: ${vendorIds.join(', ')}.`);
+  const sample = fillPlaceholders(String(config.url ?? ''), { iccid: '1', imsi: '1', ip: '1' }, { target: 'url' });
+  let parsed: URL;
+  try {
+    parsed = new URL(sample);
+  } catch {
+    throw new DeliveryConfigError(`"${config.url}" is not a valid URL.`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new DeliveryConfigError(`Only http and https URLs can receive webhooks; got ${parsed.protocol}`);
+  const method = config.method ?? 'POST';
+  if (!['POST', 'PUT', 'PATCH'].includes(method)) throw new DeliveryConfigError(`Method ${method} cannot carry a webhook body; use POST, PUT or PATCH.`);
+
+  const schemeOptions = config.schemeOptions ?? {};
+  let signatureHeaders: string[];
+  try {
+    signatureHeaders = profile.scheme.signatureHeaders(schemeOptions);
+  } catch (error) {
+    throw new DeliveryConfigError((error as Error).message);
+  }
+  const requestIdHeader = config.requestIdHeader ?? 'X-Request-ID';
+  const forbidden = new Set([...PROTECTED_HEADERS, ...signatureHeaders, requestIdHeader.toLowerCase()]);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(config.headers ?? {})) {
+    if (!isValidHeaderName(name)) throw new DeliveryConfigError(`"${name}" is not a valid header name.`);
+    if (forbidden.has(name.toLowerCase())) {
+      throw new DeliveryConfigError(`The header "${name}" is set by the ${profile.label} scheme or by HTTP itself and cannot be overridden.`);
+    }
+    if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw new DeliveryConfigError(`The value of header "${name}" may not contain CR, LF or NUL.`);
+    headers[name] = value;
+  }
+  if (!isValidHeaderName(requestIdHeader)) throw new DeliveryConfigError(`"${requestIdHeader}" is not a valid header name.`);
+
+  const policy = typeof config.retryPolicy === 'object' && config.retryPolicy !== null ? config.retryPolicy : retryPolicies[config.retryPolicy ?? profile.retryPolicy.id];
+  if (!policy) throw new DeliveryConfigError(`Unknown retry policy "${String(config.retryPolicy)}"; use one of: ${Object.keys(retryPolicies).join(', ')}.`);
+  const timeoutMs = config.timeoutMs ?? 15_000;
+  if (!(timeoutMs > 0 && timeoutMs <= 600_000)) throw new DeliveryConfigError('The timeout must be between 1 ms and 10 minutes.');
+
+  const secrets = (Array.isArray(config.secrets) ? config.secrets : config.secrets ? [config.secrets] : []).filter((s): s is string => typeof s === 'string' && s !== '');
+  return {
+    url: String(config.url),
+    method,
+    vendor,
+    secrets,
+    schemeOptions,
+    headers,
+    retryPolicy: policy,
+    timeoutMs,
+    requestIdHeader,
+    maxRetryAfterMs: config.maxRetryAfterMs ?? 3_600_000,
+    endpointKey: config.endpointKey ?? String(config.url),
+  };
+}
+
+/** One attempt, as logged. */
+export interface DeliveryAttempt {
+  attempt: number;
+  requestId: string;
+  startedAt: string;
+  durationMs: number;
+  statusCode?: number;
+  errorClass?: AttemptErrorClass;
+  error?: string;
+  /** The first bytes of the response body (up to 1 KiB), as text. */
+  responseSnippet?: string;
+  verdict: AttemptVerdict;
+  /** When the verdict is `retry`: the wait before the next attempt. */
+  nextRetryInMs?: number;
+}
+
+/** How a delivery ended. */
+export type DeliveryOutcome = 'delivered' | 'failed' | 'gone' | 'aborted' | 'endpoint_failed';
+
+/** The result: delivered or not, and the whole log. Nothing is lost silently. */
+export interface DeliveryResult {
+  delivered: boolean;
+  outcome: DeliveryOutcome;
+  /** The URL as sent, placeholders filled. */
+  url: string;
+  vendor: VendorId;
+  attempts: DeliveryAttempt[];
+  /** The last HTTP status received, if any. */
+  statusCode?: number;
+  /** Why it failed, in one sentence. */
+  error?: string;
+  endpoint: EndpointState;
+}
+
+/** What the engine needs from the outside world. */
+export interface DeliveryIO {
+  transport: Transport;
+  sleep: Sleep;
+  now?: () => number;
+  random?: () => number;
+  uuid?: () => string;
+  endpointStore?: EndpointStateStore;
+  /** Called after every attempt, as it happens (for progress output and node status). */
+  onAttempt?: (attempt: DeliveryAttempt) => void;
+}
+
+/** Input of {@link deliver}: a config (or a prepared one), the body, placeholder values and a signal. */
+export interface DeliveryInput {
+  config: DeliveryConfig | PreparedDelivery;
+  /** An object is serialized as the vendor does; a string or Buffer is sent as it is. */
+  body: unknown;
+  placeholders?: PlaceholderValues;
+  signal?: AbortSignal;
+  /** Send even though the endpoint is marked failed (a manual retry). */
+  ignoreEndpointFailure?: boolean;
+}
+
+const SNIPPET_BYTES = 1024;
+
+function isPrepared(config: DeliveryConfig | PreparedDelivery): config is PreparedDelivery {
+  return Array.isArray((config as PreparedDelivery).secrets) && typeof (config as PreparedDelivery).retryPolicy === 'object';
+}
+
+/**
+ * Delivers one webhook: signs it (afresh on every attempt, so timestamps are current), fills
+ * placeholders, sends, and retries as the policy says. Honours Retry-After within bounds; 410 stops for
+ * good and marks the endpoint failed. Aborting the signal ends waits and requests at once.
+ *
+ * @throws {@link DeliveryConfigError} for a configuration that cannot work (before any attempt).
+ */
+export async function deliver(input: DeliveryInput, io: DeliveryIO): Promise<DeliveryResult> {
+  const config = isPrepared(input.config) ? input.config : prepareDelivery(input.config);
+  const now = io.now ?? Date.now;
+  const random = io.random ?? Math.random;
+  const uuid = io.uuid ?? randomUUID;
+  const policy = config.retryPolicy;
+  const placeholders = input.placeholders ?? {};
+  const url = fillPlaceholders(config.url, placeholders, { target: 'url' });
+  const extraHeaders = Object.fromEntries(
+    Object.entries(config.headers).map(([name, value]) => [name, fillPlaceholders(value, placeholders, { target: 'header' })]),
+  );
+  const attempts: DeliveryAttempt[] = [];
+  const store = io.endpointStore;
+  const previous = store ? await store.get(config.endpointKey) : undefined;
+  const result = (outcome: DeliveryOutcome, error: string | undefined, endpoint: EndpointState): DeliveryResult => {
+    const last = attempts[attempts.length - 1];
+    const r: DeliveryResult = { delivered: outcome === 'delivered', outcome, url, vendor: config.vendor, attempts, endpoint };
+    if (last?.statusCode !== undefined) r.statusCode = last.statusCode;
+    if (error !== undefined) r.error = error;
+    return r;
+  };
+
+  if (previous?.status === 'failed' && !input.ignoreEndpointFailure) {
+    return result('endpoint_failed', `The endpoint is marked failed since ${previous.failedAt ?? 'earlier'} (${previous.reason ?? 'repeated failures'}); restart it to send again.`, previous);
+  }
+  // Standard Webhooks keeps one message id across retries so receivers can de-duplicate.
+  const schemeOptions: SignOptions = { ...config.schemeOptions };
+  if (config.vendor === 'standard-webhooks' && schemeOptions.messageId === undefined) schemeOptions.messageId = `msg_${uuid().replace(/-/g, '')}`;
+
+  for (let attemptIndex = 0; ; attemptIndex++) {
+    if (input.signal?.aborted) return result('aborted', 'The delivery was cancelled.', previous ?? ACTIVE_ENDPOINT);
+    const requestId = uuid();
+    const signed = signFor(config, input.body, { ...schemeOptions, now: now() });
+    const headers: Record<string, string> = { ...extraHeaders, ...signed.headers, [config.requestIdHeader]: requestId };
+    const started = now();
+    const attempt: DeliveryAttempt = { attempt: attemptIndex + 1, requestId, startedAt: new Date(started).toISOString(), durationMs: 0, verdict: 'fail' };
+    const outcome: AttemptOutcome = {};
+    try {
+      const request: OutboundRequest = { url, method: config.method, headers, body: signed.body, timeoutMs: config.timeoutMs };
+      if (input.signal) request.signal = input.signal;
+      const response = await io.transport(request);
+      outcome.statusCode = response.statusCode;
+      attempt.statusCode = response.statusCode;
+      const retryAfter = response.headers['retry-after'];
+      if (retryAfter !== undefined) outcome.retryAfter = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
+      if (response.body.length > 0) attempt.responseSnippet = response.body.subarray(0, SNIPPET_BYTES).toString('utf8');
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        outcome.errorClass = response.statusCode >= 300 && response.statusCode < 400 ? 'redirect' : 'http';
+        attempt.errorClass = outcome.errorClass;
+        attempt.error = outcome.errorClass === 'redirect' ? `Redirect ${response.statusCode} not followed` : `HTTP ${response.statusCode}`;
+      }
+    } catch (error) {
+      outcome.errorClass = input.signal?.aborted ? 'aborted' : classifyTransportError(error);
+      attempt.errorClass = outcome.errorClass;
+      attempt.error = error instanceof Error ? error.message : String(error);
+    }
+    attempt.durationMs = Math.max(0, now() - started);
+    const retriesLeft = policy.retryDelaysMs.length - attemptIndex;
+    attempt.verdict = judgeAttempt(outcome, policy, retriesLeft);
+    if (attempt.verdict === 'retry') attempt.nextRetryInMs = retryDelay(policy, attemptIndex, outcome, random, now(), { maxRetryAfterMs: config.maxRetryAfterMs });
+    attempts.push(attempt);
+    io.onAttempt?.(attempt);
+
+    if (attempt.verdict === 'retry') {
+      try {
+        await io.sleep(attempt.nextRetryInMs as number, input.signal);
+      } catch {
+        // A sleep that rejects on abort: handled by the check below.
+      }
+      if (input.signal?.aborted) return finish('aborted', 'The delivery was cancelled while waiting to retry.');
+      continue;
+    }
+    if (attempt.verdict === 'delivered') return finish('delivered', undefined);
+    if (outcome.errorClass === 'aborted') return finish('aborted', 'The delivery was cancelled.');
+    const reason = describeFailure(attempt, attempts.length);
+    return finish(attempt.verdict === 'gone' ? 'gone' : 'failed', reason);
+  }
+
+  async function finish(outcome: DeliveryOutcome, error: string | undefined): Promise<DeliveryResult> {
+    let endpoint = previous ?? ACTIVE_ENDPOINT;
+    if (outcome !== 'aborted') {
+      endpoint = nextEndpointState(previous, outcome === 'delivered', policy.failEndpointAfter, new Date(now()).toISOString(), error ?? '', outcome === 'gone');
+      if (store) await store.set(config.endpointKey, endpoint);
+    }
+    return result(outcome, error, endpoint);
+  }
+}
+
+function describeFailure(attempt: DeliveryAttempt, count: number): string {
+  const after = count === 1 ? 'after 1 attempt' : `after ${count} attempts`;
+  switch (attempt.errorClass) {
+    case 'http':
+      return attempt.statusCode === 410 ? 'The receiver answered 410 Gone: the endpoint is marked failed and will not be retried.' : `The receiver answered HTTP ${attempt.statusCode} ${after}.`;
+    case 'redirect':
+      return `The receiver answered a redirect (${attempt.statusCode}) ${after}; redirects are never followed — use the final URL.`;
+    case 'dns':
+      return `The receiver's host name did not resolve ${after}: ${attempt.error}`;
+    case 'refused':
+      return `The receiver refused the connection ${after}: ${attempt.error}`;
+    case 'timeout':
+      return `The receiver did not answer in time ${after}.`;
+    case 'blocked':
+      return `${attempt.error}`;
+    default:
+      return `The request failed ${after}: ${attempt.error}`;
+  }
+}
+
+/** Signs the body; Standard Webhooks with several secrets carries one signature per secret. */
+function signFor(config: PreparedDelivery, body: unknown, options: SignOptions): { body: Buffer; headers: Record<string, string> } {
+  const [first, ...others] = config.secrets;
+  if (first === undefined) return unsignedBody(config.vendor, body);
+  const signed = sign({ vendor: config.vendor, body, secret: first, options });
+  if (config.vendor === 'standard-webhooks' && others.length > 0) {
+    const timestamp = Number(signed.headers['webhook-timestamp']);
+    const extra = others.map((secret) => sign({ vendor: config.vendor, body, secret, options: { ...options, timestamp } }).headers['webhook-signature']);
+    signed.headers['webhook-signature'] = [signed.headers['webhook-signature'], ...extra].join(' ');
+  }
+  return signed;
+}
+
+function unsignedBody(vendor: VendorId, body: unknown): { body: Buffer; headers: Record<string, string> } {
+  const text = serializeBody(getVendor(vendor) as VendorProfile, body);
+  return { body: Buffer.from(text, 'utf8'), headers: { 'Content-Type': 'application/json' } };
+}
