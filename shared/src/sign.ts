@@ -34,8 +34,20 @@ export function sign(input: SignInput): SignedRequest {
   if (!profile) throw new TypeError(`Unknown vendor "${String(input.vendor)}"; use one of: ${vendorIds.join(', ')}.`);
   if (typeof input.secret !== 'string' || input.secret === '') throw new TypeError(`sign() needs a secret for ${profile.label}.`);
   const options = input.options ?? {};
-  const text = serializeBody(profile, input.body);
-  const signed = profile.scheme.sign({ text, secret: input.secret, options, nowMs: options.now ?? Date.now() });
+  return signText(profile, serializeBody(profile, input.body), isSerializedByUs(input.body), input.secret, options);
+}
+
+/** True when {@link serializeBody} produced the text from a value (rather than taking text as given). */
+export function isSerializedByUs(body: unknown): boolean {
+  return typeof body !== 'string' && !Buffer.isBuffer(body) && !(body instanceof Uint8Array);
+}
+
+/**
+ * Signs body text already serialized by {@link serializeBody}: what `deliver()` calls on every attempt,
+ * so the body is serialized once per delivery, not once per attempt.
+ */
+export function signText(profile: VendorProfile, text: string, textIsVendorForm: boolean, secret: string, options: SignOptions): SignedRequest {
+  const signed = profile.scheme.sign({ text, textIsVendorForm, secret, options, nowMs: options.now ?? Date.now() });
   return { body: Buffer.from(signed.text, 'utf8'), headers: signed.headers };
 }
 

@@ -156,8 +156,10 @@ export type SchemeVerifyResult =
 
 /** Input of a scheme's signing. */
 export interface SchemeSignInput {
-  /** The exact body text to send (already serialized the vendor's way). */
+  /** The body text to send. */
   text: string;
+  /** True when `text` was serialized the vendor's way by us, so a scheme need not re-serialize it. */
+  textIsVendorForm?: boolean;
   secret: string;
   options: SchemeOptions & SignOptions;
   nowMs: number;

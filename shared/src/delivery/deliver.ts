@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { isValidHeaderName } from '../headers';
 import { fillPlaceholders, type PlaceholderValues } from '../placeholders';
-import { serializeBody, sign } from '../sign';
+import { isSerializedByUs, serializeBody, signText } from '../sign';
 import type { RetryPolicy, SignOptions, VendorId, VendorProfile } from '../types';
 import { getVendor, vendorIds } from '../vendors/index';
 import { ACTIVE_ENDPOINT, nextEndpointState, type EndpointState, type EndpointStateStore } from './endpoint-health';
@@ -260,12 +260,15 @@ export async function deliver(input: DeliveryInput, io: DeliveryIO): Promise<Del
   }
   // Standard Webhooks keeps one message id across retries so receivers can de-duplicate.
   const schemeOptions: SignOptions = { ...config.schemeOptions };
+  const profile = getVendor(config.vendor) as VendorProfile;
+  const text = serializeBody(profile, input.body); // once per delivery; only signatures change per attempt
+  const body: SerializedBody = { text, bytes: Buffer.from(text, 'utf8'), isVendorForm: isSerializedByUs(input.body) };
   if (config.vendor === 'standard-webhooks' && schemeOptions.messageId === undefined) schemeOptions.messageId = `msg_${uuid().replace(/-/g, '')}`;
 
   for (let attemptIndex = 0; ; attemptIndex++) {
     if (input.signal?.aborted) return result('aborted', 'The delivery was cancelled.', previous ?? ACTIVE_ENDPOINT);
     const requestId = uuid();
-    const signed = signFor(config, input.body, { ...schemeOptions, now: now() });
+    const signed = signFor(config, profile, body, { ...schemeOptions, now: now() });
     const headers: Record<string, string> = { ...extraHeaders, ...signed.headers, [config.requestIdHeader]: requestId };
     const started = now();
     const attempt: DeliveryAttempt = { attempt: attemptIndex + 1, requestId, startedAt: new Date(started).toISOString(), durationMs: 0, verdict: 'fail' };
@@ -341,20 +344,21 @@ function describeFailure(attempt: DeliveryAttempt, count: number): string {
   }
 }
 
-/** Signs the body; Standard Webhooks with several secrets carries one signature per secret. */
-function signFor(config: PreparedDelivery, body: unknown, options: SignOptions): { body: Buffer; headers: Record<string, string> } {
+/** Signs the serialized body; Standard Webhooks with several secrets carries one signature per secret. */
+function signFor(config: PreparedDelivery, profile: VendorProfile, body: SerializedBody, options: SignOptions): { body: Buffer; headers: Record<string, string> } {
   const [first, ...others] = config.secrets;
-  if (first === undefined) return unsignedBody(config.vendor, body);
-  const signed = sign({ vendor: config.vendor, body, secret: first, options });
+  if (first === undefined) return { body: body.bytes, headers: { 'Content-Type': 'application/json' } };
+  const signed = signText(profile, body.text, body.isVendorForm, first, options);
   if (config.vendor === 'standard-webhooks' && others.length > 0) {
     const timestamp = Number(signed.headers['webhook-timestamp']);
-    const extra = others.map((secret) => sign({ vendor: config.vendor, body, secret, options: { ...options, timestamp } }).headers['webhook-signature']);
+    const extra = others.map((secret) => signText(profile, body.text, body.isVendorForm, secret, { ...options, timestamp }).headers['webhook-signature']);
     signed.headers['webhook-signature'] = [signed.headers['webhook-signature'], ...extra].join(' ');
   }
   return signed;
 }
 
-function unsignedBody(vendor: VendorId, body: unknown): { body: Buffer; headers: Record<string, string> } {
-  const text = serializeBody(getVendor(vendor) as VendorProfile, body);
-  return { body: Buffer.from(text, 'utf8'), headers: { 'Content-Type': 'application/json' } };
+interface SerializedBody {
+  text: string;
+  bytes: Buffer;
+  isVendorForm: boolean;
 }

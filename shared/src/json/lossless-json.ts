@@ -65,10 +65,8 @@ interface ContainerFrame {
   isObject: boolean;
   /** Offset in the output where this container's opening bracket stands. */
   outStart: number;
-  /** Objects only: decoded keys in order of appearance, with output offsets of each member. */
+  /** Objects only: decoded keys in order of appearance. */
   keys: string[];
-  memberStarts: number[];
-  memberEnds: number[];
   keySet: Set<string> | null;
   hasDuplicate: boolean;
   /** The key just read, as Python prints it. */
@@ -114,8 +112,6 @@ function reserialize(text: string, itemSep: string, keySep: string, maxDepth: nu
           isObject,
           outStart: out.length,
           keys: [],
-          memberStarts: [],
-          memberEnds: [],
           keySet: null,
           hasDuplicate: false,
           lastKeyOutput: '',
@@ -124,7 +120,6 @@ function reserialize(text: string, itemSep: string, keySep: string, maxDepth: nu
         out += isObject ? '{' : '[';
         if (isObject) {
           i = readKey(text, i, frame);
-          frame.memberStarts.push(out.length);
           out += frame.lastKeyOutput + keySep;
         }
         continue;
@@ -151,14 +146,12 @@ function reserialize(text: string, itemSep: string, keySep: string, maxDepth: nu
         if (i !== text.length) throw new JsonSyntaxError('Extra data after the JSON value', i);
         return out;
       }
-      if (frame.isObject) frame.memberEnds.push(out.length);
       const d = text.charCodeAt(i);
       if (d === CH_COMMA) {
         out += itemSep;
         i = skipWhitespace(text, i + 1);
         if (frame.isObject) {
           i = readKey(text, i, frame);
-          frame.memberStarts.push(out.length);
           out += frame.lastKeyOutput + keySep;
         }
         break;
@@ -167,7 +160,7 @@ function reserialize(text: string, itemSep: string, keySep: string, maxDepth: nu
         stack.pop();
         i++;
         if (frame.hasDuplicate) {
-          out = out.slice(0, frame.outStart) + rebuildWithoutDuplicates(out, frame, itemSep);
+          out = out.slice(0, frame.outStart) + rebuildWithoutDuplicates(out.slice(frame.outStart) + '}', itemSep);
         } else {
           out += frame.isObject ? '}' : ']';
         }
@@ -218,14 +211,16 @@ function registerKey(frame: ContainerFrame, key: string): void {
   keys.push(key);
 }
 
-/** Python keeps a duplicated key at its first position with its last value. */
-function rebuildWithoutDuplicates(out: string, frame: ContainerFrame, itemSep: string): string {
+/**
+ * Python keeps a duplicated key at its first position with its last value. Rare, so rather than
+ * tracking every member's offsets on the way, the object's own output is read again here.
+ */
+function rebuildWithoutDuplicates(objectText: string, itemSep: string): string {
   const order: string[] = [];
   const memberText = new Map<string, string>();
-  for (let m = 0; m < frame.keys.length; m++) {
-    const key = frame.keys[m] as string;
-    if (!memberText.has(key)) order.push(key);
-    memberText.set(key, out.slice(frame.memberStarts[m], frame.memberEnds[m]));
+  for (const member of topLevelMembers(objectText) ?? []) {
+    if (!memberText.has(member.key)) order.push(member.key);
+    memberText.set(member.key, objectText.slice(member.keyStart, member.valueEnd));
   }
   let rebuilt = '{';
   for (let m = 0; m < order.length; m++) {
@@ -243,6 +238,12 @@ function findStringEnd(text: string, start: number): number {
   let i = start + 1;
   const n = text.length;
   while (i < n) {
+    // Skip the run of plain characters with the regex engine (compiled to native code), then look
+    // at what stopped it: the closing quote, an escape, or a control character.
+    PLAIN_RUN.lastIndex = i;
+    PLAIN_RUN.test(text);
+    i = PLAIN_RUN.lastIndex;
+    if (i >= n) break;
     const c = text.charCodeAt(i);
     if (c === CH_QUOTE) return i + 1;
     if (c === CH_BACKSLASH) {
@@ -258,11 +259,13 @@ function findStringEnd(text: string, start: number): number {
       }
       throw new JsonSyntaxError('Invalid \\escape', i);
     }
-    if (c < 0x20) throw new JsonSyntaxError('Invalid control character', i);
-    i++;
+    throw new JsonSyntaxError('Invalid control character', i);
   }
   throw new JsonSyntaxError('Unterminated string starting', start);
 }
+
+/** A run of characters that stand for themselves inside a JSON string. */
+const PLAIN_RUN = /[^"\\\u0000-\u001f]*/y;
 
 function isHex4(text: string, at: number): boolean {
   if (at + 4 > text.length) return false;
@@ -394,8 +397,31 @@ function readNumber(text: string, start: number): NumberToken {
     if (negative && first === 48) return { output: '0', end: i };
     return { output: text.slice(start, i), end: i };
   }
-  return { output: pythonFloatRepr(Number(text.slice(start, i))), end: i };
+  const source = text.slice(start, i);
+  return { output: isPythonFloatForm(source) ? source : pythonFloatRepr(Number(source)), end: i };
 }
+
+/**
+ * True when a decimal literal is already what Python prints for it, so no conversion is needed: no
+ * exponent, at most 15 significant digits (by DBL_DIG such a decimal is the unique shortest form of its
+ * double), no trailing zero in the fraction (except `x.0`), and not below 1e-4 (Python switches to
+ * `1e-05` style there). The differential test against python3 covers this path.
+ */
+function isPythonFloatForm(source: string): boolean {
+  const match = SIMPLE_DECIMAL.exec(source);
+  if (match === null) return false;
+  const integer = match[1] as string;
+  const fraction = match[2] as string;
+  if (fraction.length > 1 && fraction.charCodeAt(fraction.length - 1) === 48) return false;
+  if (integer === '0') {
+    if (fraction === '0') return true;
+    const leadingZeros = fraction.length - fraction.replace(/^0+/, '').length;
+    return leadingZeros <= 3 && fraction.length - leadingZeros <= 15;
+  }
+  return integer.length + fraction.length <= 15;
+}
+
+const SIMPLE_DECIMAL = /^-?(0|[1-9]\d*)\.(\d+)$/;
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;

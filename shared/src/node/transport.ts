@@ -8,6 +8,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
+import { urlToHttpOptions } from 'node:url';
 import { TransportError, type OutboundRequest, type Transport, type TransportResponse } from '../delivery/deliver';
 import { isBlockedAddress } from './ssrf';
 
@@ -43,6 +44,27 @@ function guardedLookup(): LookupFunction {
   }) as LookupFunction;
 }
 
+interface ParsedTarget {
+  hostname: string;
+  isHttps: boolean;
+  /** What http.request needs of the URL: protocol, host, port, path, auth. */
+  options: http.RequestOptions;
+}
+
+const parsedUrls = new Map<string, ParsedTarget>();
+
+/** URLs parsed once: a sender posts to the same few URLs over and over. Bounded, oldest dropped first. */
+function parseUrl(text: string): ParsedTarget {
+  let target = parsedUrls.get(text);
+  if (target === undefined) {
+    const url = new URL(text);
+    target = { hostname: url.hostname, isHttps: url.protocol === 'https:', options: urlToHttpOptions(url) as http.RequestOptions };
+    if (parsedUrls.size >= 256) parsedUrls.delete(parsedUrls.keys().next().value as string);
+    parsedUrls.set(text, target);
+  }
+  return target;
+}
+
 /** Creates the transport. Call `close()` when done so kept-alive sockets do not hold the process open. */
 export function createNodeTransport(options: NodeTransportOptions = {}): NodeTransport {
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64, scheduling: 'lifo' as const };
@@ -53,13 +75,14 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
 
   const transport = (request: OutboundRequest): Promise<TransportResponse> =>
     new Promise<TransportResponse>((resolve, reject) => {
-      const url = new URL(request.url);
+      const url = parseUrl(request.url);
       const host = url.hostname.replace(/^\[|\]$/g, '');
       if (options.ssrfGuard && isIP(host) !== 0 && isBlockedAddress(host)) return reject(blockedError(host, host));
       if (request.signal?.aborted) return reject(new TransportError('aborted', 'Cancelled before sending.'));
-      const isHttps = url.protocol === 'https:';
+      const isHttps = url.isHttps;
       const headers: Record<string, string | number> = { ...request.headers, 'Content-Length': request.body.length };
-      const req = (isHttps ? https : http).request(url, {
+      const req = (isHttps ? https : http).request({
+        ...url.options,
         method: request.method,
         headers,
         agent: isHttps ? httpsAgent : httpAgent,
