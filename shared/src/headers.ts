@@ -17,36 +17,47 @@ export interface HeaderLookup {
   get(name: string): string | undefined;
 }
 
-/** Builds a {@link HeaderLookup}; never throws, whatever it is given. */
+/** Builds a {@link HeaderLookup}; it never throws, whatever it is given. Lookups are lazy: nothing is copied. */
 export function headerLookup(headers: unknown): HeaderLookup {
-  const byName = new Map<string, string[]>();
-  const add = (key: string, value: unknown): void => {
-    if (value === undefined || value === null) return;
-    const name = key.toLowerCase();
-    const list = byName.get(name) ?? [];
-    if (Array.isArray(value)) {
-      for (const v of value) if (v !== undefined && v !== null) list.push(String(v));
-    } else {
-      list.push(String(value));
+  const all = (name: string): string[] => {
+    try {
+      return valuesOf(headers, name.toLowerCase());
+    } catch {
+      return []; // A hostile or broken headers object reads as no headers: verification then fails cleanly.
     }
-    if (list.length > 0) byName.set(name, list);
   };
-  try {
-    if (headers && typeof (headers as { forEach?: unknown }).forEach === 'function' && typeof (headers as { get?: unknown }).get === 'function') {
-      (headers as { forEach(cb: (value: string, key: string) => void): void }).forEach((value, key) => add(key, value));
-    } else if (headers && typeof headers === 'object') {
-      for (const key of Object.keys(headers)) add(key, (headers as Record<string, unknown>)[key]);
-    }
-  } catch {
-    // A hostile or broken headers object reads as no headers: verification then fails cleanly.
-  }
   return {
-    all: (name) => byName.get(name.toLowerCase()) ?? [],
+    all,
     get: (name) => {
-      const values = byName.get(name.toLowerCase());
-      return values === undefined ? undefined : values.join(', ');
+      const values = all(name);
+      return values.length === 0 ? undefined : values.length === 1 ? values[0] : values.join(', ');
     },
   };
+}
+
+function valuesOf(headers: unknown, lowerName: string): string[] {
+  if (!headers || typeof headers !== 'object') return [];
+  const source = headers as Record<string, unknown> & { get?: unknown; forEach?: unknown };
+  if (typeof source.get === 'function' && typeof source.forEach === 'function') {
+    const value = (source.get as (name: string) => string | null).call(source, lowerName);
+    return value === null || value === undefined ? [] : [String(value)];
+  }
+  const values: string[] = [];
+  // Node gives lower-case names: look there first, then scan for other spellings of the same name.
+  if (Object.prototype.hasOwnProperty.call(source, lowerName)) pushValue(values, source[lowerName]);
+  for (const key of Object.keys(source)) {
+    if (key !== lowerName && key.length === lowerName.length && key.toLowerCase() === lowerName) pushValue(values, source[key]);
+  }
+  return values;
+}
+
+function pushValue(values: string[], value: unknown): void {
+  if (value === undefined || value === null) return;
+  if (Array.isArray(value)) {
+    for (const v of value) if (v !== undefined && v !== null) values.push(String(v));
+  } else {
+    values.push(String(value));
+  }
 }
 
 /** True when the value can travel in an HTTP header: no CR, LF or NUL. */

@@ -4,7 +4,7 @@
  * Every module re-exported here is pure in n8n's sense (no timers, no `process`, no globals; imports
  * only zod and `node:crypto`), so n8n community nodes can bundle it.
  */
-export { verify, normalizeSecrets, DEFAULT_MAX_BYTES, DEFAULT_TOLERANCE_SECONDS, type VerifyInput } from './verify';
+export { verify, verifySignature, normalizeSecrets, type SignatureCheck, DEFAULT_MAX_BYTES, DEFAULT_TOLERANCE_SECONDS, type VerifyInput } from './verify';
 export { sign, type SignInput, type SignedRequest } from './sign';
 export { fillPlaceholders, placeholderValuesOf, PLACEHOLDERS, type PlaceholderValues } from './placeholders';
 export { pythonJsonDumps, compactJsonDumps, pythonFloatRepr, JsonSyntaxError, type ReserializeOptions } from './json/lossless-json';

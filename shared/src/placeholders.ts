@@ -14,13 +14,14 @@ export interface PlaceholderValues {
 /** The placeholders 1NCE supports; any other `:name:` stays as written. */
 export const PLACEHOLDERS = ['iccid', 'imsi', 'ip'] as const;
 const PATTERN = /:(iccid|imsi|ip):/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
  * Fills `:iccid:`, `:imsi:` and `:ip:` in a URL or header template.
  *
  * - A missing or empty value becomes `none`; an unsupported placeholder (`:unknown:`) stays unchanged.
- * - `target: 'url'`: each filled value is percent-encoded, so `/`, `?`, `#`, `@` or `..` in a value
- *   cannot change where the request goes.
+ * - `target: 'url'`: each filled value is percent-encoded, so `/`, `?`, `#`, `@` or `../` in a value
+ *   cannot change where the request goes; a value of just `.` or `..` (a dot-segment) counts as missing.
  * - `target: 'header'`: CR, LF and NUL never get through, neither from a value nor from the template.
  *
  * @example
@@ -30,8 +31,12 @@ const PATTERN = /:(iccid|imsi|ip):/g;
 export function fillPlaceholders(template: string, values: PlaceholderValues, options: { target: 'url' | 'header' }): string {
   const filled = template.replace(PATTERN, (_match, name: (typeof PLACEHOLDERS)[number]) => {
     const raw = values?.[name];
-    const value = raw === undefined || raw === null || String(raw) === '' ? 'none' : String(raw);
-    return options.target === 'url' ? encodeURIComponent(value) : value;
+    // A lone surrogate cannot be encoded (encodeURIComponent throws): it becomes U+FFFD.
+    const value = raw === undefined || raw === null ? '' : String(raw).replace(LONE_SURROGATE, '\ufffd');
+    if (options.target === 'header') return value === '' ? 'none' : value;
+    // "." and ".." would be dot-segments that climb the URL path, encoded or not (%2e counts as a dot):
+    // no ICCID, IMSI or IP looks like that, so they count as missing.
+    return value === '' || value === '.' || value === '..' ? 'none' : encodeURIComponent(value);
   });
   return options.target === 'header' ? filled.replace(/[\r\n\0]/g, '') : filled;
 }

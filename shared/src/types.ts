@@ -139,8 +139,8 @@ export interface SchemeOptions {
 /** Input of a scheme's verification. */
 export interface SchemeVerifyInput {
   rawBody: Buffer;
-  /** The body decoded as UTF-8 (computed once). */
-  text: string;
+  /** The body decoded as UTF-8 (decoded on first read, once). */
+  readonly text: string;
   headers: HeaderLookup;
   secrets: string[];
   options: SchemeOptions;

@@ -2,9 +2,9 @@
  * `verify`: checks a received webhook the way its vendor signs it, parses it and normalizes it.
  * Pure module: no I/O, no timers; never throws on bad input.
  */
-import { headerLookup, type HeaderInput } from './headers';
+import { headerLookup, type HeaderInput, type HeaderLookup } from './headers';
 import { refuse, truncate } from './results';
-import type { Authentication, VerifyFailure, VerifyOptions, VerifyResult } from './types';
+import type { Authentication, VendorProfile, VerifyFailure, VerifyOptions, VerifyResult } from './types';
 import { getVendor, vendorIds } from './vendors/index';
 
 /** 1 MiB: far above any vendor's alert, far below what hurts a small machine. */
@@ -48,55 +48,113 @@ export function verify(input: VerifyInput): VerifyResult {
   }
 }
 
-function verifyUnsafe(input: VerifyInput): VerifyResult {
-  if (input === null || typeof input !== 'object') return refuse('invalid_input', 'verify() takes an object: { vendor, rawBody, headers, secrets }.');
+/** What {@link verifySignature} establishes: who sent the bytes, before anything is parsed. */
+export interface SignatureCheck {
+  ok: true;
+  authentication: Authentication;
+  /** The scheme's message id (Standard Webhooks `webhook-id`), for replay checks. */
+  messageId?: string;
+}
+
+/**
+ * Only the authenticity half of {@link verify}: the size cap, the signature (or authentication header)
+ * against each secret, and timestamps where the scheme has them — no JSON parsing, type or schema
+ * check. For callers that parse the body themselves; `verify` runs exactly this first.
+ * Never throws.
+ */
+export function verifySignature(input: VerifyInput): SignatureCheck | VerifyFailure {
+  try {
+    const checked = checkSignature(input);
+    return 'failure' in checked ? checked.failure : checked.check;
+  } catch (error) {
+    return refuse('invalid_input', `The request could not be checked: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+interface CheckedRequest {
+  check: SignatureCheck;
+  profile: VendorProfile;
+  /** The body as UTF-8 text, decoded once on first use (raw-body schemes never need it to check a signature). */
+  text: () => string;
+  headers: HeaderLookup;
+  nowMs: number;
+  toleranceSeconds: number;
+}
+
+function checkSignature(input: VerifyInput): CheckedRequest | { failure: VerifyFailure } {
+  const fail = (failure: VerifyFailure) => ({ failure });
+  if (input === null || typeof input !== 'object') return fail(refuse('invalid_input', 'verify() takes an object: { vendor, rawBody, headers, secrets }.'));
   const profile = getVendor(String(input.vendor));
   if (!profile) {
-    return refuse('invalid_input', `Unknown vendor "${truncate(String(input.vendor), 40)}"; use one of: ${vendorIds.join(', ')}.`);
+    return fail(refuse('invalid_input', `Unknown vendor "${truncate(String(input.vendor), 40)}"; use one of: ${vendorIds.join(', ')}.`));
   }
   const options = input.options ?? {};
   const rawBody = toBuffer(input.rawBody);
   if (rawBody === undefined) {
-    return refuse(
-      'invalid_input',
-      'rawBody must be the request bytes (Buffer or string). Got a parsed object: verify the raw body, not req.body after a JSON parser.',
+    return fail(
+      refuse(
+        'invalid_input',
+        'rawBody must be the request bytes (Buffer or string). Got a parsed object: verify the raw body, not req.body after a JSON parser.',
+      ),
     );
   }
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (rawBody.length > maxBytes) {
-    return refuse('body_too_large', `The body is ${rawBody.length} bytes, over the ${maxBytes}-byte limit.`);
+    return fail(refuse('body_too_large', `The body is ${rawBody.length} bytes, over the ${maxBytes}-byte limit.`));
   }
 
   const secrets = normalizeSecrets(input.secrets);
   const headers = headerLookup(input.headers);
-  const text = rawBody.toString('utf8');
+  let decoded: string | undefined;
+  const text = () => (decoded ??= rawBody.toString('utf8'));
   const nowMs = options.now ?? Date.now();
   const toleranceSeconds = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   const schemeOptions = options.scheme ?? {};
 
-  let authentication: Authentication = 'no_secret';
-  let messageId: string | undefined;
+  const check: SignatureCheck = { ok: true, authentication: 'no_secret' };
   if (secrets.length > 0) {
-    const checked = profile.scheme.verify({ rawBody, text, headers, secrets, options: schemeOptions, toleranceSeconds, nowMs });
+    const checked = profile.scheme.verify({
+      rawBody,
+      get text() {
+        return text();
+      },
+      headers,
+      secrets,
+      options: schemeOptions,
+      toleranceSeconds,
+      nowMs,
+    });
     if (checked.ok) {
-      authentication = 'verified';
-      messageId = checked.messageId;
+      check.authentication = 'verified';
+      if (checked.messageId !== undefined) check.messageId = checked.messageId;
     } else if ('unsigned' in checked) {
       if (!options.allowUnsigned) {
         const where = profile.scheme.signatureHeaders(schemeOptions).join(', ');
-        return refuse('signature_missing', `The request carries no signature (${where}) but a secret is set. Unsigned requests are refused unless allowed.`);
+        return fail(refuse('signature_missing', `The request carries no signature (${where}) but a secret is set. Unsigned requests are refused unless allowed.`));
       }
-      authentication = 'unsigned_allowed';
+      check.authentication = 'unsigned_allowed';
     } else {
-      return checked;
+      return fail(checked);
     }
   }
+  return { check, profile, text, headers, nowMs, toleranceSeconds };
+}
+
+function verifyUnsafe(input: VerifyInput): VerifyResult {
+  const checked = checkSignature(input);
+  if ('failure' in checked) return checked.failure;
+  const { profile, headers, nowMs, toleranceSeconds } = checked;
+  const text = checked.text();
+  const options = input.options ?? {};
+  const schemeOptions = options.scheme ?? {};
+  const authentication = checked.check.authentication;
+  const messageId = checked.check.messageId;
 
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch (error) {
-    const detail = rawBody.length === 0 ? 'the body is empty' : (error as Error).message;
+    const detail = text.length === 0 ? 'the body is empty' : (error as Error).message;
     return refuse('invalid_json', `The body is not valid JSON: ${detail}.`);
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {

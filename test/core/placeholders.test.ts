@@ -14,6 +14,11 @@ describe('fillPlaceholders', () => {
     expect(value).toBe('id=9Set-Cookie: a=bX-Injected: 1');
   });
 
+  it('never lets a dot-segment climb the path', () => {
+    expect(fillPlaceholders('https://h.example/a/:iccid:/b', { iccid: '..' }, { target: 'url' })).toBe('https://h.example/a/none/b');
+    expect(new URL(fillPlaceholders('https://h.example/a/:iccid:/b', { iccid: '../..' }, { target: 'url' })).pathname).toBe('/a/..%2F../b');
+  });
+
   it('treats empty and null values as missing, and numbers as text', () => {
     expect(fillPlaceholders(':iccid:/:imsi:/:ip:', { iccid: '', imsi: 901405100002864, ip: null }, { target: 'header' })).toBe('none/901405100002864/none');
   });
@@ -28,11 +33,14 @@ describe('fillPlaceholders', () => {
 
   it('property: a URL keeps its origin and path structure whatever the values', () => {
     fc.assert(
-      fc.property(fc.string(), fc.string(), fc.string(), (iccid, imsi, ip) => {
+      fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.constantFrom('.', '..', '...', '%2e', '../..')), fc.string({ unit: 'binary' }), fc.string(), (iccid, imsi, ip) => {
         const url = new URL(fillPlaceholders('https://h.example/a/:iccid:?imsi=:imsi:&ip=:ip:', { iccid, imsi, ip }, { target: 'url' }));
         expect(url.origin).toBe('https://h.example');
         expect(url.hash).toBe('');
-        expect(decodeURIComponent(url.pathname.slice(3))).toBe(iccid === '' ? 'none' : iccid.replace(/[\ud800-\udfff]/g, (c) => c));
+        const wellFormed = iccid.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+        const expected = wellFormed === '' || wellFormed === '.' || wellFormed === '..' ? 'none' : wellFormed;
+        expect(url.pathname.startsWith('/a/')).toBe(true);
+        expect(decodeURIComponent(url.pathname.slice(3))).toBe(expected);
         expect([...url.searchParams.keys()]).toEqual(['imsi', 'ip']);
       }),
       { numRuns: 500 },

@@ -4,7 +4,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createMemoryReplayStore, sign, vendors, verify, type VerifyFailure } from '../../shared/src/index';
+import { createMemoryReplayStore, sign, vendors, verify, verifySignature, type VerifyFailure } from '../../shared/src/index';
 
 const SW_SECRET = `whsec_${Buffer.from('a very secret key of 32 bytes!!').toString('base64')}`;
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -277,5 +277,27 @@ describe('never throws', () => {
       expect(result.ok).toBe(false);
       if (!result.ok) expect(result.status).toBeGreaterThanOrEqual(400);
     }
+  });
+});
+
+describe('verifySignature: authenticity without parsing', () => {
+  const body = '{"event": "device.locked", "data": {"devices": []}}';
+  const signature = createHmac('sha256', 'k').update(body).digest('hex');
+
+  it('accepts a signed body and refuses a tampered one, like verify', () => {
+    expect(verifySignature({ vendor: 'scalefusion', rawBody: body, headers: { 'x-sf-signature': signature }, secrets: 'k' })).toEqual({ ok: true, authentication: 'verified' });
+    expect(verifySignature({ vendor: 'scalefusion', rawBody: body + ' ', headers: { 'x-sf-signature': signature }, secrets: 'k' })).toMatchObject({ ok: false, code: 'signature_mismatch' });
+    expect(verifySignature({ vendor: 'scalefusion', rawBody: body, headers: {}, secrets: 'k' })).toMatchObject({ ok: false, code: 'signature_missing' });
+  });
+
+  it('does not look inside the body: a signed non-JSON body passes here, and verify refuses it', () => {
+    const text = 'not json';
+    const headers = { 'x-sf-signature': createHmac('sha256', 'k').update(text).digest('hex') };
+    expect(verifySignature({ vendor: 'scalefusion', rawBody: text, headers, secrets: 'k' }).ok).toBe(true);
+    expect(verify({ vendor: 'scalefusion', rawBody: text, headers, secrets: 'k' })).toMatchObject({ ok: false, code: 'invalid_json' });
+  });
+
+  it('still caps the size first', () => {
+    expect(verifySignature({ vendor: 'scalefusion', rawBody: 'x'.repeat(11), headers: {}, options: { maxBytes: 10 } })).toMatchObject({ ok: false, status: 413 });
   });
 });

@@ -4,7 +4,7 @@
  * keyed with the base64 secret after its `whsec_` prefix. Several signatures allow key rotation on the
  * sender's side; several secrets allow it on ours. Pure module.
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { decodeSignature, hmac, macEquals } from '../mac';
 import { checkTimestamp, refuse, truncate } from '../results';
 import type { SchemeVerifyResult, SignatureScheme } from '../types';
@@ -15,9 +15,24 @@ export function standardWebhooksKey(secret: string): Buffer {
   return Buffer.from(base64, 'base64');
 }
 
+/** Decoded keys of the few secrets in use (decoding on every request shows in profiles); bounded. */
+const keyCache = new Map<string, Buffer | null>();
+
+/** The key bytes, or null when the secret is not base64. */
+function usableKey(secret: string): Buffer | null {
+  let key = keyCache.get(secret);
+  if (key === undefined) {
+    const base64 = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
+    key = /^[A-Za-z0-9+/]+={0,2}$/.test(base64) ? standardWebhooksKey(secret) : null;
+    if (key !== null && key.length === 0) key = null;
+    if (keyCache.size >= 64) keyCache.clear();
+    keyCache.set(secret, key);
+  }
+  return key;
+}
+
 function isUsableSecret(secret: string): boolean {
-  const base64 = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
-  return /^[A-Za-z0-9+/]+={0,2}$/.test(base64) && standardWebhooksKey(secret).length > 0;
+  return usableKey(secret) !== null;
 }
 
 export const standardWebhooksScheme: SignatureScheme = {
@@ -48,9 +63,9 @@ export const standardWebhooksScheme: SignatureScheme = {
     if (secrets.length === 0) {
       return refuse('invalid_input', 'The Standard Webhooks secret must be base64, usually written "whsec_…".');
     }
-    const content = Buffer.concat([Buffer.from(`${id}.${timestamp.seconds}.`), input.rawBody]);
+    const prefix = `${id}.${timestamp.seconds}.`;
     for (const secret of secrets) {
-      const expected = hmac('sha256', standardWebhooksKey(secret), content);
+      const expected = createHmac('sha256', usableKey(secret) as Buffer).update(prefix).update(input.rawBody).digest();
       if (candidates.some((mac) => macEquals(expected, mac))) return { ok: true, messageId: id };
     }
     return refuse(

@@ -20,12 +20,30 @@ export function schemaPair(build: (object: ObjectFactory) => ZodType): VendorPro
   };
 }
 
-/** A container whose members are the sender's own (a payload, metadata): any keys, in both modes. */
-export const freeForm = (): ZodType => z.record(z.string(), z.unknown());
+/** Schemas made by {@link freeForm}, so the JSON Schema export can describe them. */
+const freeForms = new WeakSet<object>();
+
+/**
+ * A container whose members are the sender's own (a payload, metadata): any object, in both modes.
+ * Checked as "an object" only: walking every key (as `z.record` does) costs time on every request for
+ * nothing, since any key and value are allowed.
+ */
+export const freeForm = (): ZodType => {
+  const schema = z.custom<Record<string, unknown>>((value) => value !== null && typeof value === 'object' && !Array.isArray(value), {
+    message: 'expected an object',
+  });
+  freeForms.add(schema);
+  return schema;
+};
 
 /** The lenient schema as JSON Schema, for n8n's data mapper and for docs. */
 export function jsonSchemaOf(schema: VendorProfile['schema']): Record<string, unknown> {
-  return z.toJSONSchema(schema.lenient, { unrepresentable: 'any' }) as Record<string, unknown>;
+  return z.toJSONSchema(schema.lenient, {
+    unrepresentable: 'any',
+    override: (ctx) => {
+      if (freeForms.has(ctx.zodSchema)) Object.assign(ctx.jsonSchema, { type: 'object', additionalProperties: {} });
+    },
+  }) as Record<string, unknown>;
 }
 
 /** The value at a dotted path, e.g. `data.reason`. */
@@ -58,9 +76,15 @@ export function isoTime(value: unknown): string | undefined {
     return Number.isNaN(date.getTime()) ? String(value) : date.toISOString();
   }
   if (typeof value !== 'string' || value === '') return undefined;
+  // Most vendors already send UTC ISO 8601: write it in toISOString's form without a Date round trip.
+  const iso = ISO_UTC.exec(value);
+  if (iso) return `${iso[1]}.${(iso[2] ?? '').padEnd(3, '0')}Z`;
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? value : date.toISOString();
 }
+
+/** UTC ISO 8601 with valid field ranges and at most millisecond precision. */
+const ISO_UTC = /^(\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)(?:\.(\d{1,3}))?Z$/;
 
 /** Drops absent fields so the event carries only what the vendor sent. */
 export function compact<T extends Record<string, unknown>>(fields: T): T {
