@@ -1,0 +1,385 @@
+#!/usr/bin/env node
+/**
+ * Core benchmarks (`npm run bench` = build, then this file). Each subject is measured against a baseline
+ * measured in the same run: a warm-up, then ROUNDS rounds of about ROUND_MS per function, baseline and
+ * subject alternating (and swapping which goes first every round, to cancel drift), medians compared.
+ *
+ * These are reports, not tests: the exit code is 0 when a goal is missed. It is non-zero only when the
+ * benchmark itself is broken — every subject and baseline call is asserted to succeed before timing (and
+ * counted during timing), so a verify that fails fast cannot look fast.
+ *
+ * Prints one line per comparison and a summary line; writes bench/results/core.json.
+ * Env knobs (optional): BENCH_ROUND_MS (1000), BENCH_ROUNDS (5).
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { deepStrictEqual, ok as assert, strictEqual } from 'node:assert/strict';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const rssStart = process.memoryUsage().rss;
+const startedAt = performance.now();
+
+const core = require('../shared'); // @devicehook/core, built to shared/dist/index.js (CommonJS)
+const { Webhook } = require('standardwebhooks'); // CommonJS ("type": "commonjs", main dist/index.js)
+const standardWebhooksVersion = require('standardwebhooks/package.json').version;
+
+const positiveInt = (name, fallback) => {
+  const n = Number.parseInt(process.env[name] ?? '', 10);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+};
+const ROUND_MS = positiveInt('BENCH_ROUND_MS', 1000);
+const ROUNDS = positiveInt('BENCH_ROUNDS', 5);
+const WARMUP_MS = 300;
+const BATCH_MS = 5; // calls between clock reads are batched to about this long
+
+const mb = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+const fmtOps = (ops) => Math.round(ops).toLocaleString('en-US');
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Harness
+
+/**
+ * A timing loop of its own for each benchmarked function. Compiled separately (new Function), so V8 keeps
+ * separate type feedback per function and one call site does not go megamorphic across all benchmarks.
+ * Every call must return `true`; other results are counted as failures.
+ */
+function makeRunner(fn) {
+  const loop = new Function('fn', 'n', 'let failures = 0; for (let i = 0; i < n; i++) if (fn() !== true) failures++; return failures;');
+  let failures = 0;
+  return {
+    /** Runs `n` calls; returns elapsed nanoseconds. */
+    run(n) {
+      const t0 = process.hrtime.bigint();
+      failures += loop(fn, n);
+      return Number(process.hrtime.bigint() - t0);
+    },
+    get failures() {
+      return failures;
+    },
+  };
+}
+
+/** Calls per clock read, so a batch lasts about BATCH_MS. */
+function calibrate(runner) {
+  let n = 1;
+  for (;;) {
+    const ns = runner.run(n);
+    if (ns >= 1e6 || n >= 1 << 20) return Math.max(1, Math.round((n * BATCH_MS * 1e6) / Math.max(ns, 1)));
+    n *= 2;
+  }
+}
+
+/** Runs batches for about `ms`; returns ops/s. */
+function timed(runner, batch, ms) {
+  const budget = ms * 1e6;
+  let ns = 0;
+  let calls = 0;
+  while (ns < budget) {
+    ns += runner.run(batch);
+    calls += batch;
+  }
+  return (calls * 1e9) / ns;
+}
+
+/** Warms both up, then alternates them for ROUNDS rounds; returns median ops/s and the rounds. */
+function compare(baselineFn, subjectFn) {
+  const baseline = makeRunner(baselineFn);
+  const subject = makeRunner(subjectFn);
+  timed(baseline, calibrate(baseline), WARMUP_MS);
+  timed(subject, calibrate(subject), WARMUP_MS);
+  const bBatch = calibrate(baseline);
+  const sBatch = calibrate(subject);
+  const b = [];
+  const s = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    if (r % 2 === 0) {
+      b.push(timed(baseline, bBatch, ROUND_MS));
+      s.push(timed(subject, sBatch, ROUND_MS));
+    } else {
+      s.push(timed(subject, sBatch, ROUND_MS));
+      b.push(timed(baseline, bBatch, ROUND_MS));
+    }
+  }
+  if (baseline.failures || subject.failures) {
+    throw new Error(`calls failed during timing: baseline ${baseline.failures}, subject ${subject.failures}`);
+  }
+  return { baseline: median(b), subject: median(s), baselineRounds: b, subjectRounds: s };
+}
+
+/** Throws unless `fn()` returns true: run before timing anything. */
+function mustSucceed(label, fn) {
+  const result = fn();
+  if (result !== true) throw new Error(`${label} did not succeed before timing (returned ${JSON.stringify(result)})`);
+}
+
+const results = [];
+
+/**
+ * One report line. `kind: 'throughput'` compares ops/s (subject / baseline ≥ goal);
+ * `kind: 'time'` compares time per call (subject time / baseline time ≤ goal).
+ */
+function report({ id, title, baselineName, subjectName, kind, goal, informational = false }, m) {
+  const opsRatio = m.subject / m.baseline; // > 1: subject is faster
+  const timeRatio = m.baseline / m.subject; // > 1: subject is slower
+  const ratio = kind === 'throughput' ? opsRatio : timeRatio;
+  const pass = kind === 'throughput' ? ratio >= goal : ratio <= goal;
+  const goalText = kind === 'throughput' ? `goal ops ratio ≥ ${goal}` : `goal time ratio ≤ ${goal}`;
+  const ratioText = kind === 'throughput' ? `ops ratio ${ratio.toFixed(2)}×` : `time ratio ${ratio.toFixed(2)}×`;
+  const verdict = informational ? 'INFO' : pass ? 'PASS' : 'MISS';
+  console.log(
+    `${verdict.padEnd(4)} ${title}: ${subjectName} ${fmtOps(m.subject)} ops/s (${(1e6 / m.subject).toFixed(2)} µs) | ` +
+      `${baselineName} ${fmtOps(m.baseline)} ops/s (${(1e6 / m.baseline).toFixed(2)} µs) | ${ratioText} | ${goalText}` +
+      (informational ? ' (informational)' : ''),
+  );
+  results.push({
+    id,
+    title,
+    subject: subjectName,
+    baseline: baselineName,
+    subjectOpsPerSec: m.subject,
+    baselineOpsPerSec: m.baseline,
+    subjectRoundsOpsPerSec: m.subjectRounds,
+    baselineRoundsOpsPerSec: m.baselineRounds,
+    kind,
+    ratio,
+    opsRatio,
+    timeRatio,
+    goal,
+    pass,
+    informational,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Bodies: realistic alerts of about 1 KB (UTF-8 bytes), padded through one free-text field.
+
+const TARGET_BYTES = 1050;
+const byteLength = (value) => Buffer.byteLength(JSON.stringify(value));
+
+/** Sets `holder[key]` (ASCII `text` repeated and cut) so the compact JSON of `root` is TARGET_BYTES long. */
+function padTo(root, holder, key, text) {
+  holder[key] = '';
+  const room = TARGET_BYTES - byteLength(root);
+  if (room < 0) throw new Error(`body already ${byteLength(root)} bytes before padding`);
+  holder[key] = text.repeat(Math.ceil(room / text.length) + 1).slice(0, room).trimEnd();
+  while (byteLength(root) < TARGET_BYTES) holder[key] += '.';
+  return root;
+}
+
+const CONTENT =
+  'Your gateway device on the Device Manager platform (gateway name: RF3151342000003, serial number: RF3151342000003) ' +
+  'has used 93.66 MB of traffic for SIM2 between 2025-03-21 04:52:36 UTC and 2025-03-21 05:52:36 UTC, above the 80 MB ' +
+  'hourly threshold of rule "hourly traffic". Check the applications on the LAN side and the SIM plan. ';
+
+/** An InHand DM alert: the vendor's fields, a long content, numbers, a nested object and a non-ASCII name. */
+function inhandAlert() {
+  const body = {
+    ...structuredClone(core.vendors['inhand-dm'].samples['hourly_traffic_excess']),
+    deviceName: 'Straßenbahn-Depot Zürich – Gateway Nº 3 (東京)',
+    siteName: 'Dépôt Nord',
+    trafficBytes: 98213312,
+    thresholdBytes: 83886080,
+    usageRatio: 1.1708,
+    rssi: -71.5,
+    sim: { slot: 2, iccid: '89882280000012345678', operator: 'Telefónica', roaming: false },
+    tags: ['tram', 'depot', 'lte'],
+  };
+  return padTo(body, body, 'content', CONTENT);
+}
+
+/** A Scalefusion device event with two devices, numbers and a non-ASCII name. */
+function scalefusionEvent() {
+  const body = {
+    ...structuredClone(core.vendors['scalefusion'].samples['device.locked']),
+    data: {
+      devices: [
+        { id: 4711, name: 'Kassen-Tablet Café Müller № 2', serial_no: 'R58N12ABCDE', model: 'Galaxy Tab Active3', make: 'Samsung', os_version: '13', battery: 0.62, latitude: 47.376887, longitude: 8.541694 },
+        { id: 4712, name: 'Lager-Scanner 東京', serial_no: 'C39XK2LMN0P', model: 'TC52', make: 'Zebra', os_version: '11', battery: 0.91, latitude: 47.377, longitude: 8.5419 },
+      ],
+      reason: '',
+      locked_by: { id: 17, name: 'Renée Ødegård', email: 'renee@example.com' },
+      profile: { id: 302, name: 'Kiosk – POS' },
+    },
+  };
+  return padTo(body, body.data, 'reason', 'Locked by the administrator from the dashboard after the device left its geofence Store 12. ');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 1. verify (Scalefusion, hex HMAC-SHA256 over the raw bytes) vs createHmac + timingSafeEqual.
+
+console.log(`node ${process.version}, ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown'}), ${ROUNDS} rounds × ${ROUND_MS} ms per function, medians`);
+console.log(`rss at start: ${mb(rssStart)}`);
+{
+  const secret = 'sf-bench-secret-7f3a9c';
+  const body = scalefusionEvent();
+  const rawBody = Buffer.from(JSON.stringify(body));
+  const signatureHex = createHmac('sha256', secret).update(rawBody).digest('hex');
+  const headers = { 'content-type': 'application/json', 'user-agent': 'Scalefusion-Webhook/1.0', 'x-sf-signature': signatureHex };
+
+  const subject = () => core.verify({ vendor: 'scalefusion', rawBody, headers, secrets: secret }).ok;
+  const baseline = () => timingSafeEqual(createHmac('sha256', secret).update(rawBody).digest(), Buffer.from(headers['x-sf-signature'], 'hex'));
+
+  const checked = core.verify({ vendor: 'scalefusion', rawBody, headers, secrets: secret });
+  if (!checked.ok) throw new Error(`scalefusion verify failed before timing: ${checked.code}: ${checked.message}`);
+  strictEqual(checked.event.type, 'device.locked');
+  strictEqual(checked.authentication, 'verified');
+  mustSucceed('scalefusion verify', subject);
+  mustSucceed('raw HMAC baseline', baseline);
+  // A wrong signature must be refused, so `ok` means something.
+  strictEqual(core.verify({ vendor: 'scalefusion', rawBody, headers: { ...headers, 'x-sf-signature': 'ab'.repeat(32) }, secrets: secret }).ok, false);
+
+  console.log(`\n1. Scalefusion body: ${rawBody.length} bytes`);
+  report(
+    { id: 'verify-scalefusion-1kb', title: 'verify scalefusion 1 KB vs raw HMAC', subjectName: 'verify', baselineName: 'createHmac+timingSafeEqual', kind: 'throughput', goal: 0.8 },
+    compare(baseline, subject),
+  );
+  // The authenticity half alone (no JSON parse, schema or normalization), for callers that parse themselves.
+  const signatureOnly = () => core.verifySignature({ vendor: 'scalefusion', rawBody, headers, secrets: secret }).ok;
+  mustSucceed('scalefusion verifySignature', signatureOnly);
+  report(
+    { id: 'verifySignature-scalefusion-1kb', title: 'verifySignature scalefusion 1 KB vs raw HMAC', subjectName: 'verifySignature', baselineName: 'createHmac+timingSafeEqual', kind: 'throughput', goal: 0.8, informational: true },
+    compare(baseline, signatureOnly),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 2. InHand: compact bytes received, signature over Python json.dumps of them → the re-serialization path.
+
+{
+  const secret = 'inhand-bench-secret-42';
+  const body = inhandAlert();
+  const text = JSON.stringify(body);
+  const rawBody = Buffer.from(text);
+  const python = core.pythonJsonDumps(text);
+  const signature = createHmac('sha256', secret).update(python).digest('base64');
+  const headers = { 'content-type': 'application/json', 'x-signature': signature };
+
+  // The raw-bytes attempt must fail, so the Python re-serialization is what verifies.
+  assert(python !== text, 'the Python form must differ from the compact bytes');
+  assert(createHmac('sha256', secret).update(rawBody).digest('base64') !== signature, 'the raw bytes must not verify directly');
+  assert(!/": /.test(text), 'the compact body must not look Python-style');
+  const checked = core.verify({ vendor: 'inhand-dm', rawBody, headers, secrets: secret });
+  if (!checked.ok) throw new Error(`inhand verify failed before timing: ${checked.code}: ${checked.message}`);
+  strictEqual(checked.event.type, 'hourly_traffic_excess');
+  strictEqual(checked.authentication, 'verified');
+  deepStrictEqual(checked.event.raw, JSON.parse(text));
+  strictEqual(core.verify({ vendor: 'inhand-dm', rawBody, headers: { ...headers, 'x-signature': createHmac('sha256', 'wrong').update(python).digest('base64') }, secrets: secret }).ok, false);
+
+  const subject = () => core.verify({ vendor: 'inhand-dm', rawBody, headers, secrets: secret }).ok;
+  const parse = () => JSON.parse(text) !== null;
+  const dumps = () => core.pythonJsonDumps(text).length === python.length;
+  mustSucceed('inhand verify', subject);
+  mustSucceed('JSON.parse', parse);
+  mustSucceed('pythonJsonDumps', dumps);
+
+  console.log(`\n2. InHand body: ${rawBody.length} bytes compact, ${Buffer.byteLength(python)} bytes in Python json.dumps form`);
+  report(
+    { id: 'verify-inhand-python-1kb', title: 'verify inhand-dm (Python form) vs JSON.parse', subjectName: 'verify', baselineName: 'JSON.parse', kind: 'time', goal: 1.5 },
+    compare(parse, subject),
+  );
+  report(
+    { id: 'pythonJsonDumps-1kb', title: 'pythonJsonDumps alone vs JSON.parse', subjectName: 'pythonJsonDumps', baselineName: 'JSON.parse', kind: 'time', goal: 1.5, informational: true },
+    compare(parse, dumps),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 3. Standard Webhooks: our verify vs the standardwebhooks library on the same signed request.
+
+{
+  const secret = `whsec_${Buffer.from('devicehook-bench-standard-webhooks-key!').toString('base64')}`;
+  // The InHand alert wrapped in Standard Webhooks' {type, timestamp, data}, its content shortened to stay ~1 KB.
+  const event = { type: 'device.alert', timestamp: '2025-03-21T05:52:36Z', data: inhandAlert() };
+  const over = byteLength(event) - TARGET_BYTES;
+  if (over > 0) event.data.content = event.data.content.slice(0, Math.max(0, event.data.content.length - over)).trimEnd();
+  const signed = core.sign({ vendor: 'standard-webhooks', body: event, secret });
+  const rawBody = signed.body;
+  const payload = rawBody.toString('utf8'); // what the library's README passes: the raw body as a string
+  // Headers as Node gives them: lower-case names.
+  const headers = Object.fromEntries(Object.entries(signed.headers).map(([k, v]) => [k.toLowerCase(), v]));
+  for (const name of ['webhook-id', 'webhook-timestamp', 'webhook-signature']) assert(headers[name], `sign() gave no ${name}`);
+
+  const library = new Webhook(secret);
+  // Both must accept this very request before anything is timed (the library throws when it does not verify).
+  deepStrictEqual(library.verify(payload, headers), JSON.parse(payload));
+  deepStrictEqual(library.verify(rawBody, headers), JSON.parse(payload));
+  const checked = core.verify({ vendor: 'standard-webhooks', rawBody, headers, secrets: secret });
+  if (!checked.ok) throw new Error(`standard-webhooks verify failed before timing: ${checked.code}: ${checked.message}`);
+  strictEqual(checked.authentication, 'verified');
+  strictEqual(checked.event.id, headers['webhook-id']);
+  deepStrictEqual(checked.event.raw, JSON.parse(payload));
+  // And both must refuse a tampered one.
+  const tampered = { ...headers, 'webhook-signature': `v1,${createHmac('sha256', 'wrong').update('x').digest('base64')}` };
+  strictEqual(core.verify({ vendor: 'standard-webhooks', rawBody, headers: tampered, secrets: secret }).ok, false);
+  let libraryRefused = false;
+  try {
+    library.verify(payload, tampered);
+  } catch {
+    libraryRefused = true;
+  }
+  assert(libraryRefused, 'the library must refuse a wrong signature');
+
+  // The library verifies the timestamp against the clock too (±5 min): the whole run is far shorter.
+  const subject = () => core.verify({ vendor: 'standard-webhooks', rawBody, headers, secrets: secret }).ok;
+  const baseline = () => library.verify(payload, headers) !== undefined; // returns the parsed body, throws otherwise
+  mustSucceed('standard-webhooks verify', subject);
+  mustSucceed(`standardwebhooks@${standardWebhooksVersion}`, baseline);
+
+  console.log(`\n3. Standard Webhooks body: ${rawBody.length} bytes`);
+  report(
+    { id: 'verify-standard-webhooks-1kb', title: `verify standard-webhooks vs standardwebhooks@${standardWebhooksVersion}`, subjectName: 'verify', baselineName: `standardwebhooks@${standardWebhooksVersion}`, kind: 'throughput', goal: 3 },
+    compare(baseline, subject),
+  );
+  const signatureOnly = () => core.verifySignature({ vendor: 'standard-webhooks', rawBody, headers, secrets: secret }).ok;
+  mustSucceed('standard-webhooks verifySignature', signatureOnly);
+  report(
+    { id: 'verifySignature-standard-webhooks-1kb', title: `verifySignature standard-webhooks vs standardwebhooks@${standardWebhooksVersion} (which also parses)`, subjectName: 'verifySignature', baselineName: `standardwebhooks@${standardWebhooksVersion}`, kind: 'throughput', goal: 3, informational: true },
+    compare(baseline, signatureOnly),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+const rssEnd = process.memoryUsage().rss;
+const goals = results.filter((r) => !r.informational);
+const met = goals.filter((r) => r.pass);
+const missed = goals.filter((r) => !r.pass).map((r) => r.id);
+const seconds = (performance.now() - startedAt) / 1000;
+console.log(`\nrss at start: ${mb(rssStart)}, at end: ${mb(rssEnd)}`);
+
+mkdirSync(join(here, 'results'), { recursive: true });
+const outFile = join(here, 'results', 'core.json');
+writeFileSync(
+  outFile,
+  `${JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      roundMs: ROUND_MS,
+      rounds: ROUNDS,
+      bodyTargetBytes: TARGET_BYTES,
+      standardwebhooksVersion: standardWebhooksVersion,
+      results,
+      rss: { start: rssStart, end: rssEnd },
+      summary: { goals: goals.length, met: met.length, missed, seconds },
+    },
+    null,
+    2,
+  )}\n`,
+);
+console.log(`wrote ${outFile}`);
+console.log(`SUMMARY: ${met.length}/${goals.length} goals met${missed.length ? ` (missed: ${missed.join(', ')})` : ''} in ${seconds.toFixed(1)} s`);
+process.exitCode = 0;
