@@ -2,10 +2,10 @@
  * The devicehook CLI as a user runs it: the built binary's exit codes, output and help.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { verify } from '../../shared/src/index';
 import { runCli } from '../../shared/src/cli';
 import { closedPort, startReceiver, type Receiver } from '../helpers/receiver';
@@ -25,6 +25,8 @@ function run(args: string[], input?: string): Promise<{ code: number; stdout: st
     child.stdin.end(input ?? '');
   });
 }
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 let receiver: Receiver | undefined;
 afterEach(async () => {

@@ -5,10 +5,10 @@
  * One python3 run per batch keeps it fast.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { compactJsonDumps, JsonSyntaxError, pythonJsonDumps } from '../../shared/src/index';
 
 const PYTHON = String.raw`
@@ -26,6 +26,7 @@ sys.stdout.write(json.dumps(out, ensure_ascii=True))
 `;
 
 const dir = mkdtempSync(join(tmpdir(), 'pyjson-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Python's verdict for each text: [python form, compact form], or null where json.loads raises. */
 function python(texts: string[]): Array<[string, string] | null> {
