@@ -296,3 +296,19 @@ describe('SSRF guard', () => {
     expect(isBlockedAddress(address)).toBe(blocked);
   });
 });
+
+describe('endpoint health', () => {
+  it('marks the endpoint failed after the configured number of failed deliveries in a row; a success resets the count', async () => {
+    receiver = await startReceiver((n) => (n === 1 ? { status: 200 } : { status: 500 }));
+    const endpointStore = createMemoryEndpointStore();
+    const config = prepareDelivery({ url: receiver.url, vendor: 'scalefusion', secrets: 's', retryPolicy: 'none', failEndpointAfter: 2 });
+    const send = () => deliver({ config, body: vendors.scalefusion.samples['device.found'] }, { ...io(), endpointStore });
+    expect((await send()).endpoint).toMatchObject({ status: 'active', consecutiveFailures: 1 });
+    expect((await send()).endpoint).toMatchObject({ status: 'active', consecutiveFailures: 0 });
+    expect((await send()).endpoint).toMatchObject({ status: 'active', consecutiveFailures: 1 });
+    expect((await send()).endpoint).toMatchObject({ status: 'failed', consecutiveFailures: 2, reason: expect.stringMatching(/HTTP 500/) });
+    expect((await send()).outcome).toBe('endpoint_failed');
+    expect(receiver.requests).toHaveLength(4);
+    expect(() => prepareDelivery({ url: receiver!.url, failEndpointAfter: 0 })).toThrow(DeliveryConfigError);
+  });
+});

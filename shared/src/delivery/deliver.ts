@@ -81,6 +81,8 @@ export interface DeliveryConfig {
   maxRetryAfterMs?: number;
   /** Key of this endpoint in the health store. @defaultValue the URL template */
   endpointKey?: string;
+  /** Mark the endpoint failed after this many failed deliveries in a row. @defaultValue the retry policy's (1NCE, EdgeSense: 1; others: never) */
+  failEndpointAfter?: number;
 }
 
 /** A config that passed {@link prepareDelivery}. */
@@ -90,6 +92,7 @@ export interface PreparedDelivery extends Required<Pick<DeliveryConfig, 'url' | 
   headers: Record<string, string>;
   retryPolicy: RetryPolicy;
   maxRetryAfterMs: number;
+  failEndpointAfter?: number;
 }
 
 /** A configuration that cannot work; thrown at configuration time, before anything is sent. */
@@ -147,6 +150,10 @@ export function prepareDelivery(config: DeliveryConfig): PreparedDelivery {
   const timeoutMs = config.timeoutMs ?? 15_000;
   if (!(timeoutMs > 0 && timeoutMs <= 600_000)) throw new DeliveryConfigError('The timeout must be between 1 ms and 10 minutes.');
 
+  const failEndpointAfter = config.failEndpointAfter ?? policy.failEndpointAfter;
+  if (failEndpointAfter !== undefined && !(Number.isInteger(failEndpointAfter) && failEndpointAfter >= 1)) {
+    throw new DeliveryConfigError('failEndpointAfter must be a whole number of deliveries, 1 or more.');
+  }
   const secrets = (Array.isArray(config.secrets) ? config.secrets : config.secrets ? [config.secrets] : []).filter((s): s is string => typeof s === 'string' && s !== '');
   return {
     url: String(config.url),
@@ -160,6 +167,7 @@ export function prepareDelivery(config: DeliveryConfig): PreparedDelivery {
     requestIdHeader,
     maxRetryAfterMs: config.maxRetryAfterMs ?? 3_600_000,
     endpointKey: config.endpointKey ?? String(config.url),
+    ...(failEndpointAfter !== undefined ? { failEndpointAfter } : {}),
   };
 }
 
@@ -317,7 +325,7 @@ export async function deliver(input: DeliveryInput, io: DeliveryIO): Promise<Del
   async function finish(outcome: DeliveryOutcome, error: string | undefined): Promise<DeliveryResult> {
     let endpoint = previous ?? ACTIVE_ENDPOINT;
     if (outcome !== 'aborted') {
-      endpoint = nextEndpointState(previous, outcome === 'delivered', policy.failEndpointAfter, new Date(now()).toISOString(), error ?? '', outcome === 'gone');
+      endpoint = nextEndpointState(previous, outcome === 'delivered', config.failEndpointAfter, new Date(now()).toISOString(), error ?? '', outcome === 'gone');
       if (store) await store.set(config.endpointKey, endpoint);
     }
     return result(outcome, error, endpoint);
