@@ -25,6 +25,7 @@ export {
   type DeliveryResult,
   type DeliveryAttempt,
   type DeliveryOutcome,
+  type DeliveryProgress,
   type OutboundRequest,
   type TransportResponse,
   type Transport,
@@ -33,4 +34,5 @@ export {
 export { judgeAttempt, retryDelay, parseRetryAfter, retryPolicies, customRetryPolicy, NO_RETRIES, type AttemptErrorClass, type AttemptOutcome, type AttemptVerdict, type CustomRetryPolicyInput } from './delivery/retry-plan';
 export { createMemoryEndpointStore, nextEndpointState, restartEndpoint, type EndpointState, type EndpointStateStore } from './delivery/endpoint-health';
 export { serializeBody } from './sign';
+export { outputIndexForType, outputLabelsFor, editorCatalogue } from './routing';
 export type * from './types';

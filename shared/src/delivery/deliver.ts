@@ -213,8 +213,20 @@ export interface DeliveryIO {
   random?: () => number;
   uuid?: () => string;
   endpointStore?: EndpointStateStore;
-  /** Called after every attempt, as it happens (for progress output and node status). */
-  onAttempt?: (attempt: DeliveryAttempt) => void;
+  /**
+   * Called after every attempt, as it happens (for progress output and node status), with what a store
+   * needs to resume the delivery after a restart.
+   */
+  onAttempt?: (attempt: DeliveryAttempt, progress: DeliveryProgress) => void;
+}
+
+/** Where a delivery stands: enough to resume it (see {@link DeliveryInput.resume}). */
+export interface DeliveryProgress {
+  attempts: DeliveryAttempt[];
+  /** When the next attempt is due (ms since the epoch); undefined when the delivery has ended. */
+  nextAttemptAt?: number;
+  /** The message id kept across retries (Standard Webhooks). */
+  messageId?: string;
 }
 
 /** Input of {@link deliver}: a config (or a prepared one), the body, placeholder values and a signal. */
@@ -226,6 +238,8 @@ export interface DeliveryInput {
   signal?: AbortSignal;
   /** Send even though the endpoint is marked failed (a manual retry). */
   ignoreEndpointFailure?: boolean;
+  /** Continue a delivery interrupted by a restart: its attempts so far, and when the next one is due. */
+  resume?: DeliveryProgress;
 }
 
 const SNIPPET_BYTES = 1024;
@@ -252,7 +266,7 @@ export async function deliver(input: DeliveryInput, io: DeliveryIO): Promise<Del
   const extraHeaders = Object.fromEntries(
     Object.entries(config.headers).map(([name, value]) => [name, fillPlaceholders(value, placeholders, { target: 'header' })]),
   );
-  const attempts: DeliveryAttempt[] = [];
+  const attempts: DeliveryAttempt[] = [...(input.resume?.attempts ?? [])];
   const store = io.endpointStore;
   const previous = store ? await store.get(config.endpointKey) : undefined;
   const result = (outcome: DeliveryOutcome, error: string | undefined, endpoint: EndpointState): DeliveryResult => {
@@ -268,12 +282,16 @@ export async function deliver(input: DeliveryInput, io: DeliveryIO): Promise<Del
   }
   // Standard Webhooks keeps one message id across retries so receivers can de-duplicate.
   const schemeOptions: SignOptions = { ...config.schemeOptions };
+  if (input.resume?.messageId !== undefined) schemeOptions.messageId = input.resume.messageId;
   const profile = getVendor(config.vendor) as VendorProfile;
   const text = serializeBody(profile, input.body); // once per delivery; only signatures change per attempt
   const body: SerializedBody = { text, bytes: Buffer.from(text, 'utf8'), isVendorForm: isSerializedByUs(input.body) };
   if (config.vendor === 'standard-webhooks' && schemeOptions.messageId === undefined) schemeOptions.messageId = `msg_${uuid().replace(/-/g, '')}`;
 
-  for (let attemptIndex = 0; ; attemptIndex++) {
+  const resumeWait = input.resume?.nextAttemptAt !== undefined ? input.resume.nextAttemptAt - now() : 0;
+  if (resumeWait > 0) await io.sleep(resumeWait, input.signal);
+
+  for (let attemptIndex = attempts.length; ; attemptIndex++) {
     if (input.signal?.aborted) return result('aborted', 'The delivery was cancelled.', previous ?? ACTIVE_ENDPOINT);
     const requestId = uuid();
     const signed = signFor(config, profile, body, { ...schemeOptions, now: now() });
@@ -305,7 +323,10 @@ export async function deliver(input: DeliveryInput, io: DeliveryIO): Promise<Del
     attempt.verdict = judgeAttempt(outcome, policy, retriesLeft);
     if (attempt.verdict === 'retry') attempt.nextRetryInMs = retryDelay(policy, attemptIndex, outcome, random, now(), { maxRetryAfterMs: config.maxRetryAfterMs });
     attempts.push(attempt);
-    io.onAttempt?.(attempt);
+    const progress: DeliveryProgress = { attempts };
+    if (attempt.nextRetryInMs !== undefined) progress.nextAttemptAt = now() + attempt.nextRetryInMs;
+    if (schemeOptions.messageId !== undefined) progress.messageId = schemeOptions.messageId;
+    io.onAttempt?.(attempt, progress);
 
     if (attempt.verdict === 'retry') {
       try {

@@ -7,6 +7,7 @@ import { createNodeTransport, nodeSleep, type NodeTransportOptions } from './tra
 
 export { createNodeTransport, nodeSleep, type NodeTransport, type NodeTransportOptions } from './transport';
 export { isBlockedAddress, isExplicitlyLocalHost } from './ssrf';
+export { openFileOutbox, type FileOutbox, type OutboxEntry } from './outbox';
 
 /**
  * `deliver()` with the Node transport and real timers: one call for plain Node scripts.

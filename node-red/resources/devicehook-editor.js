@@ -1,0 +1,74 @@
+/* Editor helpers shared by the devicehook nodes: the vendors' catalogues (served by the runtime from
+ * @devicehook/core, so the editor never keeps its own copy) and the event-type picker that sets outputs. */
+(function () {
+  'use strict';
+  var cache = null;
+
+  function catalogue() {
+    if (!cache) {
+      cache = new Promise(function (resolve) {
+        $.getJSON('devicehook/vendors', resolve).fail(function () {
+          cache = null;
+          resolve([]);
+        });
+      });
+    }
+    return cache;
+  }
+
+  function vendorOf(configId) {
+    var config = configId && RED.nodes.node(configId);
+    return config ? config.vendor : undefined;
+  }
+
+  /**
+   * Renders checkboxes for the vendor's event types into `container` (or a free-text field for vendors
+   * whose types are the sender's own) and calls onChange(types, labels) whenever the choice changes.
+   */
+  function renderTypePicker(container, vendorId, selected, onChange) {
+    container.empty();
+    return catalogue().then(function (vendors) {
+      var vendor = vendors.filter(function (v) { return v.id === vendorId; })[0];
+      var chosen = (selected || []).slice();
+      function emit() {
+        var labels = chosen.map(function (value) {
+          var entry = vendor && vendor.eventTypes.filter(function (t) { return t.value === value; })[0];
+          return entry ? entry.label : value;
+        });
+        onChange(chosen.slice(), labels);
+      }
+      if (!vendor) {
+        $('<div class="form-tips"></div>').text(RED._('@devicehook/node-red/devicehook-in:devicehook-in.tip.pick-vendor')).appendTo(container);
+        emit();
+        return;
+      }
+      if (vendor.eventTypes.length === 0) {
+        var input = $('<input type="text" style="width:100%" class="devicehook-custom-types">')
+          .attr('placeholder', 'device.alert, device.status')
+          .val(chosen.join(', '))
+          .appendTo(container);
+        input.on('change keyup', function () {
+          chosen = input.val().split(',').map(function (s) { return s.trim(); }).filter(Boolean);
+          emit();
+        });
+        emit();
+        return;
+      }
+      var list = $('<div class="devicehook-types" style="max-height:220px; overflow-y:auto; border:1px solid var(--red-ui-form-input-border-color, #ccc); padding:4px 8px;"></div>').appendTo(container);
+      vendor.eventTypes.forEach(function (type) {
+        var row = $('<label style="display:block; width:auto; margin:2px 0;"></label>').attr('title', type.description).appendTo(list);
+        var box = $('<input type="checkbox" style="width:auto; margin:0 6px 0 0;">').attr('value', type.value).prop('checked', chosen.indexOf(type.value) !== -1).appendTo(row);
+        $('<span></span>').text(type.label + ' (' + type.value + ')').appendTo(row);
+        box.on('change', function () {
+          chosen = vendor.eventTypes.map(function (t) { return t.value; }).filter(function (value) {
+            return list.find('input[value="' + value.replace(/"/g, '\\"') + '"]').prop('checked');
+          });
+          emit();
+        });
+      });
+      emit();
+    });
+  }
+
+  window.DeviceHookEditor = { catalogue: catalogue, vendorOf: vendorOf, renderTypePicker: renderTypePicker };
+})();

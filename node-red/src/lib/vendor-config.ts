@@ -1,0 +1,24 @@
+/**
+ * What the devicehook-vendor config node gives the other nodes: the vendor, its secrets (two during a
+ * rotation; `${ENV}` is expanded by Node-RED) and the scheme settings, as the core wants them.
+ */
+import type { SchemeOptions, VerifyOptions } from '@devicehook/core';
+import type { RED, RedNode } from './red';
+
+export interface VendorConfigNode extends RedNode {
+  vendor: string;
+  schemeOptions: SchemeOptions;
+  allowUnsigned: boolean;
+  toleranceSeconds: number | undefined;
+  /** The secrets, current first; empty when none is set. */
+  secrets(): string[];
+  /** Options for verify(), with per-node extras. */
+  verifyOptions(extra?: VerifyOptions): VerifyOptions;
+}
+
+/** The config node behind an id, or undefined with a reason the caller shows as status. */
+export function vendorConfig(red: RED, id: string | undefined): VendorConfigNode | undefined {
+  if (!id) return undefined;
+  const node = red.nodes.getNode(id) as VendorConfigNode | null;
+  return node && typeof node.secrets === 'function' ? node : undefined;
+}
