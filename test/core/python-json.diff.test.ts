@@ -220,7 +220,35 @@ const numberForms = fc.constantFrom(
   `1${'0'.repeat(99)}`, `-${'9'.repeat(100)}`,
 );
 
+/**
+ * Hard decimal-to-double roundings: the exact decimal expansion of the midpoint between a double and the next
+ * one up (ties go to even), nudged a hair above or below, written with hundreds of digits.
+ */
+const midpointText = fc
+  .tuple(fc.double({ min: Number.MIN_VALUE, max: Number.MAX_VALUE, noNaN: true }), fc.constantFrom('exact', 'above', 'below'), sign)
+  .map(([d, nudge, s]) => {
+    const view = new DataView(new ArrayBuffer(8));
+    view.setFloat64(0, d);
+    const bits = view.getBigUint64(0);
+    const biased = Number((bits >> 52n) & 0x7ffn);
+    const fraction = bits & ((1n << 52n) - 1n);
+    const mantissa = biased === 0 ? fraction : fraction | (1n << 52n);
+    const exponent = (biased === 0 ? 1 : biased) - 1075; // d = mantissa * 2^exponent
+    // midpoint = (2 * mantissa + 1) * 2^(exponent - 1)
+    const odd = 2n * mantissa + 1n;
+    const k = 1 - exponent; // the midpoint has k fractional binary (hence decimal) places when k > 0
+    let text = k <= 0 ? (odd << BigInt(-k)).toString() : (odd * 5n ** BigInt(k)).toString().padStart(k + 1, '0');
+    if (k > 0) text = `${text.slice(0, -k)}.${text.slice(-k)}`;
+    if (nudge === 'above') text = `${text}${k > 0 ? '' : '.'}0000001`;
+    if (nudge === 'below') {
+      // Subtract one unit in the last place from a decimal that ends in 5 (k > 0) or is an integer.
+      text = k > 0 ? `${text.slice(0, -1)}4999999` : `${(BigInt(text) - 1n).toString()}.9999999`;
+    }
+    return s + text.replace(/^0+(?=\d)/, '');
+  });
+
 const numberText = fc.oneof(
+  { weight: 1, arbitrary: midpointText },
   { weight: 4, arbitrary: grammarNumber },
   { weight: 4, arbitrary: scaledNumber },
   { weight: 3, arbitrary: doubleText },
@@ -413,10 +441,10 @@ const VALID_EDGES = [
 
 const INVALID_EDGES = [
   '', ' ', '\n\t\r ', '-', '--1', '+1', '-x', '-NaN', '+Infinity', 'infinity', 'nan', 'NAN', 'Inf', '-Inf', 'True', 'None', 'undefined',
-  '[1,]', '{"a":1,}', '[1,,2]', '[,]', '[,1]', '{,}', '{"a":1,,"b":2}',
+  '[1,]', '{"a":1,}', '[1,,2]', '[,]', '[,1]', '{,}', '[,', '{,', '[[,]', '{"a":{,}', '[1,]]', '{"a":1,,"b":2}',
   '01', '-01', '00', '[01]', '{"a":01}', '0x10', '1_000', '1.', '-1.', '[1.]', '.5', '-.5', '[.5]', '1e', '1e+', '1E-', '[1e]', '1.e5', '1.5e', '\u0661', '[1\u0661]',
   '"abc', '"abc\\"', '["a', '{"a', '{"a":"b', '"\\', '"\\u', '"\\ud800',
-  '"\\x41"', '"\\u12"', '"\\u12G4"', '"\\U0041"', '"\\a"', "\"\\'\"", '"\\0"', '"\\ud800\\u12"', '"\\ud800\\uZZZZ"', '"\\ \\"',
+  '"\\x41"', '"\\u12"', '"\\u12G4"', '"\\u12g4"', '"\\u00eg"', '"\\u0G00"', '"\\u-123"', '"\\u 123"', '"\\U0041"', '"\\a"', "\"\\'\"", '"\\0"', '"\\ud800\\u12"', '"\\ud800\\uZZZZ"', '"\\ \\"',
   '[1] x', '1 2', '{} {}', '"a""b"', '[1]]', '[[1]', '{"a":1}}', 'nulll', 'truex', '[1 2]', '{"a":1 "b":2}',
   "['a']", '{a:1}', '{"a" 1}', '{"a":}', '{1:1}', '{null:1}', '{"a"::1}', '[}', '{]', '}', ']',
   '\ufeff[]', '\u00a0[]', '[\u00a01]', '\f1', '[\v1]', '1\u2028', '/* c */1', '1 // c', '[1]\u0000',
@@ -508,6 +536,26 @@ describe('pythonJsonDumps / compactJsonDumps against python3 json.dumps(json.loa
     const report = expectSameAsPython(sample(deepText, 0x5eed06, 300));
     expect(report.accepted).toBe(report.total);
     expect(report.withDuplicateKeys).toBeGreaterThan(100);
+  });
+
+  it('texts holding unpaired surrogates raw (not escaped), next to \\u escapes, as values and as keys', () => {
+    // A JS string can hold an unpaired surrogate code unit that no UTF-8 body can carry. Python sees it as its
+    // own code point, and json.loads joins only an escaped high + escaped low surrogate into one character:
+    // "\ud83d" + raw U+DE00 stays two code points, so as a key it is NOT the same key as a raw "😀".
+    const hand = [
+      '"\ud800"', '"\udc00"', '["\ud83d", "\ude00"]', '"\\ud83d\ude00"', '"\ud83d\\ude00"', '"\ude00\\ud83d"',
+      '{"\ud800":1,"\\ud800":2}', '{"\ud800\udc00":1,"\\ud800\\udc00":2}',
+      '{"\\ud83d\ude00":1,"😀":2}', '{"\ud83d\\ude00":1,"😀":2}', '{"\\ud83d\ude00":1,"\\ud83d\\ude00":2}',
+    ];
+    const piece = fc.constantFrom('\ud83d', '\ude00', '\\ud83d', '\\ude00', '\\uD83D', '\\uDE00', '😀', '\\ud83d\\ude00', 'a');
+    const key = fc.array(piece, { minLength: 1, maxLength: 3 }).map((ps) => `"${ps.join('')}"`);
+    const generated = sample(
+      fc.array(fc.tuple(key, fc.nat(9)), { minLength: 1, maxLength: 4 }).map((ms) => `{${ms.map(([k, v]) => `${k}:${v}`).join(',')}}`),
+      0x5eed08,
+      500,
+    );
+    const report = expectSameAsPython([...hand, ...generated]);
+    expect(report.accepted).toBe(report.total);
   });
 
   it('3,000 mutated documents: refused exactly where Python refuses, equal where both accept', () => {

@@ -17,6 +17,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -335,16 +336,25 @@ module.exports = merge(merge(defaults, harness), extra);
 /**
  * Preloaded into Node-RED with `--require`: the parent keeps the write end of the child's stdin open, and
  * the OS closes it however the parent dies (even SIGKILL or a crashed vitest worker), so the runtime stops
- * itself instead of lingering on its port. SIGTERM lets red.js run RED.stop() first.
+ * itself instead of lingering on its port. SIGTERM lets red.js run RED.stop() first. Nobody is left to
+ * restart it or clean up, so the orphan also removes its own userDir (kept with DEVICEHOOK_KEEP_USERDIR).
  */
-const WATCHDOG_SOURCE = `'use strict';
+function watchdogSource(userDir: string): string {
+  return `'use strict';
+const userDir = ${JSON.stringify(userDir)};
+let orphaned = false;
 process.stdin.on('error', () => {});
 process.stdin.on('end', () => {
+  orphaned = true;
   process.kill(process.pid, 'SIGTERM');
   setTimeout(() => process.exit(1), ${STOP_GRACE_MS}).unref();
 });
 process.stdin.resume();
+process.on('exit', () => {
+  if (orphaned && !process.env.DEVICEHOOK_KEEP_USERDIR) require('fs').rmSync(userDir, { recursive: true, force: true });
+});
 `;
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // runtime
@@ -368,6 +378,95 @@ async function httpGet(url: string, timeoutMs = 2000): Promise<{ status: number;
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { Accept: 'application/json' } });
   return { status: res.status, body: await res.text() };
 }
+
+/** The part of the `ws` (v7/v8) client API used here; `ws` comes from the Node-RED install itself. */
+interface WsClient {
+  on(event: 'open', listener: () => void): this;
+  on(event: 'message', listener: (data: unknown) => void): this;
+  on(event: 'error', listener: (err: Error) => void): this;
+  on(event: 'close', listener: () => void): this;
+  send(data: string): void;
+  terminate(): void;
+}
+type WsConstructor = new (url: string) => WsClient;
+
+interface CommsMessage {
+  topic: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * The editor's websocket (/comms). POST /flows answers *before* the new flows have started (runtime
+ * flows/index.js: "Return the new revision asynchronously to the actual start"), and /flows/state already
+ * says "start" while nodes are still being created, so neither tells us when http-in routes exist. What
+ * does is what the editor listens to: `notification/runtime-state` (published when starting finished or
+ * failed, e.g. missing types) and `notification/runtime-deploy` (published after a deploy's start). Both are
+ * retained, so a new subscriber gets the latest one straight away.
+ */
+class Comms {
+  readonly received: CommsMessage[] = [];
+  private closed = false;
+
+  private constructor(private readonly ws: WsClient) {}
+
+  static open(WebSocketImpl: WsConstructor, baseUrl: string): Promise<Comms> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocketImpl(`${baseUrl.replace(/^http/, 'ws')}/comms`);
+      const comms = new Comms(ws);
+      ws.on('message', (raw) => {
+        // Node-RED sends batches: a JSON array of {topic, data}. A throw here would be an uncaught exception
+        // in the test process, so anything unexpected is skipped.
+        let batch: unknown;
+        try {
+          batch = JSON.parse(String(raw));
+        } catch {
+          return;
+        }
+        for (const item of Array.isArray(batch) ? batch : [batch]) {
+          const message = item as Partial<CommsMessage> | null;
+          if (typeof message?.topic === 'string') comms.received.push({ topic: message.topic, data: isPlainObject(message.data) ? message.data : {} });
+        }
+      });
+      const timer = setTimeout(() => {
+        ws.terminate();
+        reject(new Error('comms websocket did not open within 5 s'));
+      }, 5000);
+      ws.on('open', () => {
+        clearTimeout(timer);
+        ws.send(JSON.stringify({ subscribe: 'notification/#' }));
+        resolve(comms);
+      });
+      ws.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err); // no effect once open; a later 'close' marks the client closed
+      });
+      ws.on('close', () => (comms.closed = true));
+    });
+  }
+
+  /** Waits for a message at index ≥ `from` matching `accept`; resolves with it, or undefined on timeout. */
+  async waitFor(accept: (message: CommsMessage) => boolean, timeoutMs: number, from = 0): Promise<CommsMessage | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.received.slice(from).find(accept);
+      if (found || this.closed || Date.now() > deadline) return found;
+      await sleep(25);
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.ws.terminate();
+  }
+}
+
+const isRuntimeState = (message: CommsMessage) => message.topic === 'notification/runtime-state';
+/** A runtime-state that reports the outcome of starting flows (the one published while loading has no `state`). */
+const isStartOutcome = (message: CommsMessage) => isRuntimeState(message) && ('state' in message.data || 'error' in message.data);
 
 const MAX_LOG_CHARS = 2_000_000;
 
@@ -420,6 +519,8 @@ function tail(text: string, chars = 20_000): string {
 export async function startNodeRed(options: StartOptions): Promise<NodeRedRuntime> {
   const install = await ensureNodeRed(options.major);
   const nodeRedDir = path.dirname(install.redJs);
+  // Node 20 has no global WebSocket; node-red depends on `ws`, so take the one it was installed with.
+  const WebSocketImpl = createRequire(install.redJs)('ws') as WsConstructor;
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
 
@@ -469,7 +570,7 @@ export async function startNodeRed(options: StartOptions): Promise<NodeRedRuntim
   const settingsFile = path.join(userDir, 'settings.js');
   fs.writeFileSync(settingsFile, settingsModule(defaultSettingsFile, harnessSettings, options.settings ?? {}));
   const watchdogFile = path.join(userDir, 'harness-parent-watchdog.cjs');
-  fs.writeFileSync(watchdogFile, WATCHDOG_SOURCE);
+  fs.writeFileSync(watchdogFile, watchdogSource(userDir));
 
   const args = ['--require', watchdogFile, install.redJs, '-u', userDir, '-s', settingsFile, '-p', String(port)];
   // nopt silently ignores unknown flags, but pass --no-telemetry only where red.js declares it.
@@ -494,29 +595,76 @@ export async function startNodeRed(options: StartOptions): Promise<NodeRedRuntim
       appendLog(`${LOG_PREFIX} process ${child.pid ?? '?'} ended: ${exited}\n`);
     });
 
-    // red.js only listens once RED.start() has resolved (flows loaded and started), so the first answer
-    // from the admin API means the runtime is up. /flows/state exists since 3.1; fall back to "/" anyway.
-    const started = Date.now();
+    // red.js listens once RED.start() has resolved, but RED.start() does not wait for the flows to start
+    // (runtime/lib/index.js: loadFlows().then(() => startFlows()) is not awaited). So: first the admin API
+    // must answer (/flows/state exists since 3.1; "/" as a fallback), then comms must report how starting
+    // the flows ended.
+    const deadline = Date.now() + READY_TIMEOUT_MS;
     let lastError = '';
-    while (Date.now() - started < READY_TIMEOUT_MS) {
-      if (spawnError || exited) break;
-      try {
-        const state = await httpGet(`${url}/flows/state`);
-        if (state.status === 200) return;
-        if (state.status === 404 && (await httpGet(`${url}/`)).status === 200) return;
-        lastError = `HTTP ${state.status}: ${state.body}`;
-      } catch (err) {
-        lastError = (err as Error).message;
+    let comms: Comms | undefined;
+    try {
+      while (Date.now() < deadline && !spawnError && !exited) {
+        try {
+          const state = await httpGet(`${url}/flows/state`);
+          const answered = state.status === 200 || (state.status === 404 && (await httpGet(`${url}/`)).status === 200);
+          if (answered) {
+            if (comms?.isClosed) comms = undefined;
+            comms ??= await Comms.open(WebSocketImpl, url);
+            const outcome = await comms.waitFor(isStartOutcome, 200);
+            if (outcome) return;
+            lastError = 'flows not started yet';
+          } else {
+            lastError = `HTTP ${state.status}: ${state.body}`;
+          }
+        } catch (err) {
+          lastError = (err as Error).message;
+        }
+        await sleep(200);
       }
-      await sleep(200);
+    } finally {
+      comms?.close();
     }
     await terminate(child);
-    const reason = spawnError ? `spawn failed: ${spawnError.message}` : exited ? `process ended (${exited})` : `no answer within ${READY_TIMEOUT_MS / 1000} s (last: ${lastError})`;
+    const reason = spawnError ? `spawn failed: ${spawnError.message}` : exited ? `process ended (${exited})` : `not ready within ${READY_TIMEOUT_MS / 1000} s (last: ${lastError})`;
     throw new Error(`${LOG_PREFIX} Node-RED ${install.version} on ${url} did not start: ${reason}\ncommand: ${install.nodeBin} ${args.join(' ')}\n--- output ---\n${tail(logText)}`);
   };
 
   const stop = async (): Promise<void> => {
     if (tracked.child) await terminate(tracked.child);
+  };
+
+  const deploy = async (flows: FlowNode[], credentials?: Record<string, Record<string, unknown>>): Promise<string> => {
+    const fail = (message: string) => new Error(`${LOG_PREFIX} deploy: ${message}\n--- output ---\n${tail(logText)}`);
+    // Per-node `credentials` is how the editor sends them; the runtime moves them into the credential store.
+    const nodes = flows.map((node) => (credentials?.[node.id] ? { ...node, credentials: { ...(node.credentials as object | undefined), ...credentials[node.id] } } : node));
+    const comms = await Comms.open(WebSocketImpl, url);
+    try {
+      // The retained runtime-state arriving proves the subscription is live before we deploy, so the
+      // deploy's own notifications cannot be missed.
+      await comms.waitFor(isRuntimeState, 5000);
+      const from = comms.received.length;
+      const res = await fetch(`${url}/flows`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Node-RED-API-Version': 'v2', 'Node-RED-Deployment-Type': 'full' },
+        body: JSON.stringify({ flows: nodes }),
+        signal: AbortSignal.timeout(30_000),
+      });
+      const body = await res.text();
+      if (res.status !== 200) throw fail(`HTTP ${res.status} ${body}`);
+      const { rev } = JSON.parse(body) as { rev: string };
+      // runtime-deploy is published after start() has finished; the same revision can recur (identical
+      // flows), hence only messages that arrived after the POST count.
+      const deployed = await comms.waitFor((m) => m.topic === 'notification/runtime-deploy' && m.data.revision === rev, 30_000, from);
+      if (!deployed) throw fail(`no runtime-deploy notification for rev ${rev} within 30 s`);
+      const outcome = comms.received.slice(from).filter(isStartOutcome).at(-1);
+      // e.g. {state:'stop', error:'missing-types', types:[…]} when a node module failed to load.
+      if (outcome && outcome.data.state !== 'start') throw fail(`flows did not start: ${JSON.stringify(outcome.data)}`);
+      const state = await httpGet(`${url}/flows/state`);
+      if (state.status !== 200 || (JSON.parse(state.body) as { state?: string }).state !== 'start') throw fail(`GET /flows/state: ${state.status} ${state.body}`);
+      return rev;
+    } finally {
+      comms.close();
+    }
   };
 
   await spawnOnce();
@@ -532,31 +680,11 @@ export async function startNodeRed(options: StartOptions): Promise<NodeRedRuntim
     },
     logs: () => logText,
     stop,
+    deploy,
     async restart() {
       await stop();
       appendLog(`${LOG_PREFIX} --- restart ---\n`);
       await spawnOnce();
-    },
-    async deploy(flows, credentials) {
-      const nodes = flows.map((node) => (credentials?.[node.id] ? { ...node, credentials: { ...(node.credentials as object | undefined), ...credentials[node.id] } } : node));
-      const res = await fetch(`${url}/flows`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Node-RED-API-Version': 'v2', 'Node-RED-Deployment-Type': 'full' },
-        body: JSON.stringify({ flows: nodes }),
-        signal: AbortSignal.timeout(30_000),
-      });
-      const body = await res.text();
-      if (res.status !== 200) throw new Error(`${LOG_PREFIX} deploy failed: HTTP ${res.status} ${body}\n--- output ---\n${tail(logText)}`);
-      const { rev } = JSON.parse(body) as { rev: string };
-      // The API answers after the runtime has (re)started the flows; the state check guards against a runtime
-      // that was stopped through POST /flows/state or failed to start them.
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const state = await httpGet(`${url}/flows/state`);
-        if (state.status === 200 && (JSON.parse(state.body) as { state?: string }).state === 'start') return rev;
-        if (Date.now() > deadline) throw new Error(`${LOG_PREFIX} flows not started after deploy: ${state.status} ${state.body}\n--- output ---\n${tail(logText)}`);
-        await sleep(200);
-      }
     },
   };
 }

@@ -18,6 +18,17 @@ interface DevicehookInDef {
 }
 
 const DEFAULT_MAX_BYTES = 1024 * 1024;
+/**
+ * Headers that describe this request's framing, not the event. Left out of msg.headers because a
+ * following http request node sends msg.headers as its own, and a stale content-length breaks it.
+ */
+const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding', 'host', 'connection', 'keep-alive', 'expect', 'upgrade', 'te', 'trailer']);
+
+function eventHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+  const kept: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !FRAMING_HEADERS.has(name)) kept[name] = value;
+  return kept;
+}
 
 export = function register(RED: RED): void {
   installRawCapture(RED);
@@ -76,7 +87,7 @@ export = function register(RED: RED): void {
         payload: event,
         raw: event.raw,
         topic: event.type,
-        headers: req.headers,
+        headers: eventHeaders(req.headers),
         authentication: result.authentication,
       };
       const outputs: Array<NodeMessage | null> = new Array(types.length + 1).fill(null);

@@ -184,11 +184,11 @@ function readKey(text: string, i: number, frame: ContainerFrame): number {
   }
   const end = findStringEnd(text, i);
   const raw = text.slice(i + 1, end - 1);
-  const key = raw.indexOf('\\') === -1 ? raw : decodeJsonString(text, i, end);
-  frame.lastKeyOutput = key === raw ? text.slice(i, end) : encodePythonString(key);
+  const hasEscape = raw.indexOf('\\') !== -1;
+  frame.lastKeyOutput = hasEscape ? encodePythonString(decodeJsonString(text, i, end)) : text.slice(i, end);
   const colon = skipWhitespace(text, end);
   if (text.charCodeAt(colon) !== CH_COLON) throw new JsonSyntaxError("Expecting ':' delimiter", colon);
-  registerKey(frame, key);
+  registerKey(frame, hasEscape ? decodeJsonString(text, i, end, true) : SURROGATE.test(raw) ? markLoneSurrogates(raw) : raw);
   return skipWhitespace(text, colon + 1);
 }
 
@@ -286,8 +286,15 @@ function pythonStringFromSource(text: string, start: number, end: number): strin
   return encodePythonString(decodeJsonString(text, start, end));
 }
 
-/** Decodes the validated string literal text[start, end) (quotes included). */
-export function decodeJsonString(text: string, start: number, end: number): string {
+/**
+ * Decodes the validated string literal text[start, end) (quotes included).
+ *
+ * With `asKeyIdentity`, the result is for telling keys apart as Python does. Python joins two surrogates
+ * into one character only when both are escapes or both are raw; a raw one next to an escaped one stays two
+ * lone code points. So every surrogate that Python leaves lone is written as U+FFFF and its hex, whether it
+ * came raw or escaped, and only pairs Python joins stay pairs.
+ */
+export function decodeJsonString(text: string, start: number, end: number, asKeyIdentity = false): string {
   let result = '';
   let runStart = start + 1;
   const last = end - 1;
@@ -297,13 +304,27 @@ export function decodeJsonString(text: string, start: number, end: number): stri
       i++;
       continue;
     }
-    result += text.slice(runStart, i);
+    result += asKeyIdentity ? markLoneSurrogates(text.slice(runStart, i)) : text.slice(runStart, i);
     const e = text.charCodeAt(i + 1);
     switch (e) {
-      case 117: // \uXXXX — lone surrogates stay lone, as in Python
-        result += String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16));
+      case 117: {
+        // \uXXXX — lone surrogates stay lone, as in Python
+        const code = parseInt(text.slice(i + 2, i + 6), 16);
+        if (asKeyIdentity && code >= 0xd800 && code <= 0xdfff) {
+          const next = code <= 0xdbff && text.charCodeAt(i + 6) === CH_BACKSLASH && text.charCodeAt(i + 7) === 117 ? parseInt(text.slice(i + 8, i + 12), 16) : -1;
+          if (next >= 0xdc00 && next <= 0xdfff) {
+            result += String.fromCharCode(code, next); // an escaped pair: one character, as in Python
+            i += 12;
+          } else {
+            result += `\uffff${text.slice(i + 2, i + 6).toLowerCase()}`;
+            i += 6;
+          }
+          break;
+        }
+        result += String.fromCharCode(code);
         i += 6;
         break;
+      }
       case 98:
         result += '\b';
         i += 2;
@@ -330,7 +351,15 @@ export function decodeJsonString(text: string, start: number, end: number): stri
     }
     runStart = i;
   }
-  return result + text.slice(runStart, last);
+  return result + (asKeyIdentity ? markLoneSurrogates(text.slice(runStart, last)) : text.slice(runStart, last));
+}
+
+const SURROGATE = /[\ud800-\udfff]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Raw lone surrogates in a run of unescaped text, marked as in {@link decodeJsonString}'s key identity. */
+function markLoneSurrogates(run: string): string {
+  return run.replace(LONE_SURROGATE, (c) => `\uffff${c.charCodeAt(0).toString(16)}`);
 }
 
 const SHORT_ESCAPES: Record<number, string> = { 8: '\\b', 9: '\\t', 10: '\\n', 12: '\\f', 13: '\\r', 34: '\\"', 92: '\\\\' };
@@ -496,7 +525,7 @@ export function topLevelMembers(text: string): Array<TopLevelMemberSpan & { key:
       throw new JsonSyntaxError('Expecting property name enclosed in double quotes', i);
     }
     const keyEnd = findStringEnd(text, i);
-    const key = decodeJsonString(text, i, keyEnd);
+    const key = decodeJsonString(text, i, keyEnd, true);
     const colon = skipWhitespace(text, keyEnd);
     if (text.charCodeAt(colon) !== CH_COLON) throw new JsonSyntaxError("Expecting ':' delimiter", colon);
     const valueStart = skipWhitespace(text, colon + 1);

@@ -1,0 +1,147 @@
+/**
+ * The devicehook nodes in real Node-RED runtimes with DEFAULT settings (admin and editor at "/", whose
+ * JSON parser would otherwise eat the body): Node-RED 4.1 on Node 20 and Node-RED 5 on Node 24, flows
+ * deployed through the admin API. Every vendor gets signed, tampered, unsigned and malformed requests;
+ * routing by type is observed through http request nodes posting to a local receiver; devicehook out
+ * fails, recovers, and survives a restart with a retry pending.
+ */
+import { createHmac } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sign, vendors, verify, type VendorId } from '../../shared/src/index';
+import { startNodeRed, stopAll, type FlowNode, type NodeRedRuntime } from '../helpers/node-red-runtime';
+import { startReceiver, type Receiver } from '../helpers/receiver';
+
+const MODULE = join(__dirname, '..', '..', 'node-red');
+const secretOf = (vendor: string) => (vendor === 'standard-webhooks' ? 'whsec_ZTJlLWUyZS1lMmUtZTJlLWUyZS1lMmUtZTJlLWUy' : `e2e-${vendor}`);
+const VENDORS = Object.keys(vendors) as VendorId[];
+
+/** Per vendor: devicehook in with its first type chosen; output n → http request → receiver /seen/<vendor>/<n>. */
+function flows(receiverUrl: string): FlowNode[] {
+  const nodes: FlowNode[] = [{ id: 'tab', type: 'tab', label: 'e2e' }];
+  for (const vendor of VENDORS) {
+    const key = vendor.replace(/[^a-z0-9]/g, '');
+    const first = Object.keys(vendors[vendor].samples)[0] as string;
+    nodes.push(
+      { id: `cfg${key}`, type: 'devicehook-vendor', vendor, credentials: { secret: secretOf(vendor) } },
+      { id: `in${key}`, type: 'devicehook in', z: 'tab', url: `/hooks/${vendor}`, vendor: `cfg${key}`, types: [first], outputs: 2, wires: [[`req${key}0`], [`req${key}1`]] },
+    );
+    for (const n of [0, 1]) {
+      nodes.push({ id: `req${key}${n}`, type: 'http request', z: 'tab', method: 'POST', ret: 'txt', url: `${receiverUrl}/seen/${vendor}/${n}`, wires: [] });
+    }
+  }
+  nodes.push(
+    { id: 'cfgout', type: 'devicehook-vendor', vendor: 'scalefusion', credentials: { secret: 'out-secret' } },
+    { id: 'inj1', type: 'inject', z: 'tab', props: [{ p: 'payload' }], payload: JSON.stringify(vendors.scalefusion.samples['device.locked']), payloadType: 'json', repeat: '', once: false, wires: [['out']] },
+    { id: 'out', type: 'devicehook out', z: 'tab', vendor: 'cfgout', url: `${receiverUrl}/target`, retry: 'default', headers: [], wires: [['okreq'], ['failreq']] },
+    { id: 'okreq', type: 'http request', z: 'tab', method: 'POST', ret: 'txt', url: `${receiverUrl}/delivered`, wires: [] },
+    { id: 'failreq', type: 'http request', z: 'tab', method: 'POST', ret: 'txt', url: `${receiverUrl}/failed`, wires: [] },
+  );
+  return nodes;
+}
+
+/**
+ * A correctly signed request whose body is not JSON. InHand and EdgeSense sign a parsed form, so sign()
+ * cannot make one: their signature over the raw bytes is built here, as a careless sender would.
+ */
+function signBroken(vendor: VendorId, text: string, secret: string): { body: Buffer; headers: Record<string, string> } {
+  const mac = (encoding: 'hex' | 'base64') => createHmac('sha256', secret).update(text).digest(encoding);
+  if (vendor === 'inhand-dm' || vendor === 'incloud-manager') return { body: Buffer.from(text), headers: { 'Content-Type': 'application/json', 'X-Signature': mac('base64') } };
+  if (vendor === 'edgesense') return { body: Buffer.from(text), headers: { 'Content-Type': 'application/json', 'X-EdgeSense-Signature': mac('hex') } };
+  return sign({ vendor, body: text, secret });
+}
+
+async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+afterAll(() => stopAll());
+
+describe.each(['4', '5'] as const)('Node-RED %s, default settings', (major) => {
+  let runtime: NodeRedRuntime;
+  let receiver: Receiver;
+  let targetUp = false;
+  const seen = (prefix: string) => receiver.requests.filter((r) => r.url.startsWith(prefix));
+
+  beforeAll(async () => {
+    receiver = await startReceiver((_n, request) => (request.url === '/target' && !targetUp ? { status: 503 } : { status: 200 }));
+    runtime = await startNodeRed({ major, modules: [MODULE] });
+    await runtime.deploy(flows(receiver.url));
+  });
+  afterAll(async () => {
+    await runtime?.stop();
+    await receiver?.close();
+  });
+
+  it.each(VENDORS)('%s: signed requests verify and route by type; tampered, unsigned and malformed are refused', async (vendor) => {
+    const url = `${runtime.url}/hooks/${vendor}`;
+    const secret = secretOf(vendor);
+    const [first, second] = Object.keys(vendors[vendor].samples);
+    const other = second ?? 'unlisted.type';
+    const otherBody = second ? vendors[vendor].samples[second] : { ...vendors[vendor].samples[first as string], [vendors[vendor].typeField]: other };
+    const post = (body: Buffer | string, headers: Record<string, string>) => fetch(url, { method: 'POST', headers, body });
+
+    const good = sign({ vendor, body: vendors[vendor].samples[first as string], secret });
+    const goodResponse = await post(good.body, good.headers);
+    expect(goodResponse.status, await goodResponse.clone().text()).toBe(200);
+    const otherSigned = sign({ vendor, body: otherBody, secret });
+    expect((await post(otherSigned.body, otherSigned.headers)).status).toBe(200);
+
+    if (vendor !== '1nce') {
+      // 1NCE signs no body: only its header authenticates, so a changed body is not detectable by design.
+      const tampered = await post(good.body.toString().replace(/"([a-z_]+)":/i, '"$1_x":'), good.headers);
+      expect(tampered.status).toBe(401);
+      expect((await tampered.json()).code).toBe('signature_mismatch');
+    }
+    const unsigned = await post(JSON.stringify(vendors[vendor].samples[first as string]), { 'Content-Type': 'application/json' });
+    expect(unsigned.status).toBe(401);
+    expect((await unsigned.json()).message).toMatch(/no signature/);
+    const malformed = signBroken(vendor, '{"broken": ', secret);
+    const malformedResponse = await post(malformed.body, malformed.headers);
+    expect(malformedResponse.status).toBe(400);
+    expect((await malformedResponse.json()).code).toBe('invalid_json');
+
+    await until(() => seen(`/seen/${vendor}/`).length >= 2, 10_000, `two messages from ${vendor}`);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // nothing more may arrive
+    const arrived = seen(`/seen/${vendor}/`);
+    expect(arrived.map((r) => r.url).sort()).toEqual([`/seen/${vendor}/0`, `/seen/${vendor}/1`]);
+    const firstEvent = JSON.parse(arrived.find((r) => r.url.endsWith('/0'))!.body.toString());
+    expect(firstEvent).toMatchObject({ vendor, type: first });
+  });
+
+  it('devicehook out: a receiver that fails, then recovers, gets the message signed, once, and output 1 fires', async () => {
+    targetUp = false;
+    const before = seen('/target').length;
+    expect((await fetch(`${runtime.url}/inject/inj1`, { method: 'POST' })).status).toBe(200);
+    await until(() => seen('/target').length > before, 10_000, 'the first attempt');
+    targetUp = true; // the default policy retries after about 10 s
+    await until(() => seen('/delivered').length >= 1, 30_000, 'the delivery after the retry');
+    const attempts = seen('/target').slice(before);
+    expect(attempts).toHaveLength(2);
+    for (const request of attempts) expect(verify({ vendor: 'scalefusion', rawBody: request.body, headers: request.headers, secrets: 'out-secret' }).ok).toBe(true);
+    const delivered = JSON.parse(seen('/delivered')[0]!.body.toString());
+    expect(delivered).toMatchObject({ event: 'device.locked' });
+  });
+
+  it('devicehook out: Node-RED stopped and started with a retry pending delivers it after the restart', async () => {
+    targetUp = false;
+    const before = seen('/target').length;
+    const deliveredBefore = seen('/delivered').length;
+    await fetch(`${runtime.url}/inject/inj1`, { method: 'POST' });
+    const outbox = join(runtime.userDir, 'devicehook', 'outbox-out.json');
+    const pending = () => (existsSync(outbox) ? (JSON.parse(readFileSync(outbox, 'utf8')) as Array<{ progress?: { nextAttemptAt?: number } }>) : []);
+    await until(() => pending()[0]?.progress?.nextAttemptAt !== undefined, 15_000, 'the retry to be recorded in the outbox');
+    await runtime.stop();
+    expect(pending()).toHaveLength(1); // kept on disk while Node-RED is down
+    targetUp = true;
+    await runtime.restart();
+    await until(() => seen('/delivered').length > deliveredBefore, 30_000, 'the delivery after the restart');
+    expect(seen('/target').length - before).toBe(2); // the failed attempt and the one after the restart: nothing lost, nothing doubled
+    expect(existsSync(outbox)).toBe(false);
+  });
+});
