@@ -59,7 +59,8 @@ export interface NodeRedRuntime {
   readonly pid: number | undefined;
   /**
    * Full deploy through POST /flows. `credentials` maps node id → credentials and is merged into the
-   * nodes as per-node `credentials`, which is what the editor sends. Resolves with the new revision.
+   * nodes as per-node `credentials`, which is what the editor sends. Resolves with the new revision once
+   * the new flows have really started; rejects if they did not (e.g. missing node types).
    */
   deploy(flows: FlowNode[], credentials?: Record<string, Record<string, unknown>>): Promise<string>;
   /** SIGTERM (Node-RED runs RED.stop() and closes nodes), SIGKILL after 10 s. Keeps the userDir. */
@@ -213,7 +214,7 @@ async function ensurePackage(dir: string, pkgName: string, spec: string, accept:
       const manifest = { name: `devicehook-cache-${path.basename(dir)}`, private: true, description: 'Test runtime cache for devicehook e2e tests' };
       fs.writeFileSync(pkgJson, `${JSON.stringify(manifest, null, 2)}\n`);
     }
-    progress(`installing ${spec} into ${dir} (takes a minute or two)…`);
+    progress(`installing ${spec} into ${dir} (may take a minute)…`);
     const started = Date.now();
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     const { code, output } = await run(npm, ['install', '--no-audit', '--no-fund', '--ignore-scripts=false', spec], dir);
@@ -515,7 +516,7 @@ function tail(text: string, chars = 20_000): string {
   return text.length > chars ? `…${text.slice(-chars)}` : text;
 }
 
-/** Starts a real Node-RED of the given major in a fresh userDir and waits until its HTTP API answers. */
+/** Starts a real Node-RED of the given major in a fresh userDir; resolves once its flows have started. */
 export async function startNodeRed(options: StartOptions): Promise<NodeRedRuntime> {
   const install = await ensureNodeRed(options.major);
   const nodeRedDir = path.dirname(install.redJs);
