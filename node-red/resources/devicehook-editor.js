@@ -70,5 +70,48 @@
     });
   }
 
-  window.DeviceHookEditor = { catalogue: catalogue, vendorOf: vendorOf, renderTypePicker: renderTypePicker };
+  /**
+   * Wires a node's dialog: the type picker follows the chosen vendor configuration, and the outputs
+   * follow the chosen types (one per type, then `extraOutputs` more: "other", and "rejected" for verify).
+   * Choices wait in _pending* until Done, so editing the vendor configuration keeps them.
+   */
+  function prepareTypeOutputs(node, prefix, extraOutputs) {
+    var picker = $('#' + prefix + '-types');
+    function refresh() {
+      var vendorId = vendorOf($('#node-input-vendor').val());
+      renderTypePicker(picker, vendorId, node._pendingTypes || node.types, function (types, labels) {
+        node._pendingTypes = types;
+        node._pendingLabels = labels;
+        $('#node-input-outputs').val(types.length + extraOutputs);
+        $('#' + prefix + '-output-count').text(node._(prefix + '.tip.outputs', { count: types.length + extraOutputs }));
+      });
+    }
+    $('#node-input-vendor').on('change', refresh);
+    refresh();
+  }
+
+  function saveTypeOutputs(node) {
+    if (node._pendingTypes) {
+      node.types = node._pendingTypes;
+      node.typeLabels = node._pendingLabels;
+    }
+    delete node._pendingTypes;
+    delete node._pendingLabels;
+  }
+
+  /** The label of output `index`: the type's label, then the fixed outputs' labels in order. */
+  function typeOutputLabel(node, index, fixedLabels) {
+    var types = node.types || [];
+    var labels = node.typeLabels || [];
+    return index < types.length ? labels[index] || types[index] : fixedLabels[index - types.length];
+  }
+
+  window.DeviceHookEditor = {
+    catalogue: catalogue,
+    vendorOf: vendorOf,
+    renderTypePicker: renderTypePicker,
+    prepareTypeOutputs: prepareTypeOutputs,
+    saveTypeOutputs: saveTypeOutputs,
+    typeOutputLabel: typeOutputLabel
+  };
 })();
