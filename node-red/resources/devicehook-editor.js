@@ -77,17 +77,30 @@
    */
   function prepareTypeOutputs(node, prefix, extraOutputs) {
     var picker = $('#' + prefix + '-types');
+    var original = (node.types || []).slice();
     function refresh() {
       var vendorId = vendorOf($('#node-input-vendor').val());
       renderTypePicker(picker, vendorId, node._pendingTypes || node.types, function (types, labels) {
         node._pendingTypes = types;
         node._pendingLabels = labels;
-        $('#node-input-outputs').val(types.length + extraOutputs);
+        $('#node-input-outputs').val(JSON.stringify(outputMap(original, types, extraOutputs)));
         $('#' + prefix + '-output-count').text(node._(prefix + '.tip.outputs', { count: types.length + extraOutputs }));
       });
     }
     $('#node-input-vendor').on('change', refresh);
     refresh();
+  }
+
+  /**
+   * The switch node's output map: {oldPort: newPort | -1} for existing ports, "_n" keys for new ones.
+   * On save Node-RED moves each wire with its type and drops the wires of types no longer chosen.
+   */
+  function outputMap(original, types, extraOutputs) {
+    var map = {};
+    original.forEach(function (type, i) { map[i] = types.indexOf(type); });
+    for (var k = 0; k < extraOutputs; k++) map[original.length + k] = types.length + k;
+    types.forEach(function (type, j) { if (original.indexOf(type) === -1) map['_' + j] = j; });
+    return map;
   }
 
   function saveTypeOutputs(node) {

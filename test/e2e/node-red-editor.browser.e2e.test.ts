@@ -37,7 +37,9 @@ const flow = [
   { id: TAB, type: 'tab', label: 'devicehook editor e2e', disabled: false, info: '' },
   // As a hand-written or API-deployed flow has them: only the fields that matter, no optional ones.
   { id: 'v1', type: 'devicehook-vendor', vendor: 'inhand-dm', credentials: { secret: 's' } },
-  { id: 'in1', type: 'devicehook in', url: '/hooks/inhand', vendor: 'v1', types: ['offline'], typeLabels: ['Gateway offline'], outputs: 2, x: 200, y: 100, z: TAB, wires: [[], []] },
+  { id: 'in1', type: 'devicehook in', url: '/hooks/inhand', vendor: 'v1', types: ['offline'], typeLabels: ['Gateway offline'], outputs: 2, x: 200, y: 100, z: TAB, wires: [['dbgoffline'], ['dbgother']] },
+  { id: 'dbgoffline', type: 'debug', name: 'offline alerts', active: true, tosidebar: true, complete: 'payload', targetType: 'msg', x: 520, y: 80, z: TAB, wires: [] },
+  { id: 'dbgother', type: 'debug', name: 'other alerts', active: true, tosidebar: true, complete: 'payload', targetType: 'msg', x: 520, y: 140, z: TAB, wires: [] },
 ];
 
 let RED_RUNTIME: any;
@@ -212,7 +214,8 @@ describe('devicehook nodes in the Node-RED editor (Chromium)', () => {
     await poll(() => count.innerText()).toContain('3 outputs');
     await page.locator('#devicehook-in-types input[value="sim_switch"]').check();
     await poll(() => count.innerText()).toContain('4 outputs');
-    await poll(() => page.locator('#node-input-outputs').inputValue()).toBe('4');
+    // As the switch node does: an output map, so wires follow their types ({old port: new port, "_n": new}).
+    await poll(async () => JSON.parse(await page.locator('#node-input-outputs').inputValue())).toEqual({ 0: 1, 1: 3, _0: 0, _2: 2 });
 
     await page.locator('#node-dialog-ok').click();
     await poll(() => trayCount(page)).toBe(0);
@@ -226,6 +229,11 @@ describe('devicehook nodes in the Node-RED editor (Chromium)', () => {
     expect(edited.typeLabels[1]).toBe('Gateway offline');
     // The canvas redraws the node with one port per output.
     await poll(() => page.locator('#in1 .red-ui-flow-port-output').count()).toBe(4);
+    // The wire of "offline" moved with it to port 1, and "other" to the new last port.
+    const links = await page.evaluate(() =>
+      RED.nodes.filterLinks({ source: RED.nodes.node('in1') }).map((l: { sourcePort: number | string; target: { id: string } }) => [Number(l.sourcePort), l.target.id]).sort(),
+    );
+    expect(links).toEqual([[1, 'dbgoffline'], [3, 'dbgother']]);
   });
 
   it('devicehook-vendor: the config dialog (the in node’s pencil button) lists the 7 vendors', async () => {
