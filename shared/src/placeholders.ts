@@ -2,6 +2,7 @@
  * 1NCE's `:iccid:`, `:imsi:` and `:ip:` placeholders, usable for any vendor's URL and headers.
  * Pure module.
  */
+import { LONE_SURROGATE } from './json/lossless-json';
 import type { EventDevice } from './types';
 
 /** Values for the placeholders; absent or empty ones become `none`, as at 1NCE. */
@@ -14,7 +15,6 @@ export interface PlaceholderValues {
 /** The placeholders 1NCE supports; any other `:name:` stays as written. */
 export const PLACEHOLDERS = ['iccid', 'imsi', 'ip'] as const;
 const PATTERN = /:(iccid|imsi|ip):/g;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
  * Fills `:iccid:`, `:imsi:` and `:ip:` in a URL or header template.

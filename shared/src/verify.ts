@@ -44,7 +44,7 @@ export function verify(input: VerifyInput): VerifyResult {
     return verifyUnsafe(input);
   } catch (error) {
     // Every expected problem is answered above; this is the last guard of "never throws".
-    return refuse('invalid_input', `The request could not be checked: ${error instanceof Error ? error.message : String(error)}`);
+    return uncheckable(error);
   }
 }
 
@@ -67,7 +67,7 @@ export function verifySignature(input: VerifyInput): SignatureCheck | VerifyFail
     const checked = checkSignature(input);
     return 'failure' in checked ? checked.failure : checked.check;
   } catch (error) {
-    return refuse('invalid_input', `The request could not be checked: ${error instanceof Error ? error.message : String(error)}`);
+    return uncheckable(error);
   }
 }
 
@@ -185,6 +185,11 @@ function verifyUnsafe(input: VerifyInput): VerifyResult {
     }
   }
   return { ok: true, event, authentication };
+}
+
+/** The last guard of "never throws": any unexpected error becomes a 400 that says what happened. */
+function uncheckable(error: unknown): VerifyFailure {
+  return refuse('invalid_input', `The request could not be checked: ${error instanceof Error ? error.message : String(error)}`);
 }
 
 function toBuffer(body: unknown): Buffer | undefined {

@@ -5,10 +5,11 @@
  * core's Node transport and real timers. Pure module (n8n may load it).
  */
 import { randomUUID } from 'node:crypto';
-import { isValidHeaderName } from '../headers';
+import { isSafeHeaderValue, isValidHeaderName } from '../headers';
 import { fillPlaceholders, type PlaceholderValues } from '../placeholders';
 import { isSerializedByUs, serializeBody, signText } from '../sign';
 import type { RetryPolicy, SignOptions, VendorId, VendorProfile } from '../types';
+import { normalizeSecrets } from '../verify';
 import { getVendor, vendorIds } from '../vendors/index';
 import { ACTIVE_ENDPOINT, nextEndpointState, type EndpointState, type EndpointStateStore } from './endpoint-health';
 import { judgeAttempt, retryDelay, retryPolicies, type AttemptErrorClass, type AttemptOutcome, type AttemptVerdict } from './retry-plan';
@@ -140,7 +141,7 @@ export function prepareDelivery(config: DeliveryConfig): PreparedDelivery {
     if (forbidden.has(name.toLowerCase())) {
       throw new DeliveryConfigError(`The header "${name}" is set by the ${profile.label} scheme or by HTTP itself and cannot be overridden.`);
     }
-    if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw new DeliveryConfigError(`The value of header "${name}" may not contain CR, LF or NUL.`);
+    if (typeof value !== 'string' || !isSafeHeaderValue(value)) throw new DeliveryConfigError(`The value of header "${name}" may not contain CR, LF or NUL.`);
     headers[name] = value;
   }
   if (!isValidHeaderName(requestIdHeader)) throw new DeliveryConfigError(`"${requestIdHeader}" is not a valid header name.`);
@@ -154,7 +155,7 @@ export function prepareDelivery(config: DeliveryConfig): PreparedDelivery {
   if (failEndpointAfter !== undefined && !(Number.isInteger(failEndpointAfter) && failEndpointAfter >= 1)) {
     throw new DeliveryConfigError('failEndpointAfter must be a whole number of deliveries, 1 or more.');
   }
-  const secrets = (Array.isArray(config.secrets) ? config.secrets : config.secrets ? [config.secrets] : []).filter((s): s is string => typeof s === 'string' && s !== '');
+  const secrets = normalizeSecrets(config.secrets);
   return {
     url: String(config.url),
     method,

@@ -355,7 +355,8 @@ export function decodeJsonString(text: string, start: number, end: number, asKey
 }
 
 const SURROGATE = /[\ud800-\udfff]/;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/** A UTF-16 surrogate without its other half. */
+export const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Raw lone surrogates in a run of unescaped text, marked as in {@link decodeJsonString}'s key identity. */
 function markLoneSurrogates(run: string): string {

@@ -47,7 +47,7 @@ for (const [network, prefix] of [
 
 /** Expands an IPv6 address to its eight 16-bit groups. */
 function ipv6Groups(address: string): number[] {
-  let text = address.toLowerCase().replace(/%.*$/, '');
+  let text = address.toLowerCase();
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (dotted) {
     const [a, b, c, d] = (dotted[1] as string).split('.').map(Number) as [number, number, number, number];
@@ -72,13 +72,13 @@ function embeddedIpv4(groups: number[]): string | undefined {
 
 /** True when a webhook must not be sent to this address. Anything that is not an IP address is refused. */
 export function isBlockedAddress(address: string): boolean {
-  const family = isIP(address.replace(/%.*$/, ''));
-  if (family === 4) return blockedV4.check(address, 'ipv4');
+  const withoutZone = address.replace(/%.*$/, ''); // fe80::1%eth0: the zone names an interface, not an address
+  const family = isIP(withoutZone);
+  if (family === 4) return blockedV4.check(withoutZone, 'ipv4');
   if (family !== 6) return true;
-  const groups = ipv6Groups(address);
-  const v4 = embeddedIpv4(groups);
+  const v4 = embeddedIpv4(ipv6Groups(withoutZone));
   if (v4 !== undefined) return blockedV4.check(v4, 'ipv4');
-  return blockedV6.check(address.replace(/%.*$/, ''), 'ipv6');
+  return blockedV6.check(withoutZone, 'ipv6');
 }
 
 /** True when a URL's host is a loopback name or address the user typed on purpose (the CLI's "explicitly local"). */

@@ -106,7 +106,7 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
       req.on('error', (error: Error & { code?: string }) => {
         if (settled) return;
         cleanup();
-        reject(error instanceof TransportError ? error : error);
+        reject(error);
       });
       req.on('response', (res) => {
         const chunks: Buffer[] = [];

@@ -3,7 +3,7 @@
  * covers GitHub (`X-Hub-Signature-256: sha256=<hex>`), Shopify (base64) and most other senders.
  */
 import { z } from 'zod';
-import { isValidHeaderName } from '../headers';
+import { isSafeHeaderValue, isValidHeaderName } from '../headers';
 import { signHmacHeader, verifyHmacHeader, type HmacHeaderConfig } from '../schemes/hmac-header';
 import type { SchemeOptions, SignatureScheme, VendorProfile } from '../types';
 import { compact, exponentialDelays, isoTime, jsonSchemaOf, retryPolicy, schemaPair, text, TIME, valueAt, freeForm } from './profile-kit';
@@ -20,7 +20,7 @@ export function genericHmacConfig(options: SchemeOptions): HmacHeaderConfig {
   const encoding = options.encoding ?? 'hex';
   if (encoding !== 'hex' && encoding !== 'base64') throw new TypeError(`Unsupported signature encoding "${encoding}": use hex or base64.`);
   const prefix = options.prefix ?? '';
-  if (/[\r\n\0]/.test(prefix)) throw new TypeError('The signature prefix may not contain CR, LF or NUL.');
+  if (!isSafeHeaderValue(prefix)) throw new TypeError('The signature prefix may not contain CR, LF or NUL.');
   const config: HmacHeaderConfig = { algorithm, encoding, header, prefix, label: `The ${header} signature` };
   if (options.signedContent === 'timestamp.body') {
     const timestampHeader = options.timestampHeader?.trim() || DEFAULT_TIMESTAMP_HEADER;
