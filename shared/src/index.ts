@@ -8,7 +8,7 @@ export { verify, verifySignature, normalizeSecrets, type SignatureCheck, DEFAULT
 export { sign, type SignInput, type SignedRequest } from './sign';
 export { fillPlaceholders, placeholderValuesOf, PLACEHOLDERS, type PlaceholderValues } from './placeholders';
 export { pythonJsonDumps, compactJsonDumps, pythonFloatRepr, JsonSyntaxError, type ReserializeOptions } from './json/lossless-json';
-export { createMemoryReplayStore } from './replay-store';
+export { createMemoryReplayStore, createRecordReplayStore } from './replay-store';
 export { vendors, vendorIds, getVendor } from './vendors/index';
 export { standardWebhooksKey } from './schemes/standard-webhooks';
 export { headerLookup, isSafeHeaderValue, isValidHeaderName, type HeaderInput, type HeaderLookup } from './headers';

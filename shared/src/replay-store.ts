@@ -24,3 +24,35 @@ export function createMemoryReplayStore(options: { maxEntries?: number; now?: ()
     },
   };
 }
+
+/**
+ * A {@link ReplayStore} kept in a plain object of `id → expiry (ms)`, so n8n can keep it in workflow
+ * static data (persisted with the workflow, shared by every process in queue mode) instead of in one
+ * process's memory. Expired ids are dropped on each call; past `maxEntries` the oldest expiries go first.
+ */
+export function createRecordReplayStore(
+  record: Record<string, number>,
+  options: { maxEntries?: number; now?: () => number } = {},
+): ReplayStore {
+  const maxEntries = options.maxEntries ?? 1_000;
+  const now = options.now ?? Date.now;
+  return {
+    checkAndRemember(key, expiresAtMs) {
+      const t = now();
+      const seen = record[key];
+      if (typeof seen === 'number' && seen > t) return true;
+      const live: string[] = [];
+      for (const id of Object.keys(record)) {
+        const expiry = record[id];
+        if (typeof expiry === 'number' && expiry > t) live.push(id);
+        else delete record[id];
+      }
+      if (live.length >= maxEntries) {
+        live.sort((a, b) => (record[a] as number) - (record[b] as number));
+        for (const id of live.slice(0, live.length - maxEntries + 1)) delete record[id];
+      }
+      record[key] = expiresAtMs;
+      return false;
+    },
+  };
+}

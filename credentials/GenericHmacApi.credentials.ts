@@ -1,0 +1,86 @@
+import type { ICredentialType, INodeProperties } from 'n8n-workflow';
+
+/** Any sender that signs the body with an HMAC in a header: GitHub, Shopify and most others. */
+export class GenericHmacApi implements ICredentialType {
+	name = 'genericHmacApi';
+
+	displayName = 'HMAC Webhook Secret API';
+
+	icon = { light: 'file:../icons/devicehook.svg', dark: 'file:../icons/devicehook.dark.svg' } as const;
+
+	documentationUrl = 'https://github.com/devicehook/devicehook#generic-hmac';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'Secret',
+			name: 'secret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+		},
+		{
+			displayName: 'Previous Secret',
+			name: 'previousSecret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description: 'During a rotation, the old secret; requests signed with either are accepted. Leave empty otherwise.',
+		},
+		{
+			displayName: 'Signature Header',
+			name: 'header',
+			type: 'string',
+			default: 'X-Signature',
+			placeholder: 'X-Hub-Signature-256',
+			description: 'The header that carries the signature',
+		},
+		{
+			displayName: 'Algorithm',
+			name: 'algorithm',
+			type: 'options',
+			options: [
+				{ name: 'SHA-1', value: 'sha1' },
+				{ name: 'SHA-256', value: 'sha256' },
+				{ name: 'SHA-512', value: 'sha512' },
+			],
+			default: 'sha256',
+		},
+		{
+			displayName: 'Encoding',
+			name: 'encoding',
+			type: 'options',
+			options: [
+				{ name: 'Hex', value: 'hex' },
+				{ name: 'Base64', value: 'base64' },
+			],
+			default: 'hex',
+		},
+		{
+			displayName: 'Prefix',
+			name: 'prefix',
+			type: 'string',
+			default: '',
+			placeholder: 'sha256=',
+			description: 'Text before the signature in the header, if the sender writes one',
+		},
+		{
+			displayName: 'Signed Content',
+			name: 'signedContent',
+			type: 'options',
+			options: [
+				{ name: 'Body', value: 'body' },
+				{ name: 'Timestamp.Body', value: 'timestamp.body', description: 'The Unix timestamp from a header, a dot, then the body' },
+			],
+			default: 'body',
+		},
+		{
+			displayName: 'Timestamp Header',
+			name: 'timestampHeader',
+			type: 'string',
+			default: 'X-Timestamp',
+			displayOptions: { show: { signedContent: ['timestamp.body'] } },
+			description: 'The header with the Unix timestamp (seconds) that is signed with the body',
+		},
+	];
+}

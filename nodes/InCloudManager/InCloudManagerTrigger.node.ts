@@ -1,0 +1,42 @@
+import type { INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import { checkSigningSecret } from '../shared/credential-test';
+import { handleTriggerWebhook, outputsExpression, triggerProperties, triggerWebhooks } from '../shared/trigger';
+
+export class InCloudManagerTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'InHand InCloud Manager Trigger',
+		name: 'inCloudManagerTrigger',
+		icon: { light: 'file:../../icons/inhand.svg', dark: 'file:../../icons/inhand.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{$parameter["routeByType"] ? "routed by alert type" : "alerts"}}',
+		description: 'Starts the workflow when InHand InCloud Manager sends a signed alert webhook',
+		defaults: { name: 'InHand InCloud Manager Trigger' },
+		inputs: [],
+		outputs: outputsExpression('incloud-manager'),
+		credentials: [{ name: 'inHandWebhookApi', required: true, testedBy: 'checkSigningSecret' }],
+		webhooks: triggerWebhooks,
+		properties: triggerProperties({ vendor: 'incloud-manager', noun: 'Alert' }),
+	};
+
+	methods = { credentialTest: { checkSigningSecret } };
+
+	// Alert webhooks are set up in InCloud Manager's UI: nothing to register.
+	webhookMethods = {
+		default: {
+			async checkExists(): Promise<boolean> {
+				return true;
+			},
+			async create(): Promise<boolean> {
+				return true;
+			},
+			async delete(): Promise<boolean> {
+				return true;
+			},
+		},
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		return await handleTriggerWebhook.call(this, { vendor: 'incloud-manager', credentialName: 'inHandWebhookApi' });
+	}
+}
