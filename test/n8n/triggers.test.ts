@@ -1,0 +1,360 @@
+/**
+ * The vendor triggers, run with a mocked webhook context (n8n-nodes-base's TriggerHelpers pattern):
+ * a request in, then what n8n would do with the answer — the response the sender gets and the items
+ * (per output) the workflow starts with. Requests are signed by the core exactly as each vendor signs.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import { getVendor, outputLabelsFor, sign, type VendorId } from '../../shared/src/index';
+import { HmacWebhookTrigger } from '../../nodes/HmacWebhook/HmacWebhookTrigger.node';
+import { InCloudManagerTrigger } from '../../nodes/InCloudManager/InCloudManagerTrigger.node';
+import { InHandDeviceManagerTrigger } from '../../nodes/InHand/InHandDeviceManagerTrigger.node';
+import { ScalefusionTrigger } from '../../nodes/Scalefusion/ScalefusionTrigger.node';
+import { StandardWebhooksTrigger } from '../../nodes/StandardWebhooks/StandardWebhooksTrigger.node';
+import { checkSigningSecret } from '../../nodes/shared/credential-test';
+import { chosenTypes, outputsExpression, routedTypes } from '../../nodes/shared/trigger';
+
+interface TriggerNode {
+	description: { outputs: unknown; credentials?: Array<{ name: string }> };
+	webhook(this: IWebhookFunctions): Promise<IWebhookResponseData>;
+}
+
+interface Call {
+	node: TriggerNode;
+	rawBody?: Buffer;
+	/** Bytes n8n has not read yet: only `readRawBody()` brings them (content types n8n does not parse). */
+	unreadBody?: Buffer;
+	headers?: Record<string, string>;
+	credentials: ICredentialDataDecryptedObject;
+	parameters?: IDataObject;
+	staticData?: IDataObject;
+}
+
+interface Answer {
+	status: number;
+	body: IDataObject | undefined;
+	result: IWebhookResponseData;
+	/** The items per output, or undefined when no execution starts. */
+	outputs: INodeExecutionData[][] | undefined;
+	readRawBodyCalls: number;
+}
+
+/** Runs the node's webhook() the way n8n's webhook helpers do, with a mocked request and response. */
+async function call({ node, rawBody, unreadBody, headers = {}, credentials, parameters = {}, staticData = {} }: Call): Promise<Answer> {
+	let status = 200;
+	let body: IDataObject | undefined;
+	let readRawBodyCalls = 0;
+	const request = {
+		rawBody,
+		headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
+		async readRawBody() {
+			readRawBodyCalls++;
+			request.rawBody = unreadBody ?? Buffer.alloc(0);
+		},
+	};
+	const response = {
+		status(code: number) {
+			status = code;
+			return response;
+		},
+		json(value: IDataObject) {
+			body = value;
+			return response;
+		},
+	};
+	const context = {
+		getRequestObject: () => request,
+		getResponseObject: () => response,
+		getCredentials: async () => credentials,
+		getNodeParameter: (name: string, fallback?: unknown) => (name in parameters ? parameters[name] : fallback),
+		getWorkflowStaticData: () => staticData,
+		getMode: () => 'webhook',
+		logger: { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() },
+	} as unknown as IWebhookFunctions;
+	const result = await node.webhook.call(context);
+	expect(result.noWebhookResponse).toBe(true); // every answer is written by the node itself
+	return { status, body, result, outputs: result.workflowData, readRawBodyCalls };
+}
+
+/** Evaluates the node's outputs expression as n8n does: the text between {{ }} with $parameter bound. */
+function outputsFor(node: TriggerNode, parameter: IDataObject): Array<{ type: string; displayName?: string }> {
+	const expression = String(node.description.outputs);
+	expect(expression.startsWith('={{') && expression.endsWith('}}')).toBe(true);
+	const source = expression.slice(3, -2);
+	expect(source).not.toContain('}}'); // n8n's template parser would end the expression early
+	return new Function('$parameter', `return ${source};`)(parameter) as Array<{ type: string; displayName?: string }>;
+}
+
+const secret = 'n8n-trigger-secret-1';
+const previousSecret = 'n8n-trigger-secret-0';
+const swSecret = `whsec_${Buffer.from('standard-webhooks-key-32-bytes!!').toString('base64')}`;
+const swPrevious = `whsec_${Buffer.from('the-previous-key-of-32-bytes-ok!').toString('base64')}`;
+
+interface VendorCase {
+	vendor: VendorId;
+	node: TriggerNode;
+	credentials: ICredentialDataDecryptedObject;
+	/** The secret to sign with for the credentials above, and the previous one. */
+	secrets: [string, string];
+	signOptions?: IDataObject;
+	body: Record<string, unknown>;
+}
+
+const hmacCredentials = {
+	secret,
+	previousSecret,
+	header: 'X-Hub-Signature-256',
+	algorithm: 'sha256',
+	encoding: 'hex',
+	prefix: 'sha256=',
+	signedContent: 'body',
+	timestampHeader: 'X-Timestamp',
+};
+
+const sampleOf = (vendor: VendorId) => {
+	const samples = getVendor(vendor)!.samples;
+	return Object.values(samples)[0] as Record<string, unknown>;
+};
+
+const cases: VendorCase[] = [
+	{ vendor: 'inhand-dm', node: new InHandDeviceManagerTrigger(), credentials: { secret, previousSecret }, secrets: [secret, previousSecret], body: sampleOf('inhand-dm') },
+	{ vendor: 'incloud-manager', node: new InCloudManagerTrigger(), credentials: { secret, previousSecret }, secrets: [secret, previousSecret], body: sampleOf('incloud-manager') },
+	{ vendor: 'scalefusion', node: new ScalefusionTrigger(), credentials: { secret, previousSecret }, secrets: [secret, previousSecret], body: sampleOf('scalefusion') },
+	{
+		vendor: 'standard-webhooks',
+		node: new StandardWebhooksTrigger(),
+		credentials: { secret: swSecret, previousSecret: swPrevious },
+		secrets: [swSecret, swPrevious],
+		body: { type: 'invoice.paid', id: 'evt_1', data: { amount: 3 } },
+	},
+	{
+		vendor: 'generic-hmac',
+		node: new HmacWebhookTrigger(),
+		credentials: hmacCredentials,
+		secrets: [secret, previousSecret],
+		signOptions: { header: 'X-Hub-Signature-256', prefix: 'sha256=' },
+		body: { type: 'push', id: 'delivery-1', repository: { name: 'devicehook' } },
+	},
+];
+
+function signed(c: VendorCase, withSecret = c.secrets[0], body: unknown = c.body) {
+	const request = sign({ vendor: c.vendor, body, secret: withSecret, options: c.signOptions });
+	return { rawBody: request.body, headers: { 'content-type': 'application/json', ...request.headers } };
+}
+
+describe.each(cases)('$vendor trigger', (c) => {
+	it('starts the workflow with the normalized event for a signed request and answers 200 at once', async () => {
+		const answer = await call({ node: c.node, ...signed(c), credentials: c.credentials });
+		expect(answer.status).toBe(200);
+		expect(answer.body).toMatchObject({ received: true, started: true });
+		expect(answer.outputs).toHaveLength(1);
+		const json = answer.outputs![0]![0]!.json;
+		expect(json).toMatchObject({ vendor: c.vendor, raw: c.body, authentication: 'verified' });
+		expect(typeof json.type).toBe('string');
+		expect(json.headers).toBeUndefined();
+	});
+
+	it('accepts the previous secret during a rotation', async () => {
+		const answer = await call({ node: c.node, ...signed(c, c.secrets[1]), credentials: c.credentials });
+		expect(answer.status).toBe(200);
+		expect(answer.outputs).toHaveLength(1);
+	});
+
+	it('refuses a tampered body with the core status and message, and starts nothing', async () => {
+		const request = signed(c);
+		const tampered = Buffer.from(request.rawBody.toString('utf8').replace(/}$/, ', "injected": true}'));
+		const answer = await call({ node: c.node, rawBody: tampered, headers: request.headers, credentials: c.credentials });
+		expect(answer.status).toBe(401);
+		expect(answer.body).toMatchObject({ error: 'signature_mismatch' });
+		expect(String(answer.body!.message)).not.toBe('');
+		expect(answer.outputs).toBeUndefined();
+	});
+
+	it('refuses a request signed with another secret', async () => {
+		const other = c.vendor === 'standard-webhooks' ? `whsec_${Buffer.from('some-other-key-that-is-32-bytes!').toString('base64')}` : 'not-the-secret';
+		const answer = await call({ node: c.node, ...signed(c, other), credentials: c.credentials });
+		expect(answer.status).toBe(401);
+		expect(answer.outputs).toBeUndefined();
+	});
+
+	it('refuses an unsigned request unless the user allows unsigned requests', async () => {
+		const rawBody = Buffer.from(JSON.stringify(c.body));
+		const refused = await call({ node: c.node, rawBody, headers: { 'content-type': 'application/json' }, credentials: c.credentials });
+		expect(refused.status).toBe(401);
+		expect(refused.body).toMatchObject({ error: 'signature_missing' });
+		expect(refused.outputs).toBeUndefined();
+
+		const allowed = await call({
+			node: c.node,
+			rawBody,
+			headers: { 'content-type': 'application/json' },
+			credentials: c.credentials,
+			parameters: { allowUnsigned: true },
+		});
+		expect(allowed.status).toBe(200);
+		expect(allowed.outputs![0]![0]!.json.authentication).toBe('unsigned_allowed');
+	});
+
+	it('outputs the raw body, and the headers when asked', async () => {
+		const request = signed(c);
+		const answer = await call({ node: c.node, ...request, credentials: c.credentials, parameters: { output: 'body', options: { includeHeaders: true } } });
+		const json = answer.outputs![0]![0]!.json;
+		expect({ ...json, headers: undefined }).toEqual({ ...c.body, headers: undefined });
+		expect(json.headers).toMatchObject({ 'content-type': 'application/json' });
+	});
+
+	it('refuses a body over the size cap with 413 before checking it', async () => {
+		const big = { ...c.body, padding: 'x'.repeat(3 * 1024) };
+		const answer = await call({ node: c.node, ...signed(c, c.secrets[0], big), credentials: c.credentials, parameters: { options: { maxBodyKiB: 2 } } });
+		expect(answer.status).toBe(413);
+		expect(answer.outputs).toBeUndefined();
+	});
+
+	it('reads the raw body itself when n8n has not (content types n8n does not parse)', async () => {
+		const request = signed(c);
+		const headers = { ...request.headers, 'content-type': 'application/octet-stream' };
+		const answer = await call({ node: c.node, unreadBody: request.rawBody, headers, credentials: c.credentials });
+		expect(answer.readRawBodyCalls).toBe(1);
+		expect(answer.status).toBe(200);
+		expect(answer.outputs![0]![0]!.json.raw).toEqual(c.body);
+		const alreadyRead = await call({ node: c.node, ...request, credentials: c.credentials });
+		expect(alreadyRead.readRawBodyCalls).toBe(0);
+	});
+
+	it('declares the credential it reads, with a test', () => {
+		expect(c.node.description.credentials?.map((entry) => entry.name)).toHaveLength(1);
+	});
+});
+
+describe('routing by event type', () => {
+	const node = new InHandDeviceManagerTrigger();
+	const catalogue = getVendor('inhand-dm')!.eventTypes.map((entry) => entry.value);
+	const [first, second, third] = catalogue as [string, string, string];
+	const c = cases[0]!;
+	const bodyOfType = (type: string) => ({ ...(getVendor('inhand-dm')!.samples[type] as Record<string, unknown>) });
+
+	it('draws one output, then one per chosen type plus Other, labelled from the catalogue', () => {
+		expect(outputsFor(node, { routeByType: false, eventTypes: [first] })).toEqual([{ type: 'main' }]);
+		const outputs = outputsFor(node, { routeByType: true, eventTypes: [second, first] });
+		expect(outputs.map((o) => o.displayName)).toEqual(outputLabelsFor('inhand-dm', [second, first]).map((l) => (l === 'other' ? 'Other' : l)));
+		expect(outputs.every((o) => o.type === 'main')).toBe(true);
+		// None chosen: the whole catalogue, then Other.
+		expect(outputsFor(node, { routeByType: true, eventTypes: [] })).toHaveLength(catalogue.length + 1);
+	});
+
+	it('puts the event on the output of its type, and unchosen types on Other', async () => {
+		const parameters = { routeByType: true, eventTypes: [second, first] };
+		for (const [type, expectedIndex] of [
+			[first, 1],
+			[second, 0],
+			[third, 2],
+		] as const) {
+			const answer = await call({ node, ...signed(c, secret, bodyOfType(type)), credentials: c.credentials, parameters });
+			expect(answer.outputs).toHaveLength(outputsFor(node, parameters).length);
+			const nonEmpty = answer.outputs!.map((items, index) => (items.length > 0 ? index : -1)).filter((i) => i >= 0);
+			expect(nonEmpty).toEqual([expectedIndex]);
+			expect(answer.outputs![expectedIndex]![0]!.json.type).toBe(type);
+		}
+	});
+
+	it('without routing, answers 200 to types not chosen and starts nothing', async () => {
+		const answer = await call({ node, ...signed(c, secret, bodyOfType(third)), credentials: c.credentials, parameters: { eventTypes: [first] } });
+		expect(answer.status).toBe(200);
+		expect(answer.body).toMatchObject({ received: true, started: false });
+		expect(answer.outputs).toBeUndefined();
+		const taken = await call({ node, ...signed(c, secret, bodyOfType(first)), credentials: c.credentials, parameters: { eventTypes: [first] } });
+		expect(taken.outputs![0]![0]!.json.type).toBe(first);
+	});
+
+	it('the runtime routing and the drawn outputs agree for every catalogue type and choice', () => {
+		for (let n = 0; n <= catalogue.length; n++) {
+			const chosen = catalogue.slice(0, n).reverse();
+			const drawn = outputsFor(node, { routeByType: true, eventTypes: chosen });
+			expect(drawn).toHaveLength(routedTypes('inhand-dm', chosen).length + 1);
+		}
+		expect(chosenTypes(' a, b ,,c')).toEqual(['a', 'b', 'c']);
+		expect(chosenTypes(['a'])).toEqual(['a']);
+	});
+
+	it('routes open vendors by comma-separated types, with Other for the rest', async () => {
+		const hmac = cases[4]!;
+		const parameters = { routeByType: true, eventTypes: 'push, release' };
+		expect(outputsFor(hmac.node, parameters).map((o) => o.displayName)).toEqual(['push', 'release', 'Other']);
+		const answer = await call({ node: hmac.node, ...signed(hmac, secret, { type: 'release', id: 'r1' }), credentials: hmac.credentials, parameters });
+		expect(answer.outputs!.map((items) => items.length)).toEqual([0, 1, 0]);
+	});
+
+	it('every trigger expression names only catalogue labels', () => {
+		for (const vendor of ['inhand-dm', 'incloud-manager', 'scalefusion'] as VendorId[]) {
+			const expression = outputsExpression(vendor);
+			for (const entry of getVendor(vendor)!.eventTypes) expect(expression).toContain(JSON.stringify(entry.label));
+		}
+	});
+});
+
+describe('generic HMAC trigger settings', () => {
+	const node = new HmacWebhookTrigger();
+	it('reads the type from a header when told to (GitHub style)', async () => {
+		const body = { zen: 'Keep it logically awesome.', hook_id: 1 };
+		const request = sign({ vendor: 'generic-hmac', body, secret, options: { header: 'X-Hub-Signature-256', prefix: 'sha256=' } });
+		const answer = await call({
+			node,
+			rawBody: request.body,
+			headers: { ...request.headers, 'X-GitHub-Event': 'ping' },
+			credentials: hmacCredentials,
+			parameters: { options: { typeHeader: 'X-GitHub-Event' } },
+		});
+		expect(answer.status).toBe(200);
+		expect(answer.outputs![0]![0]!.json.type).toBe('ping');
+	});
+
+	it('checks a signed timestamp when the credential says so', async () => {
+		const credentials = { ...hmacCredentials, prefix: '', header: 'X-Signature', signedContent: 'timestamp.body', timestampHeader: 'X-Timestamp' };
+		const options = { header: 'X-Signature', signedContent: 'timestamp.body' as const, timestampHeader: 'X-Timestamp' };
+		const fresh = sign({ vendor: 'generic-hmac', body: { type: 't' }, secret, options });
+		expect((await call({ node, rawBody: fresh.body, headers: fresh.headers, credentials })).status).toBe(200);
+		const stale = sign({ vendor: 'generic-hmac', body: { type: 't' }, secret, options: { ...options, timestamp: Math.floor(Date.now() / 1000) - 3600 } });
+		const answer = await call({ node, rawBody: stale.body, headers: stale.headers, credentials });
+		expect(answer.status).toBe(401);
+		expect(answer.body).toMatchObject({ error: 'timestamp_out_of_window' });
+	});
+});
+
+describe('Standard Webhooks replay protection', () => {
+	const c = cases[3]!;
+	it('refuses a replayed message id with 409, keeping the list in the workflow static data', async () => {
+		const staticData: IDataObject = {};
+		const request = sign({ vendor: 'standard-webhooks', body: c.body, secret: swSecret, options: { messageId: 'msg_replayed_1' } });
+		const first = await call({ node: c.node, rawBody: request.body, headers: request.headers, credentials: c.credentials, staticData });
+		expect(first.status).toBe(200);
+		expect(Object.keys(staticData.seenMessageIds as object)).toEqual(['standard-webhooks:msg_replayed_1']);
+		// A second n8n process with the same (persisted) static data refuses it too: nothing is kept in memory.
+		const again = await call({ node: new StandardWebhooksTrigger(), rawBody: request.body, headers: request.headers, credentials: c.credentials, staticData });
+		expect(again.status).toBe(409);
+		expect(again.body).toMatchObject({ error: 'replayed' });
+		expect(again.outputs).toBeUndefined();
+	});
+
+	it('can be turned off', async () => {
+		const staticData: IDataObject = {};
+		const request = sign({ vendor: 'standard-webhooks', body: c.body, secret: swSecret, options: { messageId: 'msg_2' } });
+		const parameters = { options: { refuseReplays: false } };
+		await call({ node: c.node, rawBody: request.body, headers: request.headers, credentials: c.credentials, staticData, parameters });
+		const again = await call({ node: c.node, rawBody: request.body, headers: request.headers, credentials: c.credentials, staticData, parameters });
+		expect(again.status).toBe(200);
+		expect(staticData.seenMessageIds).toBeUndefined();
+	});
+});
+
+describe('credential test of the secret-only credentials', () => {
+	const test = (type: string, data: IDataObject) => checkSigningSecret.call({} as never, { id: '1', name: 'c', type, data } as never);
+	it('says what is wrong, or OK', async () => {
+		expect((await test('inHandWebhookApi', { secret: '' })).status).toBe('Error');
+		expect((await test('inHandWebhookApi', { secret: 's' })).status).toBe('OK');
+		expect((await test('standardWebhooksApi', { secret: 'whsec_not base64!' })).status).toBe('Error');
+		expect((await test('standardWebhooksApi', { secret: swSecret, previousSecret: 'whsec_%%%' })).status).toBe('Error');
+		expect((await test('standardWebhooksApi', { secret: swSecret })).status).toBe('OK');
+		expect((await test('genericHmacApi', { secret: 's', header: 'Bad Header' })).status).toBe('Error');
+		expect((await test('genericHmacApi', { secret: 's', header: 'X-Signature' })).status).toBe('OK');
+	});
+});
