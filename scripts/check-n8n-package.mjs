@@ -39,8 +39,9 @@ if (JSON.stringify(manifest.peerDependencies) !== JSON.stringify({ 'n8n-workflow
 const requireFromRoot = createRequire(path.join(root, 'package.json'));
 const Module = requireFromRoot('node:module');
 const originalResolve = Module._resolveFilename;
+const workflowPath = requireFromRoot.resolve('n8n-workflow');
 Module._resolveFilename = function (request, ...rest) {
-  if (request === 'n8n-workflow') return requireFromRoot.resolve('n8n-workflow');
+  if (request === 'n8n-workflow') return workflowPath;
   return originalResolve.call(this, request, ...rest);
 };
 const loaded = [];

@@ -1,0 +1,537 @@
+import type {
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+	JsonObject,
+} from 'n8n-workflow';
+import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import {
+	customRetryPolicy,
+	deliver,
+	DeliveryConfigError,
+	getVendor,
+	placeholderValuesOf,
+	prepareDelivery,
+	type DeliveryResult,
+	type EventDevice,
+	type PlaceholderValues,
+	type PreparedDelivery,
+	type RetryPolicy,
+	type SignOptions,
+	type VendorId,
+} from '../shared/core';
+import { checkSigningSecret } from '../shared/credential-test';
+import { createN8nSleep, createN8nTransport } from '../shared/n8n-transport';
+import { credentialSchemeOptions } from '../shared/trigger';
+
+/** The credential that holds each scheme's secret (and, for HMAC and 1NCE, its header settings). */
+const CREDENTIAL_OF_SCHEME: Record<VendorId, string> = {
+	'1nce': 'oneNceApi',
+	edgesense: 'edgeSenseApi',
+	'generic-hmac': 'genericHmacApi',
+	'incloud-manager': 'inHandWebhookApi',
+	'inhand-dm': 'inHandWebhookApi',
+	scalefusion: 'scalefusionWebhookApi',
+	'standard-webhooks': 'standardWebhooksApi',
+};
+
+interface HeaderParameter {
+	name?: string;
+	value?: string;
+}
+
+interface SignedWebhookOptions {
+	maxRetryAfterSeconds?: number;
+	messageId?: string;
+	requestIdHeader?: string;
+	timeout?: number;
+}
+
+export class SignedWebhook implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Signed Webhook',
+		name: 'signedWebhook',
+		icon: { light: 'file:../../icons/devicehook.svg', dark: 'file:../../icons/devicehook.dark.svg' },
+		group: ['output'],
+		version: 1,
+		subtitle: '={{$parameter["method"] + " · " + $parameter["scheme"]}}',
+		description:
+			'Sends each item as a signed webhook — InHand, EdgeSense, 1NCE, Scalefusion, Standard Webhooks or HMAC — with retries and a log of every attempt',
+		defaults: { name: 'Signed Webhook' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [
+			{
+				name: 'genericHmacApi',
+				required: true,
+				testedBy: 'checkSigningSecret',
+				displayOptions: { show: { scheme: ['generic-hmac'] } },
+			},
+			{
+				name: 'standardWebhooksApi',
+				required: true,
+				testedBy: 'checkSigningSecret',
+				displayOptions: { show: { scheme: ['standard-webhooks'] } },
+			},
+			{
+				name: 'inHandWebhookApi',
+				required: true,
+				testedBy: 'checkSigningSecret',
+				displayOptions: { show: { scheme: ['inhand-dm', 'incloud-manager'] } },
+			},
+			{
+				name: 'scalefusionWebhookApi',
+				required: true,
+				testedBy: 'checkSigningSecret',
+				displayOptions: { show: { scheme: ['scalefusion'] } },
+			},
+			{
+				name: 'edgeSenseApi',
+				required: true,
+				displayOptions: { show: { scheme: ['edgesense'] } },
+			},
+			{
+				name: 'oneNceApi',
+				required: true,
+				displayOptions: { show: { scheme: ['1nce'] } },
+			},
+		],
+		properties: [
+			{
+				displayName: 'Signature Scheme',
+				name: 'scheme',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{
+						name: '1NCE Cloud Integrator (Static Header)',
+						value: '1nce',
+						description: 'No signature: the header and value set in the 1NCE credential, as 1NCE sends them',
+					},
+					{
+						name: 'EdgeSense.io',
+						value: 'edgesense',
+						description: 'HMAC-SHA256 hex in X-EdgeSense-Signature and in the body field "signature"',
+					},
+					{
+						name: 'HMAC (Generic)',
+						value: 'generic-hmac',
+						description: 'The header, algorithm, encoding and prefix set in the credential (GitHub, Shopify and most others)',
+					},
+					{
+						name: 'InHand Device Manager',
+						value: 'inhand-dm',
+						description: 'X-Signature: base64 HMAC-SHA256 over the body in Python-style JSON, as InHand sends it',
+					},
+					{
+						name: 'InHand InCloud Manager',
+						value: 'incloud-manager',
+						description: 'X-Signature: base64 HMAC-SHA256 over the body in Python-style JSON, as InHand sends it',
+					},
+					{
+						name: 'Scalefusion',
+						value: 'scalefusion',
+						description: 'X-SF-Signature: hex HMAC-SHA256 of the body',
+					},
+					{
+						name: 'Standard Webhooks',
+						value: 'standard-webhooks',
+						description: 'Message ID, timestamp and v1 signature headers, as Svix and others send them',
+					},
+				],
+				default: 'generic-hmac',
+				description: 'How the request is signed: the receiver verifies it the same way',
+			},
+			{
+				displayName: 'URL',
+				name: 'url',
+				type: 'string',
+				default: '',
+				required: true,
+				placeholder: 'https://example.com/webhooks/:iccid:',
+				description:
+					'Where to send the webhook. :iccid:, :imsi: and :ip: are filled from the item\'s "device" (or its top-level fields of those names), percent-encoded; a missing value becomes "none".',
+			},
+			{
+				displayName: 'Method',
+				name: 'method',
+				type: 'options',
+				options: [
+					{ name: 'PATCH', value: 'PATCH' },
+					{ name: 'POST', value: 'POST' },
+					{ name: 'PUT', value: 'PUT' },
+				],
+				default: 'POST',
+			},
+			{
+				displayName: 'Body',
+				name: 'body',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{
+						name: 'Item JSON',
+						value: 'item',
+						description: "The input item's JSON, serialized the way the scheme's vendor does",
+					},
+					{
+						name: 'JSON',
+						value: 'json',
+						description: 'JSON you write or map; text is sent as written, an object the way the vendor serializes',
+					},
+					{
+						name: 'Raw Text',
+						value: 'text',
+						description: 'Text sent byte for byte (with the JSON content type all schemes use)',
+					},
+				],
+				default: 'item',
+			},
+			{
+				displayName: 'JSON',
+				name: 'jsonBody',
+				type: 'json',
+				default: '{}',
+				displayOptions: { show: { body: ['json'] } },
+				description: 'The body to send. To forward the body a DeviceHook trigger received, map its "raw" field here.',
+			},
+			{
+				displayName: 'Text',
+				name: 'textBody',
+				type: 'string',
+				typeOptions: { rows: 4 },
+				default: '',
+				displayOptions: { show: { body: ['text'] } },
+				description: 'The body to send, exactly as written',
+			},
+			{
+				displayName: 'Headers',
+				name: 'headers',
+				type: 'fixedCollection',
+				typeOptions: { multipleValues: true },
+				placeholder: 'Add Header',
+				default: {},
+				description:
+					'Extra headers; values may hold :iccid:, :imsi: and :ip:. The signature headers, Content-Type, Host and Content-Length are set by the node and cannot be overridden.',
+				options: [
+					{
+						displayName: 'Header',
+						name: 'header',
+						values: [
+							{ displayName: 'Name', name: 'name', type: 'string', default: '' },
+							{ displayName: 'Value', name: 'value', type: 'string', default: '' },
+						],
+					},
+				],
+			},
+			{
+				displayName: 'Retry Policy',
+				name: 'retryPolicy',
+				type: 'options',
+				options: [
+					{
+						name: '1NCE',
+						value: '1nce',
+						description: '5 attempts, retried after 150 s, 180 s, 420 s and 1020 s, as the 1NCE Cloud Integrator does (documented)',
+					},
+					{
+						name: 'Custom',
+						value: 'custom',
+						description: 'Your own number of retries and delay',
+					},
+					{
+						name: 'Default',
+						value: 'default',
+						description: '3 retries, after 10 s, 1 min and 6 min, on timeouts, network errors, 408, 425, 429 and 5xx',
+					},
+					{
+						name: 'EdgeSense',
+						value: 'edgesense',
+						description: '5 retries, doubling from 10 s, as EdgeSense does (count documented, delays assumed)',
+					},
+					{
+						name: 'InHand',
+						value: 'inhand',
+						description: '3 retries 10 s apart, as InHand Device Manager and InCloud Manager do (documented)',
+					},
+					{
+						name: 'No Retries',
+						value: 'none',
+						description: 'One attempt only',
+					},
+					{
+						name: 'Scalefusion',
+						value: 'scalefusion',
+						description: 'Scalefusion documents no retries: one attempt',
+					},
+					{
+						name: 'Standard Webhooks / Svix',
+						value: 'standard-webhooks',
+						description: 'Up to 8 attempts over about 28 hours: retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h',
+					},
+					{
+						name: "The Scheme's Own",
+						value: 'vendor',
+						description: "The retry policy of the chosen scheme's vendor",
+					},
+				],
+				// Not the scheme's own by default: the node waits inside the execution, and the Standard
+				// Webhooks schedule alone would keep an n8n execution (and a queue-mode worker slot) for 28 hours.
+				default: 'default',
+				description:
+					'When a failed attempt is tried again. 410 Gone and redirects are never retried. The node waits between attempts while the execution runs, so the vendors\' long schedules keep it running for minutes (1NCE) or hours (Standard Webhooks).',
+			},
+			{
+				displayName: 'Retries',
+				name: 'customRetries',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 50 },
+				default: 3,
+				displayOptions: { show: { retryPolicy: ['custom'] } },
+				description: 'How many times to try again after the first attempt',
+			},
+			{
+				displayName: 'Delay Before First Retry (Seconds)',
+				name: 'customDelaySeconds',
+				type: 'number',
+				typeOptions: { minValue: 0, numberPrecision: 3 },
+				default: 10,
+				displayOptions: { show: { retryPolicy: ['custom'] } },
+			},
+			{
+				displayName: 'Double the Delay Each Retry',
+				name: 'customBackoff',
+				type: 'boolean',
+				default: true,
+				displayOptions: { show: { retryPolicy: ['custom'] } },
+				description: 'Whether each retry waits twice as long as the one before (otherwise every retry waits the same)',
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add Option',
+				default: {},
+				options: [
+					{
+						displayName: 'Max Retry-After Wait (Seconds)',
+						name: 'maxRetryAfterSeconds',
+						type: 'number',
+						typeOptions: { minValue: 0 },
+						default: 3600,
+						description: "The longest wait a receiver's Retry-After header can ask for",
+					},
+					{
+						displayName: 'Message ID',
+						name: 'messageId',
+						type: 'string',
+						default: '',
+						displayOptions: { show: { '/scheme': ['standard-webhooks'] } },
+						description:
+							'The Standard Webhooks message ID to send, e.g. an event ID, so the receiver can recognise a message it already has. Empty: a new random ID per item, kept across its retries.',
+					},
+					{
+						displayName: 'Request ID Header',
+						name: 'requestIdHeader',
+						type: 'string',
+						default: 'X-Request-ID',
+						description: 'A header with a new UUID on every attempt, shown in the attempt log',
+					},
+					{
+						displayName: 'Timeout',
+						name: 'timeout',
+						type: 'number',
+						typeOptions: { minValue: 1, maxValue: 600000 },
+						default: 15000,
+						description: 'How long to wait for the receiver to answer each attempt, in milliseconds',
+					},
+				],
+			},
+		],
+	};
+
+	methods = { credentialTest: { checkSigningSecret } };
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		const returnData: INodeExecutionData[] = [];
+		const transport = createN8nTransport(this.helpers);
+		const sleep = createN8nSleep();
+		const signal = this.getExecutionCancelSignal?.();
+
+		for (let i = 0; i < items.length; i++) {
+			let result: DeliveryResult;
+			try {
+				const scheme = this.getNodeParameter('scheme', i) as VendorId;
+				const credentialName = CREDENTIAL_OF_SCHEME[scheme];
+				if (!credentialName) throw new NodeOperationError(this.getNode(), `Unknown signature scheme "${String(scheme)}".`, { itemIndex: i });
+				const credentials = await this.getCredentials(credentialName, i);
+				const config = prepareItemDelivery.call(this, i, scheme, credentials);
+				const body = itemBody.call(this, i, items[i]!.json);
+				try {
+					result = await deliver(
+						{ config, body, placeholders: placeholdersOf(items[i]!.json), ...(signal ? { signal } : {}) },
+						{ transport, sleep },
+					);
+				} catch (error) {
+					// Signing failed before anything was sent: a body the scheme cannot take (EdgeSense needs a
+					// JSON object, InHand JSON) or a secret it cannot use (Standard Webhooks needs whsec_ + base64).
+					throw new NodeOperationError(this.getNode(), error as Error, {
+						itemIndex: i,
+						message: `The request cannot be signed with the ${getVendor(scheme)?.label ?? scheme} scheme: ${(error as Error).message}`,
+					});
+				}
+			} catch (error) {
+				const nodeError =
+					error instanceof NodeOperationError || error instanceof NodeApiError
+						? error
+						: new NodeOperationError(this.getNode(), error as Error, { itemIndex: i });
+				if (this.continueOnFail()) {
+					returnData.push({ json: { error: nodeError.message }, error: nodeError, pairedItem: { item: i } });
+					continue;
+				}
+				throw nodeError;
+			}
+
+			const json = { ...result } as unknown as IDataObject;
+			if (result.delivered) {
+				returnData.push({ json, pairedItem: { item: i } });
+				continue;
+			}
+			const message = result.error ?? `The webhook was not delivered (${result.outcome}).`;
+			const failure = new NodeApiError(
+				this.getNode(),
+				{ message, outcome: result.outcome, url: result.url } as JsonObject,
+				{
+					message,
+					description: attemptLog(result),
+					itemIndex: i,
+					...(result.statusCode !== undefined ? { httpCode: String(result.statusCode) } : {}),
+				},
+			);
+			if (this.continueOnFail()) {
+				// `error` on the item sends it to the error output when the node has one ("On Error: Continue
+				// (using error output)"); otherwise it continues on the main output with its delivery log.
+				returnData.push({ json: { ...json, error: message }, error: failure, pairedItem: { item: i } });
+				continue;
+			}
+			throw failure;
+		}
+		return [returnData];
+	}
+}
+
+/** Reads and checks the item's delivery settings; a setting that cannot work fails before sending. */
+function prepareItemDelivery(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	scheme: VendorId,
+	credentials: ICredentialDataDecryptedObject,
+): PreparedDelivery {
+	// Sign with the current secret only: the previous one is for receivers during a rotation, and is
+	// never used in its place when the current one is empty.
+	const secret = typeof credentials.secret === 'string' ? credentials.secret : '';
+	if (secret === '') {
+		throw new NodeOperationError(this.getNode(), 'The credential has no secret: enter the secret the receiver checks.', { itemIndex });
+	}
+	const secrets = [secret];
+	const schemeOptions: SignOptions = { ...credentialSchemeOptions(scheme, credentials) };
+	const options = this.getNodeParameter('options', itemIndex, {}) as SignedWebhookOptions;
+	if (scheme === 'standard-webhooks' && options.messageId) schemeOptions.messageId = String(options.messageId);
+
+	const headerRows = this.getNodeParameter('headers.header', itemIndex, []) as HeaderParameter[];
+	const headers: Record<string, string> = {};
+	for (const row of headerRows) {
+		const name = String(row.name ?? '').trim();
+		if (name === '') continue;
+		if (Object.keys(headers).some((existing) => existing.toLowerCase() === name.toLowerCase())) {
+			throw new NodeOperationError(this.getNode(), `The header "${name}" is listed twice.`, { itemIndex });
+		}
+		headers[name] = String(row.value ?? '');
+	}
+
+	let retryPolicy: string | RetryPolicy | undefined = this.getNodeParameter('retryPolicy', itemIndex, 'vendor') as string;
+	try {
+		if (retryPolicy === 'vendor') {
+			retryPolicy = undefined;
+		} else if (retryPolicy === 'custom') {
+			const retries = Number(this.getNodeParameter('customRetries', itemIndex, 3));
+			const delaySeconds = Number(this.getNodeParameter('customDelaySeconds', itemIndex, 10));
+			const backoff = this.getNodeParameter('customBackoff', itemIndex, true) as boolean;
+			retryPolicy = customRetryPolicy({ retries, initialDelayMs: Math.round(delaySeconds * 1000), factor: backoff ? 2 : 1 });
+		}
+		return prepareDelivery({
+			url: String(this.getNodeParameter('url', itemIndex)).trim(),
+			method: this.getNodeParameter('method', itemIndex, 'POST') as 'POST' | 'PUT' | 'PATCH',
+			vendor: scheme,
+			secrets,
+			schemeOptions,
+			headers,
+			...(retryPolicy !== undefined ? { retryPolicy } : {}),
+			timeoutMs: Number(options.timeout ?? 15_000),
+			...(options.requestIdHeader ? { requestIdHeader: String(options.requestIdHeader).trim() } : {}),
+			...(options.maxRetryAfterSeconds !== undefined ? { maxRetryAfterMs: Number(options.maxRetryAfterSeconds) * 1000 } : {}),
+		});
+	} catch (error) {
+		if (error instanceof DeliveryConfigError || error instanceof RangeError) {
+			throw new NodeOperationError(this.getNode(), error.message, {
+				itemIndex,
+				description: 'Nothing was sent. Fix the setting named above and run the node again.',
+			});
+		}
+		throw new NodeOperationError(this.getNode(), error as Error, { itemIndex });
+	}
+}
+
+/** The body to send: the item's JSON (serialized the vendor's way), JSON from the parameter, or text. */
+function itemBody(this: IExecuteFunctions, itemIndex: number, itemJson: IDataObject): unknown {
+	const source = this.getNodeParameter('body', itemIndex, 'item') as 'item' | 'json' | 'text';
+	if (source === 'text') return String(this.getNodeParameter('textBody', itemIndex, ''));
+	if (source === 'item') return itemJson;
+	const value = this.getNodeParameter('jsonBody', itemIndex, '{}') as unknown;
+	if (typeof value !== 'string') return value; // an expression that gave an object or array
+	try {
+		JSON.parse(value);
+	} catch (error) {
+		throw new NodeOperationError(this.getNode(), `The JSON body is not valid JSON: ${(error as Error).message}`, { itemIndex });
+	}
+	return value; // sent as written (the InHand scheme re-serializes it the Python way, as InHand does)
+}
+
+/** `:iccid:`, `:imsi:` and `:ip:` from the item's `device` (a DeviceHook event, a 1NCE message), else its top level. */
+function placeholdersOf(json: IDataObject): PlaceholderValues {
+	const device = json.device && typeof json.device === 'object' && !Array.isArray(json.device) ? (json.device as EventDevice) : undefined;
+	const values = placeholderValuesOf(device);
+	const pick = (value: unknown): string | undefined => (typeof value === 'string' || typeof value === 'number' ? String(value) : undefined);
+	return {
+		iccid: pick(values.iccid) ?? pick(json.iccid),
+		imsi: pick(values.imsi) ?? pick(json.imsi),
+		ip: pick(values.ip) ?? pick(json.ip),
+	};
+}
+
+/** One line per attempt, for the error's description. */
+function attemptLog(result: DeliveryResult): string {
+	const lines = result.attempts.map((attempt) => {
+		const what = attempt.statusCode !== undefined ? `HTTP ${attempt.statusCode}` : `${attempt.errorClass ?? 'error'}: ${attempt.error ?? 'no answer'}`;
+		const next =
+			attempt.verdict === 'retry'
+				? `retried after ${seconds(attempt.nextRetryInMs ?? 0)}`
+				: attempt.verdict === 'gone'
+					? 'gone, not retried'
+					: attempt.verdict === 'delivered'
+						? 'delivered'
+						: 'gave up';
+		const snippet = attempt.responseSnippet ? ` — response: ${attempt.responseSnippet.slice(0, 200).replace(/\s+/g, ' ')}` : '';
+		return `Attempt ${attempt.attempt} at ${attempt.startedAt} (${attempt.durationMs} ms): ${what}, ${next}${snippet}`;
+	});
+	return [`${result.outcome} — ${result.attempts.length} attempt(s) to ${result.url}`, ...lines].join('\n');
+}
+
+function seconds(ms: number): string {
+	return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
+}

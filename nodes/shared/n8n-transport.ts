@@ -1,0 +1,91 @@
+/**
+ * The core's delivery engine over n8n's own HTTP helper and `sleep`: `deliver()` signs, plans and logs,
+ * these two functions send and wait. Kept apart from the nodes' `execute()` so the function that reads
+ * credentials is not the one that sends requests (n8n's `no-http-request-with-manual-auth` rule).
+ */
+import type { IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
+import { sleep as n8nSleep } from 'n8n-workflow';
+import { TransportError, type OutboundRequest, type Sleep, type Transport, type TransportResponse } from './core';
+
+/** The part of `this.helpers` the transport needs. */
+export type HttpRequestHelpers = Pick<IExecuteFunctions['helpers'], 'httpRequest'>;
+
+interface FullResponse {
+	body?: unknown;
+	headers?: unknown;
+	statusCode?: unknown;
+}
+
+/**
+ * A transport for `deliver()` over `helpers.httpRequest`: the exact signed bytes as a Buffer, the full
+ * response whatever its status (the engine judges it), redirects never followed, the response body as
+ * bytes.
+ */
+export function createN8nTransport(helpers: HttpRequestHelpers): Transport {
+	return async (request: OutboundRequest): Promise<TransportResponse> => {
+		const options: IHttpRequestOptions = {
+			method: request.method,
+			url: request.url,
+			headers: { ...request.headers },
+			body: request.body,
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+			disableFollowRedirect: true,
+			json: false,
+			encoding: 'arraybuffer',
+			timeout: request.timeoutMs,
+		};
+		if (request.signal) options.abortSignal = request.signal;
+		// What the helper throws (axios errors: ECONNREFUSED, ENOTFOUND, ECONNABORTED on timeout, ERR_CANCELED
+		// on abort) reaches deliver() as it is, which classifies it with the core's classifyTransportError.
+		const response = (await helpers.httpRequest(options)) as FullResponse | undefined;
+		const statusCode = Number(response?.statusCode);
+		if (!Number.isInteger(statusCode)) throw new TransportError('network', 'The HTTP helper returned no status code.');
+		return { statusCode, headers: plainHeaders(response?.headers), body: bodyBytes(response?.body) };
+	};
+}
+
+/**
+ * The core's `Sleep` over n8n-workflow's `sleep`, which cannot be cancelled: an abort resolves the wait
+ * at once (the engine then sees the aborted signal and stops); the underlying timer just runs out.
+ */
+export function createN8nSleep(sleep: (ms: number) => Promise<void> = n8nSleep): Sleep {
+	return async (ms: number, signal?: AbortSignal): Promise<void> => {
+		if (signal?.aborted) return;
+		if (!signal) return await sleep(ms);
+		await new Promise<void>((resolve) => {
+			const onAbort = () => resolve();
+			signal.addEventListener('abort', onAbort, { once: true });
+			void sleep(ms).then(() => {
+				signal.removeEventListener('abort', onAbort);
+				resolve();
+			});
+		});
+	};
+}
+
+/** Axios gives an AxiosHeaders object; the engine wants lower-case names and string values. */
+function plainHeaders(headers: unknown): TransportResponse['headers'] {
+	const result: TransportResponse['headers'] = {};
+	if (!headers || typeof headers !== 'object') return result;
+	const source = typeof (headers as { toJSON?: unknown }).toJSON === 'function' ? (headers as { toJSON: () => unknown }).toJSON() : headers;
+	for (const [name, value] of Object.entries(source as Record<string, unknown>)) {
+		if (value === undefined || value === null) continue;
+		result[name.toLowerCase()] = Array.isArray(value) ? value.map(String) : String(value);
+	}
+	return result;
+}
+
+/** The response body as bytes, whatever form the helper returned it in. */
+function bodyBytes(body: unknown): Buffer {
+	if (body === undefined || body === null) return Buffer.alloc(0);
+	if (Buffer.isBuffer(body)) return body;
+	if (body instanceof ArrayBuffer) return Buffer.from(body);
+	if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+	if (typeof body === 'string') return Buffer.from(body, 'utf8');
+	try {
+		return Buffer.from(JSON.stringify(body) ?? '', 'utf8');
+	} catch {
+		return Buffer.alloc(0);
+	}
+}
