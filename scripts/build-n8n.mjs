@@ -10,6 +10,7 @@ import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -81,4 +82,42 @@ for (const file of [
   fs.mkdirSync(path.dirname(target), { recursive: true });
   fs.copyFileSync(file, target);
 }
+// The output schema of each trigger: the normalized event, its `raw` being the vendor's own body schema.
+// n8n serves these at /schemas/<node type>/1.0.0.json. (Its editor shows schema previews only for
+// non-trigger nodes today, so the example workflows also pin a sample event.)
+const triggerVendors = {
+  InHand: 'inhand-dm',
+  InCloudManager: 'incloud-manager',
+  EdgeSense: 'edgesense',
+  OneNce: '1nce',
+  Scalefusion: 'scalefusion',
+  StandardWebhooks: 'standard-webhooks',
+  HmacWebhook: 'generic-hmac',
+};
+const builtCore = createRequire(import.meta.url)(coreOutput);
+const text = { type: 'string' };
+for (const [dir, vendor] of Object.entries(triggerVendors)) {
+  if (!fs.existsSync(path.join(dist, 'nodes', dir))) continue;
+  const schema = {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: `${builtCore.getVendor(vendor).label} event, normalized`,
+    type: 'object',
+    properties: {
+      vendor: text,
+      // Not an enum: types the vendor adds later pass through.
+      type: { type: 'string', examples: builtCore.getVendor(vendor).eventTypes.map((entry) => entry.value) },
+      typeLabel: text,
+      id: text,
+      occurredAt: text,
+      device: { type: 'object', properties: { id: text, name: text, serialNumber: text, iccid: text, imsi: text, ip: text } },
+      message: text,
+      raw: builtCore.getVendor(vendor).jsonSchema,
+      authentication: { type: 'string', enum: ['verified', 'unsigned_allowed', 'no_secret'] },
+    },
+  };
+  const target = path.join(dist, 'nodes', dir, '__schema__', 'v1.0.0.json');
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.writeFileSync(target, `${JSON.stringify(schema, null, 2)}\n`);
+}
+
 console.log(`n8n package built: ${entries.length} nodes and credentials in dist/`);

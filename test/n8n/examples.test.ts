@@ -83,3 +83,19 @@ describe.each(examples)('example %s', (file) => {
 		expect(items).toEqual([{ json: pinned }]);
 	});
 });
+
+describe('Signed Webhook output schema (what n8n shows in its data mapper before the first run)', () => {
+	it('is a JSON schema with a property for every field of a real delivery result', async () => {
+		const schema = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../nodes/SignedWebhook/__schema__/v1.0.0.json'), 'utf8'));
+		// n8n's editor accepts a schema preview only with a type and non-empty properties.
+		expect(schema.type).toBe('object');
+		const { deliver } = await import('../../shared/src/index');
+		const result = await deliver(
+			{ config: { url: 'http://127.0.0.1:9/x', vendor: 'generic-hmac', secrets: 's', retryPolicy: 'none' }, body: { type: 't' } },
+			{ transport: async () => ({ statusCode: 200, headers: {}, body: Buffer.from('ok') }), sleep: async () => undefined },
+		);
+		for (const key of Object.keys(result)) expect(Object.keys(schema.properties), key).toContain(key);
+		for (const key of Object.keys(result.attempts[0]!)) expect(Object.keys(schema.properties.attempts.items.properties), key).toContain(key);
+		for (const key of Object.keys(result.endpoint)) expect(Object.keys(schema.properties.endpoint.properties), key).toContain(key);
+	});
+});
