@@ -1,9 +1,9 @@
 import type {
-	IAuthenticateGeneric,
 	ICredentialDataDecryptedObject,
 	ICredentialTestRequest,
 	ICredentialType,
 	IHttpRequestHelper,
+	IHttpRequestOptions,
 	INodeProperties,
 } from 'n8n-workflow';
 
@@ -88,12 +88,14 @@ export class OneNceApi implements ICredentialType {
 		return { accessToken: String(response.access_token ?? '') };
 	}
 
-	authenticate: IAuthenticateGeneric = {
-		type: 'generic',
-		properties: {
-			headers: { Authorization: '=Bearer {{$credentials.accessToken}}' },
-		},
-	};
+	// A function rather than the generic form: the base URL is a setting too, and the generic form cannot set it.
+	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
+		return {
+			...requestOptions,
+			baseURL: requestOptions.baseURL ?? String(credentials.baseUrl ?? '').replace(/\/+$/, ''),
+			headers: { ...(requestOptions.headers ?? {}), Authorization: `Bearer ${String(credentials.accessToken ?? '')}` },
+		};
+	}
 
 	test: ICredentialTestRequest = {
 		request: {
