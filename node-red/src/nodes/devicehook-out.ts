@@ -121,6 +121,9 @@ export = function register(RED: RED): void {
         body: Buffer.isBuffer(msg.payload) ? msg.payload.toString('utf8') : msg.payload,
         placeholders: placeholdersOf(msg) as Record<string, string | undefined>,
         extra: storableMessage(msg),
+        // The message id is fixed before the first attempt, so a copy resent after a crash mid-attempt
+        // carries the same webhook-id and receivers can drop it (Standard Webhooks; others ignore it).
+        progress: { attempts: [], messageId: `msg_${randomUUID().replace(/-/g, '')}` },
       };
       outbox.put(entry);
       run(entry, msg);
