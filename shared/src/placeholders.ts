@@ -15,6 +15,10 @@ export interface PlaceholderValues {
 /** The placeholders 1NCE supports; any other `:name:` stays as written. */
 export const PLACEHOLDERS = ['iccid', 'imsi', 'ip'] as const;
 const PATTERN = /:(iccid|imsi|ip):/g;
+/** Control characters a header value may not hold (tab is allowed). */
+const HEADER_CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/g;
+/** Characters beyond Latin-1, which an HTTP header cannot carry as they are. */
+const BEYOND_LATIN1 = /[^\u0000-\u00ff]/gu;
 
 /**
  * Fills `:iccid:`, `:imsi:` and `:ip:` in a URL or header template.
@@ -22,7 +26,9 @@ const PATTERN = /:(iccid|imsi|ip):/g;
  * - A missing or empty value becomes `none`; an unsupported placeholder (`:unknown:`) stays unchanged.
  * - `target: 'url'`: each filled value is percent-encoded, so `/`, `?`, `#`, `@` or `../` in a value
  *   cannot change where the request goes; a value of just `.` or `..` (a dot-segment) counts as missing.
- * - `target: 'header'`: CR, LF and NUL never get through, neither from a value nor from the template.
+ * - `target: 'header'`: CR, LF, NUL and the other control characters (tab aside) never get through,
+ *   neither from a value nor from the template; characters a header cannot carry (beyond U+00FF) are
+ *   percent-encoded, so a device's data can never make the request unsendable.
  *
  * @example
  * fillPlaceholders('https://x.example/e?iccid=:iccid:&ip=:ip:', { iccid: '8988' }, { target: 'url' })
@@ -38,7 +44,7 @@ export function fillPlaceholders(template: string, values: PlaceholderValues, op
     // no ICCID, IMSI or IP looks like that, so they count as missing.
     return value === '' || value === '.' || value === '..' ? 'none' : encodeURIComponent(value);
   });
-  return options.target === 'header' ? filled.replace(/[\r\n\0]/g, '') : filled;
+  return options.target === 'header' ? filled.replace(HEADER_CONTROL, '').replace(BEYOND_LATIN1, (c) => encodeURIComponent(c.replace(LONE_SURROGATE, '\ufffd'))) : filled;
 }
 
 /** The placeholder values of a normalized event's device. */

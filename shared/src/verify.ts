@@ -7,6 +7,33 @@ import { refuse, truncate } from './results';
 import type { Authentication, VendorProfile, VerifyFailure, VerifyOptions, VerifyResult } from './types';
 import { getVendor, vendorIds } from './vendors/index';
 
+/** Deeper than this, a body is refused: no vendor nests anywhere near it, and deep trees hurt whatever walks them. */
+export const MAX_NESTING = 1000;
+
+/** `application/json` or any `+json` type (parameters such as charset aside). */
+function isJsonMediaType(value: string): boolean {
+  const type = value.split(';', 1)[0]!.trim().toLowerCase();
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}
+
+/** True when arrays/objects nest deeper than `limit` (brackets inside strings do not count). */
+function nestsDeeperThan(text: string, limit: number): boolean {
+  if (text.length <= limit) return false; // each level takes at least one character
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 /** 1 MiB: far above any vendor's alert, far below what hurts a small machine. */
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
 /** Five minutes each way, as Standard Webhooks recommends. */
@@ -74,6 +101,7 @@ export function verifySignature(input: VerifyInput): SignatureCheck | VerifyFail
 interface CheckedRequest {
   check: SignatureCheck;
   profile: VendorProfile;
+  rawBody: Buffer;
   /** The body as UTF-8 text, decoded once on first use (raw-body schemes never need it to check a signature). */
   text: () => string;
   headers: HeaderLookup;
@@ -137,7 +165,7 @@ function checkSignature(input: VerifyInput): CheckedRequest | { failure: VerifyF
       return fail(checked);
     }
   }
-  return { check, profile, text, headers, nowMs, toleranceSeconds };
+  return { check, profile, rawBody, text, headers, nowMs, toleranceSeconds };
 }
 
 function verifyUnsafe(input: VerifyInput): VerifyResult {
@@ -149,6 +177,18 @@ function verifyUnsafe(input: VerifyInput): VerifyResult {
   const schemeOptions = options.scheme ?? {};
   const authentication = checked.check.authentication;
   const messageId = checked.check.messageId;
+
+  const mediaType = headers.get('content-type');
+  if (mediaType !== undefined && !isJsonMediaType(mediaType)) {
+    return refuse('unsupported_media_type', `Content-Type ${truncate(mediaType, 80)} is not JSON; ${profile.label} sends application/json.`);
+  }
+  // Decoding replaced invalid UTF-8 with U+FFFD; only then is the slower exact check needed.
+  if (text.includes('\ufffd') && !Buffer.from(text, 'utf8').equals(checked.rawBody)) {
+    return refuse('invalid_encoding', 'The body is not valid UTF-8.');
+  }
+  if (nestsDeeperThan(text, MAX_NESTING)) {
+    return refuse('too_deeply_nested', `The body nests arrays or objects more than ${MAX_NESTING} levels deep.`);
+  }
 
   let body: unknown;
   try {

@@ -225,7 +225,7 @@ describe('devicehook out', () => {
     helper.getNode('out').receive({ payload: { event: 'device.lost', id: 'keep-me' } });
     const outboxFile = join(userDir, 'devicehook', 'outbox-out.json');
     const readOutbox = () => (existsSync(outboxFile) ? JSON.parse(readFileSync(outboxFile, 'utf8')) : []);
-    for (let i = 0; i < 100 && !readOutbox()[0]?.progress; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && !readOutbox()[0]?.progress?.attempts?.length; i++) await new Promise((r) => setTimeout(r, 20));
     const pending = readOutbox();
     expect(pending).toHaveLength(1);
     expect(pending[0].progress.attempts).toHaveLength(1);

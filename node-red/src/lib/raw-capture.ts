@@ -130,8 +130,19 @@ function refuseEarly(res: HttpResponse, status: number, code: string, message: s
   if (!res.headersSent) {
     res.statusCode = status;
     res.setHeader('Content-Type', 'application/json');
-    res.setHeader('Connection', 'close');
     res.end(JSON.stringify({ code, message }));
   }
-  req.resume(); // drain what is still coming, without keeping it
+  // Drain what is still coming, without keeping it, rather than closing at once: a client still writing
+  // its upload would see the reset (EPIPE) instead of our answer. A sender that keeps going for long
+  // (or trickles, slow-loris style) is cut off after a grace period.
+  req.resume();
+  if (!req.complete) {
+    const linger = setTimeout(() => req.socket?.destroy(), LINGER_MS);
+    linger.unref();
+    req.once('end', () => clearTimeout(linger));
+    req.once('close', () => clearTimeout(linger));
+  }
 }
+
+/** How long a refused upload may go on being drained before its connection is closed. */
+const LINGER_MS = 3_000;

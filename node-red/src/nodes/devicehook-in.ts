@@ -2,7 +2,7 @@
  * devicehook in: owns an HTTP endpoint, verifies the exact bytes of each request with the core, answers
  * at once (200, or the core's 4xx with its message), and sends the event out of the output of its type.
  */
-import { outputIndexForType, verify } from '@devicehook/core';
+import { createMemoryReplayStore, outputIndexForType, verify } from '@devicehook/core';
 import { fullPath, installRawCapture, normalizePath, registerPath, unregisterPath } from '../lib/raw-capture';
 import type { HttpRequest, HttpResponse, NodeMessage, RED, RedNode } from '../lib/red';
 import { removeRoute } from '../lib/routes';
@@ -62,6 +62,8 @@ export = function register(RED: RED): void {
       node.status({ fill: counts.refused > 0 ? 'yellow' : 'green', shape: 'dot', text: RED._('devicehook-in.status.counts', counts) });
     node.status({ fill: 'grey', shape: 'ring', text: RED._('devicehook-in.status.listening', { path: capturePath }) });
 
+    // Standard Webhooks asks receivers to refuse a message id seen before; one Node-RED process, so memory.
+    const replayStore = vendor.vendor === 'standard-webhooks' ? createMemoryReplayStore() : undefined;
     const handler = (req: HttpRequest, res: HttpResponse): void => {
       // Without the capture (another middleware read the stream first) there are no bytes to verify.
       const rawBody = req.rawBody ?? (Buffer.isBuffer(req.body) ? req.body : undefined);
@@ -70,7 +72,7 @@ export = function register(RED: RED): void {
         rawBody: rawBody ?? (req.body as never),
         headers: req.headers,
         secrets: vendor.secrets(),
-        options: vendor.verifyOptions({ maxBytes, strictSchema: Boolean(config.strict) }),
+        options: vendor.verifyOptions({ maxBytes, strictSchema: Boolean(config.strict), ...(replayStore ? { replayStore } : {}) }),
       });
       if (!result.ok) {
         counts.refused++;

@@ -2,7 +2,7 @@
  * devicehook verify: the same checks mid-flow, for messages from core `http in` with "Do not parse
  * request body", from MQTT or anything else. Outputs: one per chosen type, "other", then "rejected".
  */
-import { outputIndexForType, verify } from '@devicehook/core';
+import { createMemoryReplayStore, outputIndexForType, verify } from '@devicehook/core';
 import type { NodeMessage, RED, RedNode } from '../lib/red';
 import { vendorConfig } from '../lib/vendor-config';
 
@@ -22,6 +22,8 @@ export = function register(RED: RED): void {
     const types = Array.isArray(config.types) ? config.types.filter((t) => typeof t === 'string' && t !== '') : [];
     const rejectedOutput = types.length + 1;
     const counts = { accepted: 0, refused: 0 };
+    // Standard Webhooks asks receivers to refuse a message id seen before; one Node-RED process, so memory.
+    const replayStore = vendor?.vendor === 'standard-webhooks' ? createMemoryReplayStore() : undefined;
     if (!vendor) node.status({ fill: 'red', shape: 'ring', text: 'devicehook-verify.status.no-vendor' });
 
     node.on('input', (msg, send, done) => {
@@ -50,6 +52,7 @@ export = function register(RED: RED): void {
         options: vendor.verifyOptions({
           strictSchema: Boolean(config.strict),
           ...(Number(config.maxBytes) > 0 ? { maxBytes: Number(config.maxBytes) } : {}),
+          ...(replayStore ? { replayStore } : {}),
         }),
       });
       if (!result.ok) return reject(result.status, result.code, result.message);
