@@ -4,11 +4,11 @@
  * Every module re-exported here is pure in n8n's sense (no timers, no `process`, no globals; imports
  * only zod and `node:crypto`), so n8n community nodes can bundle it.
  */
-export { verify, verifySignature, normalizeSecrets, type SignatureCheck, DEFAULT_MAX_BYTES, DEFAULT_TOLERANCE_SECONDS, type VerifyInput } from './verify';
+export { verify, verifySignature, refuseUnreadableBody, normalizeSecrets, type SignatureCheck, DEFAULT_MAX_BYTES, DEFAULT_TOLERANCE_SECONDS, type VerifyInput } from './verify';
 export { sign, type SignInput, type SignedRequest } from './sign';
 export { fillPlaceholders, placeholderValuesOf, PLACEHOLDERS, type PlaceholderValues } from './placeholders';
 export { pythonJsonDumps, compactJsonDumps, pythonFloatRepr, JsonSyntaxError, type ReserializeOptions } from './json/lossless-json';
-export { createMemoryReplayStore, createRecordReplayStore } from './replay-store';
+export { createMemoryReplayStore, createRecordReplayStore, layeredReplayStore, scopedReplayStore } from './replay-store';
 export { vendors, vendorIds, getVendor } from './vendors/index';
 export { standardWebhooksKey } from './schemes/standard-webhooks';
 export { headerLookup, isSafeHeaderValue, isValidHeaderName, type HeaderInput, type HeaderLookup } from './headers';

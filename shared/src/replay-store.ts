@@ -56,3 +56,23 @@ export function createRecordReplayStore(
     },
   };
 }
+
+/**
+ * A {@link ReplayStore} over several: every store remembers the id, and it counts as seen when any of them
+ * had it. For a fast local store in front of a shared one (n8n: this process's memory, which refuses a copy
+ * arriving while the first is still in flight, before the workflow's static data, which every process reads).
+ */
+export function layeredReplayStore(...stores: ReplayStore[]): ReplayStore {
+  return {
+    checkAndRemember(key, expiresAtMs) {
+      let seen = false;
+      for (const store of stores) if (store.checkAndRemember(key, expiresAtMs)) seen = true;
+      return seen;
+    },
+  };
+}
+
+/** A view of `store` whose keys are prefixed with `scope`, so one store can serve several endpoints apart. */
+export function scopedReplayStore(store: ReplayStore, scope: string): ReplayStore {
+  return { checkAndRemember: (key, expiresAtMs) => store.checkAndRemember(`${scope}\u0000${key}`, expiresAtMs) };
+}

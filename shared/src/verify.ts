@@ -75,6 +75,20 @@ export function verify(input: VerifyInput): VerifyResult {
   }
 }
 
+/**
+ * The refusal for a request whose body could not be read at all (a host framework consumed the stream,
+ * as n8n does with multipart bodies, or the client went away): 415 when its Content-Type is not JSON,
+ * since no vendor sends anything else, otherwise 400. For adapters, so that such a request is answered
+ * like any other refusal instead of becoming a server error.
+ */
+export function refuseUnreadableBody(headers: HeaderInput): VerifyFailure {
+  const mediaType = headerLookup(headers).get('content-type');
+  if (mediaType !== undefined && !isJsonMediaType(mediaType)) {
+    return refuse('unsupported_media_type', `Content-Type ${truncate(mediaType, 80)} is not JSON; webhooks are sent as application/json.`);
+  }
+  return refuse('invalid_input', 'The request body could not be read.');
+}
+
 /** What {@link verifySignature} establishes: who sent the bytes, before anything is parsed. */
 export interface SignatureCheck {
   ok: true;

@@ -4,7 +4,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createMemoryReplayStore, sign, vendors, verify, verifySignature, type VerifyFailure } from '../../shared/src/index';
+import { createMemoryReplayStore, createRecordReplayStore, layeredReplayStore, refuseUnreadableBody, scopedReplayStore, sign, vendors, verify, verifySignature, type VerifyFailure } from '../../shared/src/index';
 
 const SW_SECRET = `whsec_${Buffer.from('a very secret key of 32 bytes!!').toString('base64')}`;
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -157,6 +157,19 @@ describe('body checks', () => {
   });
 });
 
+describe('refuseUnreadableBody: a body the host could not hand over', () => {
+  it('answers 415 for a content type no vendor sends, naming it, and 400 otherwise', () => {
+    expect(refuseUnreadableBody({ 'Content-Type': 'multipart/form-data; boundary=x' })).toMatchObject({ ok: false, status: 415, code: 'unsupported_media_type' });
+    expect(refuseUnreadableBody({ 'content-type': 'multipart/form-data; boundary=x' }).message).toContain('multipart/form-data');
+    expect(refuseUnreadableBody({ 'content-type': 'application/json; charset=utf-8' })).toMatchObject({ status: 400, code: 'invalid_input' });
+    expect(refuseUnreadableBody({})).toMatchObject({ status: 400, code: 'invalid_input' });
+  });
+
+  it('keeps control characters of a hostile content type out of its message', () => {
+    expect(refuseUnreadableBody({ 'content-type': 'text/plain\r\nX-Evil: 1' }).message).not.toMatch(/[\r\n]/);
+  });
+});
+
 describe('Standard Webhooks timestamps and replays', () => {
   const body = JSON.stringify(vendors['standard-webhooks'].samples['device.alert']);
   const signedAt = (seconds: number, id = 'msg_1') =>
@@ -299,5 +312,30 @@ describe('verifySignature: authenticity without parsing', () => {
 
   it('still caps the size first', () => {
     expect(verifySignature({ vendor: 'scalefusion', rawBody: 'x'.repeat(11), headers: {}, options: { maxBytes: 10 } })).toMatchObject({ ok: false, status: 413 });
+  });
+});
+
+describe('replay stores: layered and scoped', () => {
+  it('a layered store remembers in every layer and refuses what any layer has seen', () => {
+    const local = createMemoryReplayStore();
+    const shared: Record<string, number> = {};
+    const layered = layeredReplayStore(local, createRecordReplayStore(shared));
+    const later = Date.now() + 60_000;
+    expect(layered.checkAndRemember('a', later)).toBe(false);
+    expect(Object.keys(shared)).toEqual(['a']);
+    expect(local.checkAndRemember('a', later)).toBe(true);
+    // Seen by the shared layer only (another process accepted it): still refused here.
+    shared.b = later;
+    expect(layered.checkAndRemember('b', later)).toBe(true);
+    // Seen by the local layer only (the shared one not saved yet): refused too.
+    expect(layeredReplayStore(local, createRecordReplayStore({})).checkAndRemember('a', later)).toBe(true);
+  });
+
+  it('scoped views of one store keep their keys apart', () => {
+    const store = createMemoryReplayStore();
+    const later = Date.now() + 60_000;
+    expect(scopedReplayStore(store, 'workflow-1').checkAndRemember('msg', later)).toBe(false);
+    expect(scopedReplayStore(store, 'workflow-1').checkAndRemember('msg', later)).toBe(true);
+    expect(scopedReplayStore(store, 'workflow-2').checkAndRemember('msg', later)).toBe(false);
   });
 });
