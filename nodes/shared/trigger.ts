@@ -2,8 +2,9 @@
  * What every DeviceHook trigger shares: its parameters, its outputs (one per chosen event type plus
  * "Other", as n8n's Switch does) and its webhook handler, a thin adapter over the core's `verify`.
  *
- * The handler keeps nothing in the process: secrets come from the credential, the replay list from the
- * workflow's static data, so any n8n process (queue mode's webhook processors too) can answer.
+ * The handler depends on nothing in the process: secrets come from the credential, the replay list from
+ * the workflow's static data, so any n8n process (queue mode's webhook processors too) can answer. (Each
+ * process also remembers the ids it accepted, which only adds refusals of copies sent at the same moment.)
  */
 import type {
 	ICredentialDataDecryptedObject,
@@ -15,18 +16,26 @@ import type {
 	IWebhookResponseData,
 } from 'n8n-workflow';
 import {
+	createMemoryReplayStore,
 	createRecordReplayStore,
 	DEFAULT_TOLERANCE_SECONDS,
 	getVendor,
+	layeredReplayStore,
 	outputIndexForType,
+	refuseUnreadableBody,
+	scopedReplayStore,
 	verify,
 	type SchemeOptions,
 	type VendorId,
 } from './core';
 
-/** The one webhook of every trigger. We answer ourselves (`noWebhookResponse`), so `responseData` is moot. */
+/**
+ * The one webhook of every trigger. A refusal is written by the node itself (its status varies); an
+ * accepted request is answered by n8n with the node's `webhookResponse`, which `responseData: ''` selects
+ * (n8n's onReceived answer: a non-empty responseData would be sent instead, 'noData' sends nothing).
+ */
 export const triggerWebhooks: IWebhookDescription[] = [
-	{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', responseData: 'noData', path: 'webhook' },
+	{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', responseData: '', path: 'webhook' },
 ];
 
 /**
@@ -221,6 +230,14 @@ export function credentialSchemeOptions(vendor: VendorId, credentials: ICredenti
 	return options;
 }
 
+/**
+ * Message ids this process accepted lately, per workflow and node: in front of the workflow's static data,
+ * it refuses a copy that arrives while the first is still in flight (both would read static data without
+ * the id, since n8n saves it only after the trigger has run). Only ever adds refusals, so any process may
+ * answer any request; bounded, and expired ids leave as new ones come.
+ */
+const acceptedInThisProcess = createMemoryReplayStore({ maxEntries: 10_000 });
+
 export interface WebhookHandlerInput {
 	vendor: VendorId;
 	credentialName: string;
@@ -234,8 +251,20 @@ export interface WebhookHandlerInput {
 export async function handleTriggerWebhook(this: IWebhookFunctions, input: WebhookHandlerInput): Promise<IWebhookResponseData> {
 	const request = this.getRequestObject();
 	const response = this.getResponseObject();
-	// n8n reads the raw body for JSON, text and form requests; other content types are read here.
-	if (!request.rawBody) await request.readRawBody();
+	// n8n reads the raw body for JSON, text and form requests; other content types are read here. n8n
+	// consumes a multipart body itself, and a client may vanish mid-upload: then there is nothing to read,
+	// and the request is refused like any other (a throw here would make n8n answer 500 and save a failed
+	// execution, and senders retry a 500).
+	if (!request.rawBody) {
+		try {
+			await request.readRawBody();
+		} catch (error) {
+			const failure = refuseUnreadableBody(request.headers);
+			this.logger.debug(`DeviceHook ${input.vendor} trigger could not read a request body: ${(error as Error).message}`);
+			response.status(failure.status).json({ error: failure.code, message: failure.message });
+			return { noWebhookResponse: true };
+		}
+	}
 
 	const credentials = await this.getCredentials(input.credentialName);
 	const options = this.getNodeParameter('options', {}) as TriggerOptions;
@@ -250,7 +279,11 @@ export async function handleTriggerWebhook(this: IWebhookFunctions, input: Webho
 	let replayStore;
 	if (refuseReplays) {
 		if (typeof staticData.seenMessageIds !== 'object' || staticData.seenMessageIds === null) staticData.seenMessageIds = {};
-		replayStore = createRecordReplayStore(staticData.seenMessageIds as Record<string, number>);
+		const scope = `${this.getWorkflow().id ?? ''}/${this.getNode().name}/${this.getMode()}`;
+		replayStore = layeredReplayStore(
+			scopedReplayStore(acceptedInThisProcess, scope),
+			createRecordReplayStore(staticData.seenMessageIds as Record<string, number>),
+		);
 	}
 
 	const result = verify({
@@ -277,8 +310,8 @@ export async function handleTriggerWebhook(this: IWebhookFunctions, input: Webho
 	const chosen = chosenTypes(this.getNodeParameter('eventTypes', []));
 	const routeByType = this.getNodeParameter('routeByType', false) as boolean;
 	if (!routeByType && chosen.length > 0 && !chosen.includes(event.type)) {
-		response.status(200).json({ received: true, started: false, reason: `${event.type} is not one of the types this workflow takes` });
-		return { noWebhookResponse: true };
+		// Answered by n8n after it has saved the workflow's static data (the replay list), like an accepted one.
+		return { webhookResponse: { received: true, started: false, reason: `${event.type} is not one of the types this workflow takes` } };
 	}
 
 	const output = this.getNodeParameter('output', 'event') as 'event' | 'body';
@@ -294,8 +327,9 @@ export async function handleTriggerWebhook(this: IWebhookFunctions, input: Webho
 	} else {
 		workflowData = [[item]];
 	}
-	// Answer before the workflow runs: EdgeSense wants a reply within 3 s, 1NCE within 20 s.
-	response.status(200).json({ received: true, started: true, type: event.type });
-	return { noWebhookResponse: true, workflowData };
+	// n8n answers this at once, before the workflow runs (EdgeSense wants a reply within 3 s, 1NCE within
+	// 20 s), but only after it has saved the workflow's static data: a copy of this message sent after the
+	// answer finds its id in the replay list. Writing the answer here ourselves would let such a copy in.
+	return { workflowData, webhookResponse: { received: true, started: true, type: event.type } };
 }
 

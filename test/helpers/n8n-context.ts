@@ -44,6 +44,7 @@ import type {
 	INodeProperties,
 	INodeType,
 	IWebhookFunctions,
+	IWebhookResponseData,
 	JsonObject,
 	WorkflowExecuteMode,
 } from 'n8n-workflow';
@@ -539,6 +540,21 @@ export interface WebhookRequestInput {
 	query?: Record<string, string>;
 	/** Whether n8n already read the raw body (it does for JSON, text and form requests). Default true. */
 	rawBodyRead?: boolean;
+}
+
+/**
+ * What the sender gets, as n8n answers a webhook (onReceived, `responseData: ''` as our triggers declare):
+ * what the node wrote itself when it returns `noWebhookResponse`, otherwise 200 with its `webhookResponse`.
+ * Throws when the node both wrote an answer and left one to n8n, or did neither.
+ */
+export function webhookAnswer(h: WebhookHarness, result: IWebhookResponseData): { status: number; body: unknown } {
+	if (result.noWebhookResponse === true) {
+		if (!h.response.ended) throw new Error('noWebhookResponse without an answer written: the client would hang');
+		return { status: h.response.statusCode, body: h.response.body };
+	}
+	if (h.response.ended) throw new Error('the node wrote an answer but left n8n to answer too');
+	if (result.webhookResponse === undefined) throw new Error('no webhookResponse: n8n would answer with its own default body');
+	return { status: 200, body: result.webhookResponse };
 }
 
 export interface WebhookHarness extends Harness<IWebhookFunctions> {

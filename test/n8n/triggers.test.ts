@@ -15,7 +15,7 @@ import { checkSigningSecret } from '../../nodes/shared/credential-test';
 import { chosenTypes, outputsExpression, routedTypes } from '../../nodes/shared/trigger';
 
 interface TriggerNode {
-	description: { outputs: unknown; credentials?: Array<{ name: string }> };
+	description: { outputs: unknown; credentials?: Array<{ name: string }>; webhooks?: Array<Record<string, unknown>> };
 	webhook(this: IWebhookFunctions): Promise<IWebhookResponseData>;
 }
 
@@ -24,11 +24,17 @@ interface Call {
 	rawBody?: Buffer;
 	/** Bytes n8n has not read yet: only `readRawBody()` brings them (content types n8n does not parse). */
 	unreadBody?: Buffer;
+	/** `readRawBody()` fails as n8n's does when it has consumed the stream itself (multipart) or the client left. */
+	unreadable?: boolean;
 	headers?: Record<string, string>;
 	credentials: ICredentialDataDecryptedObject;
 	parameters?: IDataObject;
 	staticData?: IDataObject;
+	/** The workflow the node belongs to; by default one of its own per call (no two calls share a process memory scope). */
+	workflowId?: string;
 }
+
+let workflowCounter = 0;
 
 interface Answer {
 	status: number;
@@ -40,7 +46,7 @@ interface Answer {
 }
 
 /** Runs the node's webhook() the way n8n's webhook helpers do, with a mocked request and response. */
-async function call({ node, rawBody, unreadBody, headers = {}, credentials, parameters = {}, staticData = {} }: Call): Promise<Answer> {
+async function call({ node, rawBody, unreadBody, unreadable, headers = {}, credentials, parameters = {}, staticData = {}, workflowId = `wf-${++workflowCounter}` }: Call): Promise<Answer> {
 	let status = 200;
 	let body: IDataObject | undefined;
 	let readRawBodyCalls = 0;
@@ -49,6 +55,7 @@ async function call({ node, rawBody, unreadBody, headers = {}, credentials, para
 		headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
 		async readRawBody() {
 			readRawBodyCalls++;
+			if (unreadable) throw new Error('Request body stream was aborted or is not readable');
 			request.rawBody = unreadBody ?? Buffer.alloc(0);
 		},
 	};
@@ -68,11 +75,26 @@ async function call({ node, rawBody, unreadBody, headers = {}, credentials, para
 		getCredentials: async () => credentials,
 		getNodeParameter: (name: string, fallback?: unknown) => (name in parameters ? parameters[name] : fallback),
 		getWorkflowStaticData: () => staticData,
+		getWorkflow: () => ({ id: workflowId, name: 'Workflow under test', active: true }),
+		getNode: () => ({ name: 'Trigger' }),
 		getMode: () => 'webhook',
 		logger: { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() },
 	} as unknown as IWebhookFunctions;
 	const result = await node.webhook.call(context);
-	expect(result.noWebhookResponse).toBe(true); // every answer is written by the node itself
+	// What the answer below assumes of n8n: it answers on receipt, with the webhookResponse as the body.
+	expect(node.description.webhooks?.[0]).toMatchObject({ httpMethod: 'POST', responseMode: 'onReceived', responseData: '' });
+	if (result.noWebhookResponse === true) {
+		// A refusal: the node wrote its status and reason itself, and starts nothing.
+		expect(body).toBeDefined();
+		expect(result.workflowData).toBeUndefined();
+	} else {
+		// Otherwise n8n answers (onReceived, responseData '' in the node's webhook description: the node's
+		// webhookResponse, with the default code 200) once it has saved the static data; the node writes nothing.
+		expect(body).toBeUndefined();
+		expect(result.webhookResponse).toBeDefined();
+		status = 200;
+		body = result.webhookResponse as IDataObject;
+	}
 	return { status, body, result, outputs: result.workflowData, readRawBodyCalls };
 }
 
@@ -221,6 +243,19 @@ describe.each(cases)('$vendor trigger', (c) => {
 		expect(alreadyRead.readRawBodyCalls).toBe(0);
 	});
 
+	it('refuses a body it cannot read (n8n consumed a multipart upload, or the client left) with a 4xx, not a throw', async () => {
+		const request = signed(c);
+		const withoutType = Object.fromEntries(Object.entries(request.headers).filter(([name]) => name.toLowerCase() !== 'content-type'));
+		const multipart = await call({ node: c.node, unreadable: true, headers: { ...withoutType, 'content-type': 'multipart/form-data; boundary=x' }, credentials: c.credentials });
+		expect(multipart.status).toBe(415);
+		expect(multipart.body).toMatchObject({ error: 'unsupported_media_type' });
+		expect(multipart.outputs).toBeUndefined();
+		const json = await call({ node: c.node, unreadable: true, headers: request.headers, credentials: c.credentials });
+		expect(json.status).toBe(400);
+		expect(json.body).toMatchObject({ error: 'invalid_input' });
+		expect(json.outputs).toBeUndefined();
+	});
+
 	it('declares the credential it reads, with a test', () => {
 		expect(c.node.description.credentials?.map((entry) => entry.name)).toHaveLength(1);
 	});
@@ -333,6 +368,19 @@ describe('Standard Webhooks replay protection', () => {
 		expect(again.status).toBe(409);
 		expect(again.body).toMatchObject({ error: 'replayed' });
 		expect(again.outputs).toBeUndefined();
+	});
+
+	it('refuses a copy that arrives while the first is in flight (static data not saved yet) in the same process', async () => {
+		const request = sign({ vendor: 'standard-webhooks', body: c.body, secret: swSecret, options: { messageId: 'msg_in_flight' } });
+		const send = (workflowId: string) =>
+			// A fresh static data object each time: what n8n loads for a request before the previous one has saved.
+			call({ node: c.node, rawBody: request.body, headers: request.headers, credentials: c.credentials, staticData: {}, workflowId });
+		expect((await send('wf-in-flight')).status).toBe(200);
+		const copy = await send('wf-in-flight');
+		expect(copy.status).toBe(409);
+		expect(copy.outputs).toBeUndefined();
+		// The same message to another workflow (a sender fanning out to two endpoints) is that workflow's first.
+		expect((await send('wf-other')).status).toBe(200);
 	});
 
 	it('can be turned off', async () => {
