@@ -30,9 +30,10 @@ import {
 } from './core';
 
 /**
- * The one webhook of every trigger. A refusal is written by the node itself (its status varies); an
- * accepted request is answered by n8n with the node's `webhookResponse`, which `responseData: ''` selects
- * (n8n's onReceived answer: a non-empty responseData would be sent instead, 'noData' sends nothing).
+ * The one webhook of every trigger. A refusal is written by the node itself (its status varies), and so
+ * is the answer to a request whose id went into the replay list; other accepted requests are answered by
+ * n8n with the node's `webhookResponse`, which `responseData: ''` selects (n8n's onReceived answer: a
+ * non-empty responseData would be sent instead, 'noData' sends nothing).
  */
 export const triggerWebhooks: IWebhookDescription[] = [
 	{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', responseData: '', path: 'webhook' },
@@ -232,9 +233,9 @@ export function credentialSchemeOptions(vendor: VendorId, credentials: ICredenti
 
 /**
  * Message ids this process accepted lately, per workflow and node: in front of the workflow's static data,
- * it refuses a copy that arrives while the first is still in flight (both would read static data without
- * the id, since n8n saves it only after the trigger has run). Only ever adds refusals, so any process may
- * answer any request; bounded, and expired ids leave as new ones come.
+ * it refuses a copy that arrives while the first is still in flight or before n8n has saved the list (both
+ * would read static data without the id). Only ever adds refusals, so any process may answer any request;
+ * bounded, and expired ids leave as new ones come.
  */
 const acceptedInThisProcess = createMemoryReplayStore({ maxEntries: 10_000 });
 
@@ -327,9 +328,17 @@ export async function handleTriggerWebhook(this: IWebhookFunctions, input: Webho
 	} else {
 		workflowData = [[item]];
 	}
-	// n8n answers this at once, before the workflow runs (EdgeSense wants a reply within 3 s, 1NCE within
-	// 20 s), but only after it has saved the workflow's static data: a copy of this message sent after the
-	// answer finds its id in the replay list. Writing the answer here ourselves would let such a copy in.
-	return { workflowData, webhookResponse: { received: true, started: true, type: event.type } };
+	const answer = { received: true, started: true, type: event.type };
+	if (replayStore) {
+		// The replay list changed: n8n must save it before it hands the execution on. It does when the node
+		// answers itself (noWebhookResponse); when n8n answers, it saves only after the execution is queued,
+		// and in queue mode such a save was lost (measured: test/hardening/n8n-queue-mode.test.ts). A copy
+		// sent to this process right after the answer is refused by acceptedInThisProcess meanwhile.
+		response.status(200).json(answer);
+		return { noWebhookResponse: true, workflowData };
+	}
+	// Otherwise n8n answers, at once (EdgeSense wants a reply within 3 s, 1NCE within 20 s) but only once it
+	// has registered the execution, which paces a sender to what n8n can take instead of piling executions up.
+	return { workflowData, webhookResponse: answer };
 }
 
