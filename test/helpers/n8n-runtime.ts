@@ -15,10 +15,22 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  childEnv as cleanEnv,
+  freePort as freePortAvoiding,
+  killGroup,
+  N8N_VARIABLES,
+  readJson,
+  run,
+  sleep,
+  tail,
+  terminateGroup,
+  withLock as withInstallLock,
+  type RunResult,
+} from './process-kit';
 
 export type N8nVersion = '2.40.7' | '2.8.4';
 export const N8N_VERSIONS: readonly N8nVersion[] = ['2.40.7', '2.8.4'];
@@ -174,119 +186,14 @@ export function cacheRoot(): string {
   return process.env.DEVICEHOOK_CACHE ?? path.join(os.homedir(), '.cache', 'devicehook');
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function readJson<T>(file: string): T | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
-
-function tail(text: string, chars = 20_000): string {
-  return text.length > chars ? `…${text.slice(-chars)}` : text;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Environment for child npm/node processes, without what the parent test runner put there. */
+/** Environment for child npm/node processes: the test runner's and a developer's n8n variables left out. */
 function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    // npm_* (set under `npm run`) would redirect a nested npm; NODE_OPTIONS / VITEST* / NODE_ENV belong to
-    // the test runner. N8N_* / DB_* / EXECUTIONS_* / WEBHOOK_URL from the developer's shell would change the
-    // n8n under test.
-    if (/^npm_/i.test(key) || /^VITEST/.test(key) || key === 'NODE_OPTIONS' || key === 'NODE_ENV' || key === 'NODE_PATH') continue;
-    if (/^(N8N_|DB_|EXECUTIONS_|QUEUE_|GENERIC_)/.test(key) || key === 'WEBHOOK_URL') continue;
-    env[key] = value;
-  }
-  for (const [key, value] of Object.entries(extra)) {
-    if (value === undefined) delete env[key];
-    else env[key] = value;
-  }
-  return env;
+  return cleanEnv({ strip: N8N_VARIABLES, extra });
 }
 
-interface RunResult {
-  code: number | null;
-  output: string;
-}
-
-function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    let timer: NodeJS.Timeout | undefined;
-    if (options.timeoutMs) {
-      timer = setTimeout(() => {
-        output += `\n${LOG_PREFIX} timed out after ${options.timeoutMs} ms, killed\n`;
-        child.kill('SIGKILL');
-      }, options.timeoutMs);
-    }
-    child.on('error', (err) => {
-      if (timer) clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
-
-/**
- * Cross-process lock (mkdir is atomic), compatible with test/helpers/node-red-runtime.ts: both harnesses
- * share the Node 24 install and its `<dir>.lock`. A lock whose owner died is taken over.
- */
-async function withLock<T>(lockDir: string, label: string, body: () => Promise<T>): Promise<T> {
-  const ownerFile = path.join(lockDir, 'owner.json');
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  let announced = false;
-  for (;;) {
-    try {
-      fs.mkdirSync(lockDir);
-      fs.writeFileSync(ownerFile, JSON.stringify({ pid: process.pid, at: Date.now() }));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const owner = readJson<{ pid: number; at: number }>(ownerFile);
-    let ageMs = Date.now() - (owner?.at ?? 0);
-    if (!owner) {
-      try {
-        ageMs = Date.now() - fs.statSync(lockDir).mtimeMs;
-      } catch {
-        continue; // released meanwhile
-      }
-    }
-    if ((owner && !isAlive(owner.pid)) || ageMs > STALE_LOCK_MS) {
-      progress(`removing abandoned install lock ${lockDir}`);
-      fs.rmSync(lockDir, { recursive: true, force: true });
-      continue;
-    }
-    if (Date.now() > deadline) throw new Error(`${LOG_PREFIX} timed out waiting for the install lock ${lockDir}`);
-    if (!announced) {
-      progress(`waiting for another process installing ${label} (lock ${lockDir})`);
-      announced = true;
-    }
-    await sleep(1000);
-  }
-  try {
-    return await body();
-  } finally {
-    fs.rmSync(lockDir, { recursive: true, force: true });
-  }
-}
+/** The install lock, shared with test/helpers/node-red-runtime.ts: both install Node 24 into one folder. */
+const withLock = <T>(lockDir: string, label: string, body: () => Promise<T>) =>
+  withInstallLock(lockDir, label, body, { progress, staleMs: STALE_LOCK_MS, waitMs: LOCK_WAIT_MS });
 
 function writeCachePackageJson(dir: string, extra: Record<string, unknown> = {}): void {
   // Its own package.json stops npm from walking up and installing into some enclosing project.
@@ -441,20 +348,7 @@ async function installN8n(version: N8nVersion): Promise<N8nInstall> {
 // ---------------------------------------------------------------------------------------------------------
 // runtime
 
-async function freePort(avoid: ReadonlySet<number> = new Set()): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = net.createServer();
-      server.unref();
-      server.on('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
-      });
-    });
-    if (!RESERVED_PORTS.has(port) && !avoid.has(port)) return port;
-  }
-}
+const freePort = (avoid: ReadonlySet<number> = new Set()) => freePortAvoiding(RESERVED_PORTS, avoid);
 
 /**
  * Preloaded into `n8n start` with `--require`: the parent keeps the write end of the child's stdin open,
@@ -518,20 +412,6 @@ interface Tracked {
 const live = new Set<Tracked>();
 let exitHookInstalled = false;
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    // n8n runs in its own process group (detached), with its task runner: end both.
-    process.kill(-child.pid, signal);
-  } catch {
-    try {
-      child.kill(signal);
-    } catch {
-      // already gone
-    }
-  }
-}
-
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
@@ -543,34 +423,7 @@ function installExitHook(): void {
   });
 }
 
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
-async function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGTERM');
-    if (!(await waitForExit(child, STOP_GRACE_MS))) {
-      killGroup(child, 'SIGKILL');
-      await waitForExit(child, 5000);
-    }
-  }
-  // Whatever is left of its group (a task runner that outlived a crash).
-  if (child.pid !== undefined) {
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // none left
-    }
-  }
-}
+const terminate = (child: ChildProcess) => terminateGroup(child, STOP_GRACE_MS);
 
 /** Copies the built package the way `npm install n8n-nodes-devicehook` in n8n's nodes folder lays it out. */
 function installPackage(packageDir: string, userFolder: string): void {

@@ -16,10 +16,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { childEnv, freePort as freePortAvoiding, readJson, run as runCommand, sleep, tail, waitForExit, withLock as withInstallLock } from './process-kit';
 
 export type NodeRedMajor = '4' | '5';
 
@@ -95,98 +95,15 @@ export function cacheRoot(): string {
   return process.env.DEVICEHOOK_CACHE ?? path.join(os.homedir(), '.cache', 'devicehook');
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function readJson<T>(file: string): T | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
-
 function majorOf(version: string): number {
   return Number.parseInt(version.split('.')[0] ?? '', 10);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM means the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+const run = (command: string, args: string[], cwd: string) => runCommand(command, args, { cwd });
 
-/** Environment for child npm/node processes, without what the parent test runner put there. */
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    // npm_* (set when running under `npm run`) would redirect a nested `npm install`, e.g. npm_config_prefix.
-    // NODE_OPTIONS / VITEST* / NODE_ENV belong to the test runner: loaders or flags for Node 20 must not leak
-    // into a Node 24 runtime, and the runtime under test should see a plain environment.
-    if (/^npm_/i.test(key) || /^VITEST/.test(key) || key === 'NODE_OPTIONS' || key === 'NODE_ENV') continue;
-    env[key] = value;
-  }
-  return env;
-}
-
-function run(command: string, args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
-
-/**
- * Cross-process lock: mkdir is atomic, so exactly one test file (vitest runs files in parallel workers)
- * installs into a folder while the others wait. A lock whose owner died is taken over.
- */
-async function withLock<T>(lockDir: string, label: string, body: () => Promise<T>): Promise<T> {
-  const ownerFile = path.join(lockDir, 'owner.json');
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  let announced = false;
-  for (;;) {
-    try {
-      fs.mkdirSync(lockDir);
-      fs.writeFileSync(ownerFile, JSON.stringify({ pid: process.pid, at: Date.now() }));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const owner = readJson<{ pid: number; at: number }>(ownerFile);
-    let ageMs = Date.now() - (owner?.at ?? 0);
-    if (!owner) {
-      // The owner may be between mkdir and writeFile: judge by the directory's age instead.
-      try {
-        ageMs = Date.now() - fs.statSync(lockDir).mtimeMs;
-      } catch {
-        continue; // released meanwhile
-      }
-    }
-    if ((owner && !isAlive(owner.pid)) || ageMs > STALE_LOCK_MS) {
-      progress(`removing abandoned install lock ${lockDir}`);
-      fs.rmSync(lockDir, { recursive: true, force: true });
-      continue;
-    }
-    if (Date.now() > deadline) throw new Error(`${LOG_PREFIX} timed out waiting for the install lock ${lockDir}`);
-    if (!announced) {
-      progress(`waiting for another process installing ${label} (lock ${lockDir})`);
-      announced = true;
-    }
-    await sleep(1000);
-  }
-  try {
-    return await body();
-  } finally {
-    fs.rmSync(lockDir, { recursive: true, force: true });
-  }
-}
+/** The install lock shared with the n8n harness (both install Node 24 into the same folder). */
+const withLock = <T>(lockDir: string, label: string, body: () => Promise<T>) =>
+  withInstallLock(lockDir, label, body, { progress, staleMs: STALE_LOCK_MS, waitMs: LOCK_WAIT_MS });
 
 /**
  * Installs `spec` into `dir` (a folder with its own minimal package.json) unless a complete install whose
@@ -360,20 +277,7 @@ process.on('exit', () => {
 // ---------------------------------------------------------------------------------------------------------
 // runtime
 
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = net.createServer();
-      server.unref();
-      server.on('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
-      });
-    });
-    if (!RESERVED_PORTS.has(port)) return port;
-  }
-}
+const freePort = () => freePortAvoiding(RESERVED_PORTS);
 
 async function httpGet(url: string, timeoutMs = 2000): Promise<{ status: number; body: string }> {
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { Accept: 'application/json' } });
@@ -493,27 +397,12 @@ function installExitHook(): void {
   });
 }
 
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
 async function terminate(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   if (await waitForExit(child, STOP_GRACE_MS)) return;
   child.kill('SIGKILL');
   await waitForExit(child, 5000);
-}
-
-function tail(text: string, chars = 20_000): string {
-  return text.length > chars ? `…${text.slice(-chars)}` : text;
 }
 
 /** Starts a real Node-RED of the given major in a fresh userDir; resolves once its flows have started. */
