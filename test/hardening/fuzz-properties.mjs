@@ -277,8 +277,12 @@ export function fuzzProperties(core, options = {}) {
           }
           assertRefusal(result, endpoint);
           if (parsed !== undefined && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) {
-            // A non-object that the InHand form could not re-serialize (too deep) is refused as invalid JSON first.
-            assert(result.status === 422 || result.code === 'invalid_json', `${endpoint}: a non-object got ${result.status} ${result.code}`);
+            // A non-object nested past MAX_NESTING is refused for its depth (400) before anything parses it, and one the
+            // InHand form could not re-serialize is refused as invalid JSON first; any other non-object is 422.
+            assert(
+              result.status === 422 || result.code === 'invalid_json' || result.code === 'too_deeply_nested',
+              `${endpoint}: a non-object got ${result.status} ${result.code}`,
+            );
           }
         },
       ),
