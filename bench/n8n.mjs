@@ -1,0 +1,264 @@
+#!/usr/bin/env node
+/**
+ * Requests per second and latency through our InHand Device Manager trigger (verifying a valid
+ * signature on every request) vs n8n's own Webhook node (POST, respond immediately), in the same real
+ * n8n (2.40.7 on Node 24 by default), with the same workflow shape (trigger → one No Operation node) and
+ * the same body. Every request starts and saves an execution in every workflow, as in production. The
+ * load comes from a child process with a keep-alive agent; after a warm-up the targets run in
+ * alternating rounds, and the medians are compared.
+ *
+ * Two rates per target: "answered" (requests over the time the sender waited for its answers) and "with
+ * executions saved" (over the time until the last of their executions was saved; each run waits for that
+ * before the next starts). Both targets answer once n8n has registered the execution (onReceived), so the
+ * two agree unless executions pile up behind the answers.
+ *
+ * A second reference is the Webhook node with Header Auth (a credential read per request, as our trigger
+ * reads its secret): n8n 2.40 resolves every credential read in a webhook through its expression isolate
+ * (pool of 1 by default), and skips the isolate altogether for the plain Webhook node only.
+ *   npm run build && node bench/n8n.mjs
+ * Environment: BENCH_REQUESTS (per round, default 300), BENCH_CONCURRENCY (default 32), BENCH_ROUNDS
+ * (default 3), BENCH_WARMUP (default 50), BENCH_N8N_VERSION (2.40.7 or 2.8.4), BENCH_N8N_ENV (JSON of
+ * extra n8n environment, e.g. '{"N8N_EXPRESSION_ENGINE":"legacy"}'), BENCH_PACKAGE_DIR (the built package to
+ * install, default this repository: package.json + dist/). The first run installs n8n (see
+ * test/helpers/n8n-runtime.ts).
+ */
+import { fork } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const require = createRequire(import.meta.url);
+
+// n8n 2.40.7 takes about 5 requests a second through a community trigger here (see the README), so the
+// default rounds are small enough for the whole run to take about ten minutes.
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 50);
+const EXTRA_ENV = JSON.parse(process.env.BENCH_N8N_ENV ?? '{}');
+const VERSION = process.env.BENCH_N8N_VERSION ?? '2.40.7';
+const GOAL = 0.9;
+
+if (process.argv[2] === '--load') {
+  // The load generator (child process): POSTs `count` requests at `concurrency`, reports req/s and latencies.
+  process.on('message', async ({ url, body, headers, count, concurrency }) => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+    const payload = Buffer.from(body, 'base64');
+    const latencies = [];
+    const statuses = {};
+    let next = 0;
+    const one = () =>
+      new Promise((resolve) => {
+        const started = process.hrtime.bigint();
+        const req = http.request(url, { method: 'POST', agent, headers: { ...headers, 'Content-Length': payload.length } }, (res) => {
+          res.resume();
+          res.on('end', () => {
+            statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+            latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+            resolve();
+          });
+        });
+        req.on('error', (err) => {
+          statuses[err.code ?? 'error'] = (statuses[err.code ?? 'error'] ?? 0) + 1;
+          resolve();
+        });
+        req.end(payload);
+      });
+    const worker = async () => {
+      while (next++ < count) await one();
+    };
+    const t0 = process.hrtime.bigint();
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    latencies.sort((a, b) => a - b);
+    agent.destroy();
+    const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * q))] ?? NaN;
+    process.send({ rps: count / seconds, ok: statuses[200] ?? 0, statuses, p50: at(0.5), p99: at(0.99) });
+  });
+} else {
+  // The harness is TypeScript (it is shared with the e2e suite): bundle it for plain Node.
+  const { build } = require('esbuild');
+  const harnessFile = join(tmpdir(), `devicehook-bench-n8n-harness-${process.pid}.mjs`);
+  await build({ entryPoints: [join(root, 'test/helpers/n8n-runtime.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: harnessFile, logLevel: 'warning' });
+  const { startN8n, stopAllN8n, NODE_TYPE_PREFIX } = await import(pathToFileURL(harnessFile).href);
+  rmSync(harnessFile, { force: true });
+  const core = require('../shared');
+
+  const SECRET = 'bench-secret';
+  const TRIGGER_HOOK = 'b3bcb3bc-0000-4000-8000-000000000001';
+  const WEBHOOK_HOOK = 'b3bcb3bc-0000-4000-8000-000000000002';
+  const WEBHOOK_PATH = 'bench-n8n-webhook';
+  const AUTH_HOOK = 'b3bcb3bc-0000-4000-8000-000000000003';
+  const AUTH_PATH = 'bench-n8n-webhook-auth';
+  const noop = { id: 'noop', name: 'No Operation', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [250, 0], parameters: {} };
+  const connections = (from) => ({ [from]: { main: [[{ node: 'No Operation', type: 'main', index: 0 }]] } });
+  const workflows = [
+    {
+      id: 'benchDeviceHook1',
+      name: 'bench devicehook trigger',
+      nodes: [
+        {
+          id: 'trigger',
+          name: 'InHand',
+          type: `${NODE_TYPE_PREFIX}inHandDeviceManagerTrigger`,
+          typeVersion: 1,
+          position: [0, 0],
+          webhookId: TRIGGER_HOOK,
+          parameters: { eventTypes: [], routeByType: false, output: 'event', allowUnsigned: false, options: {} },
+          credentials: { inHandWebhookApi: { id: 'benchInHandCred1', name: 'bench InHand' } },
+        },
+        noop,
+      ],
+      connections: connections('InHand'),
+    },
+    {
+      id: 'benchN8nWebhook1',
+      name: 'bench n8n webhook',
+      nodes: [
+        {
+          id: 'webhook',
+          name: 'Webhook',
+          type: 'n8n-nodes-base.webhook',
+          typeVersion: 2,
+          position: [0, 0],
+          webhookId: WEBHOOK_HOOK,
+          parameters: { httpMethod: 'POST', path: WEBHOOK_PATH, responseMode: 'onReceived', options: {} },
+        },
+        noop,
+      ],
+      connections: connections('Webhook'),
+    },
+    {
+      id: 'benchN8nHookAuth',
+      name: 'bench n8n webhook with header auth',
+      nodes: [
+        {
+          id: 'webhook',
+          name: 'Webhook',
+          type: 'n8n-nodes-base.webhook',
+          typeVersion: 2,
+          position: [0, 0],
+          webhookId: AUTH_HOOK,
+          parameters: { httpMethod: 'POST', path: AUTH_PATH, authentication: 'headerAuth', responseMode: 'onReceived', options: {} },
+          credentials: { httpHeaderAuth: { id: 'benchHeaderAuth1', name: 'bench header auth' } },
+        },
+        noop,
+      ],
+      connections: connections('Webhook'),
+    },
+  ];
+
+  // One body and one set of headers for all: the InHand signature is also the header the Header Auth checks.
+  const signed = core.sign({ vendor: 'inhand-dm', body: core.vendors['inhand-dm'].samples.offline, secret: SECRET });
+  const headers = signed.headers; // with Content-Type
+  const runtime = await startN8n({
+    version: VERSION,
+    packageDir: process.env.BENCH_PACKAGE_DIR ?? root,
+    credentials: [
+      { id: 'benchInHandCred1', name: 'bench InHand', type: 'inHandWebhookApi', data: { secret: SECRET } },
+      { id: 'benchHeaderAuth1', name: 'bench header auth', type: 'httpHeaderAuth', data: { name: 'X-Signature', value: signed.headers['X-Signature'] } },
+    ],
+    workflows,
+    env: EXTRA_ENV,
+  });
+  const targets = {
+    devicehook: runtime.webhookUrl(TRIGGER_HOOK),
+    webhook: `${runtime.url}/webhook/${WEBHOOK_PATH}`,
+    'webhook+auth': `${runtime.url}/webhook/${AUTH_PATH}`,
+  };
+  const names = Object.keys(targets);
+
+  const load = fork(fileURLToPath(import.meta.url), ['--load']);
+  const run = (which, count = REQUESTS) =>
+    new Promise((resolve) => {
+      load.once('message', resolve);
+      load.send({ url: targets[which], body: signed.body.toString('base64'), headers, count, concurrency: CONCURRENCY });
+    });
+
+  let failed = false;
+  try {
+    console.log(
+      `n8n ${VERSION} (${runtime.install.nodeVersion}) on ${runtime.url}${Object.keys(EXTRA_ENV).length ? ` with ${JSON.stringify(EXTRA_ENV)}` : ''}; ${REQUESTS} requests per round, concurrency ${CONCURRENCY}, ${ROUNDS} rounds`,
+    );
+    // Answers come before the executions run (respond immediately): a run is over when its executions
+    // are saved, else the next target would share the server with the previous one's backlog.
+    const workflowOf = { devicehook: 'benchDeviceHook1', webhook: 'benchN8nWebhook1', 'webhook+auth': 'benchN8nHookAuth' };
+    const sent = Object.fromEntries(names.map((name) => [name, 0]));
+    const drain = async (which) => {
+      const started = Date.now();
+      for (;;) {
+        const counts = await runtime.executionCounts(workflowOf[which]);
+        const done = (counts.success ?? 0) + (counts.error ?? 0) + (counts.crashed ?? 0) + (counts.canceled ?? 0);
+        if (done >= sent[which]) {
+          if (done !== (counts.success ?? 0)) throw new Error(`${which}: executions did not all succeed: ${JSON.stringify(counts)}`);
+          return Date.now() - started;
+        }
+        if (Date.now() - started > 600_000) throw new Error(`${which}: ${done} of ${sent[which]} executions finished after 10 minutes: ${JSON.stringify(counts)}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    const measure = async (which, count) => {
+      const t0 = Date.now();
+      const result = await run(which, count);
+      sent[which] += count;
+      const drainMs = await drain(which);
+      // Sustained: requests over the time until the last of their executions was saved.
+      return { ...result, drainMs, sustainedRps: count / ((Date.now() - t0) / 1000) };
+    };
+    for (const which of names) {
+      const check = await measure(which, WARMUP);
+      if (check.ok !== WARMUP) throw new Error(`${which}: only ${check.ok} of ${WARMUP} warm-up requests answered 200 (${JSON.stringify(check.statuses)})`);
+    }
+    const rounds = Object.fromEntries(names.map((name) => [name, []]));
+    for (let r = 0; r < ROUNDS; r++) {
+      // Rotate the order so that no target always runs first (or right after another one's executions).
+      const order = names.map((_, i) => names[(i + r) % names.length]);
+      if (r % 2 === 1) order.reverse();
+      for (const which of order) {
+        const result = await measure(which, REQUESTS);
+        if (result.ok !== REQUESTS) throw new Error(`${which}: ${REQUESTS - result.ok} requests did not answer 200 (${JSON.stringify(result.statuses)})`);
+        rounds[which].push(result);
+        console.log(
+          `  round ${r + 1} ${which.padEnd(12)} ${Math.round(result.rps)} req/s answered, ${Math.round(result.sustainedRps)} req/s with executions saved  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms`,
+        );
+      }
+    }
+    const medianOf = (list, key) => [...list].map((x) => x[key]).sort((a, b) => a - b)[Math.floor(list.length / 2)];
+    const summary = Object.fromEntries(
+      names.map((name) => [name, { rps: medianOf(rounds[name], 'rps'), sustainedRps: medianOf(rounds[name], 'sustainedRps'), p50: medianOf(rounds[name], 'p50'), p99: medianOf(rounds[name], 'p99') }]),
+    );
+    const dh = summary.devicehook;
+    const ratio = dh.rps / summary.webhook.rps;
+    const ratioAuth = dh.rps / summary['webhook+auth'].rps;
+    const sustainedRatio = dh.sustainedRps / summary.webhook.sustainedRps;
+    const verdict = (r) => (r >= GOAL ? 'PASS' : 'MISS');
+    console.log(
+      `${verdict(ratio)} n8n ${VERSION} answered: InHand Device Manager Trigger (verifying) ${Math.round(dh.rps)} req/s vs n8n Webhook node ${Math.round(summary.webhook.rps)} req/s = ${ratio.toFixed(2)}× (goal ≥ ${GOAL}×); median p99 ${dh.p99.toFixed(1)} vs ${summary.webhook.p99.toFixed(1)} ms (${(dh.p99 / summary.webhook.p99).toFixed(2)}×)`,
+    );
+    console.log(
+      `${verdict(sustainedRatio)} n8n ${VERSION} with executions saved: ${Math.round(dh.sustainedRps)} vs ${Math.round(summary.webhook.sustainedRps)} req/s = ${sustainedRatio.toFixed(2)}× (goal ≥ ${GOAL}×)`,
+    );
+    console.log(
+      `     reference, Webhook node with Header Auth: ${Math.round(summary['webhook+auth'].rps)} req/s answered (ours ${ratioAuth.toFixed(2)}×), ${Math.round(summary['webhook+auth'].sustainedRps)} req/s with executions saved (ours ${(dh.sustainedRps / summary['webhook+auth'].sustainedRps).toFixed(2)}×), median p99 ${summary['webhook+auth'].p99.toFixed(1)} ms`,
+    );
+    mkdirSync(join(here, 'results'), { recursive: true });
+    const suffix = VERSION === '2.40.7' && Object.keys(EXTRA_ENV).length === 0 ? '' : `-${VERSION}${Object.keys(EXTRA_ENV).length ? '-custom' : ''}`;
+    writeFileSync(
+      join(here, 'results', `n8n${suffix}.json`),
+      `${JSON.stringify({ n8n: VERSION, node: runtime.install.nodeVersion, env: EXTRA_ENV, requests: REQUESTS, concurrency: CONCURRENCY, summary, ratio, sustainedRatio, ratioVsHeaderAuth: ratioAuth, goal: GOAL, rounds }, null, 2)}\n`,
+    );
+  } catch (error) {
+    failed = true;
+    console.error(error);
+    console.error(runtime.logs().slice(-5000));
+  } finally {
+    load.kill();
+    await stopAllN8n();
+  }
+  process.exit(failed ? 1 : 0);
+}
