@@ -4,7 +4,7 @@
  *
  * The handler depends on nothing in the process: secrets come from the credential, the replay list from
  * the workflow's static data, so any n8n process (queue mode's webhook processors too) can answer. (Each
- * process also remembers the ids it accepted, which only adds refusals of copies sent at the same moment.)
+ * process also remembers the ids it accepted, which only adds refusals of copies sent right after or at once.)
  */
 import type {
 	ICredentialDataDecryptedObject,
@@ -311,7 +311,7 @@ export async function handleTriggerWebhook(this: IWebhookFunctions, input: Webho
 	const chosen = chosenTypes(this.getNodeParameter('eventTypes', []));
 	const routeByType = this.getNodeParameter('routeByType', false) as boolean;
 	if (!routeByType && chosen.length > 0 && !chosen.includes(event.type)) {
-		// Answered by n8n after it has saved the workflow's static data (the replay list), like an accepted one.
+		// Nothing is queued, so n8n saves static data (the replay list) and then sends this answer.
 		return { webhookResponse: { received: true, started: false, reason: `${event.type} is not one of the types this workflow takes` } };
 	}
 
