@@ -23,7 +23,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureN8n, type N8nCredential, type N8nExecution, type N8nInstall, type N8nVersion, type N8nWorkflow } from './n8n-runtime';
+import { ensureN8n, executionOfRow, type ExecutionRow, type N8nCredential, type N8nExecution, type N8nInstall, type N8nVersion, type N8nWorkflow } from './n8n-runtime';
 import {
   childEnv as cleanEnv,
   freePort as freePortAvoiding,
@@ -566,25 +566,11 @@ export async function startQueueStack(options: QueueStackOptions = {}): Promise<
     const flatted = createRequire(install.n8nBin)('flatted') as { parse(text: string): unknown };
     const executions = async (workflowId?: string): Promise<N8nExecution[]> => {
       const where = workflowId ? `where e."workflowId" = '${workflowId.replace(/'/g, "''")}'` : '';
-      const rows = await query<{ id: number; workflowId: string; status: string; mode: string; finished: boolean; startedAt: string | null; stoppedAt: string | null; data: string | null }>(
+      const rows = await query<ExecutionRow>(
         `select e.id, e."workflowId", e.status, e.mode, e.finished, e."startedAt", e."stoppedAt", d.data
            from execution_entity e left join execution_data d on d."executionId" = e.id ${where} order by e.id`,
       );
-      return rows.map((row) => {
-        const nodes: string[] = [];
-        const outputs: N8nExecution['outputs'] = {};
-        let error: string | undefined;
-        if (row.data) {
-          type Run = { data?: { main?: Array<Array<{ json: Record<string, unknown> }> | null> } };
-          const data = flatted.parse(row.data) as { resultData?: { runData?: Record<string, Run[]>; error?: { message?: string } } };
-          for (const [node, runs] of Object.entries(data.resultData?.runData ?? {})) {
-            nodes.push(node);
-            outputs[node] = (runs[0]?.data?.main ?? []).map((items) => (items ?? []).map((item) => item.json));
-          }
-          error = data.resultData?.error?.message;
-        }
-        return { id: Number(row.id), workflowId: row.workflowId, status: row.status, mode: row.mode, finished: Boolean(row.finished), startedAt: row.startedAt, stoppedAt: row.stoppedAt, nodes, outputs, ...(error ? { error } : {}) };
-      });
+      return rows.map((row) => executionOfRow(row, flatted));
     };
     const DONE = new Set(['success', 'error', 'canceled', 'crashed']);
 

@@ -345,6 +345,47 @@ async function installN8n(version: N8nVersion): Promise<N8nInstall> {
   });
 }
 
+/** A row of execution_entity joined with execution_data (sqlite or Postgres), as an {@link N8nExecution}. */
+export interface ExecutionRow {
+  id: number;
+  workflowId: string;
+  status: string;
+  mode: string;
+  finished: number | boolean;
+  startedAt: string | null;
+  stoppedAt: string | null;
+  /** execution_data.data: the run data as n8n stores it, in flatted form. */
+  data: string | null;
+}
+
+/** Reads the nodes that ran and their first run's output items out of an execution row. */
+export function executionOfRow(row: ExecutionRow, flatted: { parse(text: string): unknown }): N8nExecution {
+  const nodes: string[] = [];
+  const outputs: N8nExecution['outputs'] = {};
+  let error: string | undefined;
+  if (row.data) {
+    type Run = { data?: { main?: Array<Array<{ json: Record<string, unknown> }> | null> } };
+    const data = flatted.parse(row.data) as { resultData?: { runData?: Record<string, Run[]>; error?: { message?: string } } };
+    for (const [node, runs] of Object.entries(data.resultData?.runData ?? {})) {
+      nodes.push(node);
+      outputs[node] = (runs[0]?.data?.main ?? []).map((items) => (items ?? []).map((item) => item.json));
+    }
+    error = data.resultData?.error?.message;
+  }
+  return {
+    id: Number(row.id),
+    workflowId: row.workflowId,
+    status: row.status,
+    mode: row.mode,
+    finished: Boolean(row.finished),
+    startedAt: row.startedAt,
+    stoppedAt: row.stoppedAt,
+    nodes,
+    outputs,
+    ...(error ? { error } : {}),
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // runtime
 
@@ -683,39 +724,14 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nRuntime> {
   const flatted = createRequire(install.n8nBin)('flatted') as { parse(text: string): unknown };
 
   const executions = async (workflowId?: string): Promise<N8nExecution[]> => {
-    const rows = await queryDb<{ id: number; workflowId: string; status: string; mode: string; finished: number; startedAt: string | null; stoppedAt: string | null; data: string | null }>(
+    const rows = await queryDb<ExecutionRow>(
       dbFile,
       `select e.id, e.workflowId, e.status, e.mode, e.finished, e.startedAt, e.stoppedAt, d.data
          from execution_entity e left join execution_data d on d.executionId = e.id
         ${workflowId ? 'where e.workflowId = ?' : ''} order by e.id`,
       workflowId ? [workflowId] : [],
     );
-    return rows.map((row) => {
-      const nodes: string[] = [];
-      const outputs: N8nExecution['outputs'] = {};
-      let error: string | undefined;
-      if (row.data) {
-        type Run = { data?: { main?: Array<Array<{ json: Record<string, unknown> }> | null> } };
-        const data = flatted.parse(row.data) as { resultData?: { runData?: Record<string, Run[]>; error?: { message?: string } } };
-        for (const [node, runs] of Object.entries(data.resultData?.runData ?? {})) {
-          nodes.push(node);
-          outputs[node] = (runs[0]?.data?.main ?? []).map((items) => (items ?? []).map((item) => item.json));
-        }
-        error = data.resultData?.error?.message;
-      }
-      return {
-        id: Number(row.id),
-        workflowId: row.workflowId,
-        status: row.status,
-        mode: row.mode,
-        finished: Boolean(row.finished),
-        startedAt: row.startedAt,
-        stoppedAt: row.stoppedAt,
-        nodes,
-        outputs,
-        ...(error ? { error } : {}),
-      };
-    });
+    return rows.map((row) => executionOfRow(row, flatted));
   };
 
   const DONE = new Set(['success', 'error', 'canceled', 'crashed']);
