@@ -2,7 +2,7 @@
 /**
  * Requests per second and latency through our InHand Device Manager trigger (verifying a valid
  * signature on every request) vs n8n's own Webhook node (POST, respond immediately), in the same real
- * n8n (2.40.7 on Node 24 by default), with the same workflow shape (trigger → one No Operation node) and
+ * n8n (2.41.1 on Node 24 by default), with the same workflow shape (trigger → one No Operation node) and
  * the same body. Every request starts and saves an execution in every workflow, as in production. The
  * load comes from a child process with a keep-alive agent; after a warm-up the targets run in
  * alternating rounds, and the medians are compared.
@@ -17,7 +17,7 @@
  * (pool of 1 by default), and skips the isolate altogether for the plain Webhook node only.
  *   npm run build && node bench/n8n.mjs
  * Environment: BENCH_REQUESTS (per round, default 300), BENCH_CONCURRENCY (default 32), BENCH_ROUNDS
- * (default 3), BENCH_WARMUP (default 50), BENCH_N8N_VERSION (2.40.7 or 2.8.4), BENCH_N8N_ENV (JSON of
+ * (default 3), BENCH_WARMUP (default 50), BENCH_N8N_VERSION (2.41.1 or 2.8.4), BENCH_N8N_ENV (JSON of
  * extra n8n environment, e.g. '{"N8N_EXPRESSION_ENGINE":"legacy"}'), BENCH_PACKAGE_DIR (the built package to
  * install, default this repository: package.json + dist/). The first run installs n8n (see
  * test/helpers/n8n-runtime.ts).
@@ -34,14 +34,14 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const require = createRequire(import.meta.url);
 
-// n8n 2.40.7 takes about 5 requests a second through a community trigger here (see the README), so the
+// n8n 2.41.1 takes about 5 requests a second through a community trigger here (see the README), so the
 // default rounds are small enough for the whole run to take about ten minutes.
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 50);
 const EXTRA_ENV = JSON.parse(process.env.BENCH_N8N_ENV ?? '{}');
-const VERSION = process.env.BENCH_N8N_VERSION ?? '2.40.7';
+const VERSION = process.env.BENCH_N8N_VERSION ?? '2.41.1';
 const GOAL = 0.9;
 
 if (process.argv[2] === '--load') {
@@ -247,7 +247,7 @@ if (process.argv[2] === '--load') {
       `     reference, Webhook node with Header Auth: ${Math.round(summary['webhook+auth'].rps)} req/s answered (ours ${ratioAuth.toFixed(2)}×), ${Math.round(summary['webhook+auth'].sustainedRps)} req/s with executions saved (ours ${(dh.sustainedRps / summary['webhook+auth'].sustainedRps).toFixed(2)}×), median p99 ${summary['webhook+auth'].p99.toFixed(1)} ms`,
     );
     mkdirSync(join(here, 'results'), { recursive: true });
-    const suffix = VERSION === '2.40.7' && Object.keys(EXTRA_ENV).length === 0 ? '' : `-${VERSION}${Object.keys(EXTRA_ENV).length ? '-custom' : ''}`;
+    const suffix = VERSION === '2.41.1' && Object.keys(EXTRA_ENV).length === 0 ? '' : `-${VERSION}${Object.keys(EXTRA_ENV).length ? '-custom' : ''}`;
     writeFileSync(
       join(here, 'results', `n8n${suffix}.json`),
       `${JSON.stringify({ n8n: VERSION, node: runtime.install.nodeVersion, env: EXTRA_ENV, requests: REQUESTS, concurrency: CONCURRENCY, summary, ratio, sustainedRatio, ratioVsHeaderAuth: ratioAuth, goal: GOAL, rounds }, null, 2)}\n`,

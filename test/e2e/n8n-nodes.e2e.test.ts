@@ -1,5 +1,5 @@
 /**
- * The n8n package in a real n8n — 2.40.7 on Node 24 and 2.8.4 on Node 20 — through
+ * The n8n package in a real n8n — 2.41.1 on Node 24 and 2.8.4 on Node 20 — through
  * test/helpers/n8n-runtime.ts: the built package is installed as a community package, credentials and
  * workflows are imported with n8n's CLI and published, and requests go to the production webhook URLs.
  *
@@ -15,7 +15,7 @@
  * production URL at local fakes of the vendor APIs on activation and remove it on deactivation.
  *
  * Run: npm run build && npx vitest run --config vitest.e2e.config.ts test/e2e/n8n-nodes.e2e.test.ts
- * The first run installs n8n 2.40.7, 2.8.4 and Node 24 into ~/.cache/devicehook (or $DEVICEHOOK_CACHE).
+ * The first run installs n8n 2.41.1, 2.8.4 and Node 24 into ~/.cache/devicehook (or $DEVICEHOOK_CACHE).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getVendor, serializeBody, sign, verify, type SchemeOptions, type SignOptions, type VendorId } from '../../shared/src/index';
@@ -396,7 +396,7 @@ async function eventually<T>(probe: () => T | Promise<T>, accept: (value: T) => 
  * stopped, once it starts again. Observed: 2.40.x's publication reconciler deactivates it at startup,
  * 2.8.x does not know about it.
  */
-const CLEANS_UP_UNPUBLISHED_ON_START: Record<N8nVersion, boolean> = { '2.40.7': true, '2.8.4': false };
+const CLEANS_UP_UNPUBLISHED_ON_START: Record<N8nVersion, boolean> = { '2.41.1': true, '2.8.4': false };
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -405,7 +405,7 @@ afterAll(async () => {
 });
 
 describe.each([
-  ['2.40.7', 'Node 24'],
+  ['2.41.1', 'Node 24'],
   ['2.8.4', 'Node 20'],
 ] as Array<[N8nVersion, string]>)('n8n %s (%s)', (version) => {
   let runtime: N8nRuntime;

@@ -1,5 +1,5 @@
 /**
- * Proves the real-n8n harness (test/helpers/n8n-runtime.ts) on n8n 2.40.7 (Node 24) and 2.8.4 (Node 20):
+ * Proves the real-n8n harness (test/helpers/n8n-runtime.ts) on n8n 2.41.1 (Node 24) and 2.8.4 (Node 20):
  * our package loads from <userFolder>/.n8n/nodes/node_modules, an imported credential is decrypted for
  * the trigger, an imported and published workflow answers on its production URL, executions are read back
  * from the database, a restart keeps it all, and the REST API unpublishes a workflow while n8n runs.
@@ -69,7 +69,7 @@ afterAll(async () => {
 });
 
 describe.each([
-  ['2.40.7', 'v24.'],
+  ['2.41.1', 'v24.'],
   ['2.8.4', process.version.split('.')[0] + '.'],
 ] as Array<[N8nVersion, string]>)('n8n %s harness', (version, nodePrefix) => {
   let runtime: N8nRuntime;

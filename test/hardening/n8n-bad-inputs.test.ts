@@ -1,5 +1,5 @@
 /**
- * The bad-input matrix (./bad-inputs.ts) against a REAL n8n 2.40.7 on Node 24 (test/helpers/n8n-runtime.ts):
+ * The bad-input matrix (./bad-inputs.ts) against a REAL n8n 2.41.1 on Node 24 (test/helpers/n8n-runtime.ts):
  * our package installed as a community package, default settings (regular mode, sqlite,
  * N8N_PAYLOAD_SIZE_MAX 16 MiB), one published workflow per endpoint of the matrix — the endpoint's trigger
  * (vendor and scheme settings as ENDPOINTS says, the secret in an imported credential) → a No Operation
@@ -40,7 +40,7 @@ import {
 } from './bad-inputs';
 
 const RESULTS = join(__dirname, 'results', 'n8n-bad-inputs.json');
-const VERSION = '2.40.7' as const;
+const VERSION = '2.41.1' as const;
 /** Passes over the whole matrix. */
 const PASSES = Number(process.env.DEVICEHOOK_HARDENING_PASSES ?? 10);
 /** Connections opened for each slow-loris case, all at once. */

@@ -25,10 +25,10 @@ import { executionCounts, executionStatuses } from '../helpers/n8n-sqlite';
 
 const RESULTS = join(__dirname, 'results', 'n8n-load.json');
 /**
- * 2.8.4, not 2.40.7: with its default expression engine ("vm", a pool of one isolate, which n8n takes for the
- * webhook phase of every trigger but its own Webhook node) 2.40.7 takes about 5 requests a second through a
+ * 2.8.4, not 2.41.1: with its default expression engine ("vm", a pool of one isolate, which n8n takes for the
+ * webhook phase of every trigger but its own Webhook node) 2.41.1 takes about 5 requests a second through a
  * community trigger on this 2-core machine (bench/n8n.mjs), so 20 000 would take over an hour; 2.8.4 takes
- * about 45. The bad-input and queue-mode suites run on 2.40.7.
+ * about 45. The bad-input and queue-mode suites run on 2.41.1.
  */
 const VERSION = '2.8.4' as const;
 const SECRET = 'hardening-n8n-load-secret';

@@ -1,5 +1,5 @@
 /**
- * Our package in n8n QUEUE MODE (test/helpers/n8n-queue.ts): n8n 2.40.7 on Node 24 as three processes —
+ * Our package in n8n QUEUE MODE (test/helpers/n8n-queue.ts): n8n 2.41.1 on Node 24 as three processes —
  * main (`n8n start`), webhook processor (`n8n webhook`) and worker (`n8n worker`) — on one PostgreSQL
  * database and one Redis, with the same N8N_ENCRYPTION_KEY; credentials and workflows imported and
  * published with n8n's CLI.
@@ -164,10 +164,10 @@ afterAll(async () => {
   writeFileSync(RESULTS, `${JSON.stringify(rows, null, 2)}\n`);
 });
 
-describe('n8n 2.40.7 in queue mode: main + webhook processor + worker on PostgreSQL and Redis', () => {
+describe('n8n 2.41.1 in queue mode: main + webhook processor + worker on PostgreSQL and Redis', () => {
   let stack: QueueStack;
   let receiver: Receiver;
-  let label = 'n8n 2.40.7 queue mode';
+  let label = 'n8n 2.41.1 queue mode';
   let setupSeconds = 0;
 
   beforeAll(async () => {

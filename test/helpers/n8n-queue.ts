@@ -1,7 +1,7 @@
 /**
  * A real n8n in queue mode for the hardening suite (/work/shared/n8n-notes.md §5.2; n8n's scaling docs):
  * Redis (Debian's redis-server) and PostgreSQL (Debian's postgresql-15) as throwaway servers on free ports in
- * temporary folders, and three n8n 2.40.7 processes on Node 24 sharing them and one N8N_ENCRYPTION_KEY:
+ * temporary folders, and three n8n 2.41.1 processes on Node 24 sharing them and one N8N_ENCRYPTION_KEY:
  *   - main     `n8n start`   (EXECUTIONS_MODE=queue): editor/REST, activates published workflows, and — unless
  *                            N8N_DISABLE_PRODUCTION_MAIN_PROCESS — also serves production webhooks;
  *   - webhook  `n8n webhook`: production webhooks only; puts each execution on the Bull queue in Redis;
@@ -353,7 +353,7 @@ let exitHook = false;
 
 /** Starts Redis, Postgres and n8n main + webhook processor + worker in queue mode, with the given workflows published. */
 export async function startQueueStack(options: QueueStackOptions = {}): Promise<QueueStack> {
-  const version = options.version ?? '2.40.7';
+  const version = options.version ?? '2.41.1';
   const install = await ensureN8n(version);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `devicehook-n8n-queue-${version}-`));
   const ports = new Set<number>();

