@@ -25,3 +25,4 @@ export async function deliverWithNode(
     transport.close();
   }
 }
+export { openLogStore, logExists, logFolderName, removeLog, type FileLogStore, type LogStoreOptions } from './log-store';
