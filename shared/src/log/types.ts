@@ -96,6 +96,8 @@ export interface LogSummary {
   lastTime?: string;
   /** Entries the store could not write (a disk that stalled past its queue bound). */
   lost: number;
+  /** The newest refusal or failed delivery, so its reason shows without a query. */
+  lastProblem?: Pick<LogEntry, 'id' | 'time' | 'outcome' | 'status' | 'code' | 'reason' | 'type' | 'requestId'>;
 }
 
 /** What a query may ask for; every field optional, all given ones must match. */

@@ -26,3 +26,4 @@ export async function deliverWithNode(
   }
 }
 export { openLogStore, logExists, logFolderName, removeLog, type FileLogStore, type LogStoreOptions } from './log-store';
+export { openFileEndpointStore, type FileEndpointStore } from './endpoint-store';
