@@ -63,3 +63,4 @@ export { createMemoryEndpointStore, nextEndpointState, restartEndpoint, type End
 export { serializeBody } from './sign';
 export { outputIndexForType, outputLabelsFor, editorCatalogue } from './routing';
 export type * from './types';
+export * from './log/index';
