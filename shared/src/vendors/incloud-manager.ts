@@ -111,6 +111,8 @@ export const incloudManager: VendorProfile = {
   jsonSchema: jsonSchemaOf(schema),
   samples,
   retryPolicy: inhandDm.retryPolicy,
+  // The same sender as InHand Device Manager: retries 10 s, 10 s, 10 s; kept an hour.
+  duplicates: { horizonSeconds: 3600, onByDefault: false },
   bodyStyle: 'python',
   typeOf: (body) => text(body['type']) ?? text(valueAt(body, 'data.reason')),
   normalize: (body) => ({

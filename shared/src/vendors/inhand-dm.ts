@@ -95,6 +95,8 @@ export const inhandDm: VendorProfile = {
     retryOnUnreachable: false,
     documented: true,
   }),
+  // Retries 10 s, 10 s, 10 s: 30 s in all; kept an hour.
+  duplicates: { horizonSeconds: 3600, onByDefault: false },
   bodyStyle: 'python',
   typeOf: (body) => text(body['alertType']),
   normalize: (body) => ({

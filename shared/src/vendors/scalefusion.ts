@@ -91,6 +91,8 @@ export const scalefusion: VendorProfile = {
     retryOnUnreachable: false,
     documented: false,
   }),
+  // Scalefusion does not retry; a copy sent by hand within an hour is still recognised.
+  duplicates: { horizonSeconds: 3600, onByDefault: false },
   bodyStyle: 'python',
   typeOf: (body) => text(body['event']),
   normalize: (body) => {
