@@ -194,7 +194,9 @@ describe('the release tarballs', () => {
     }
 
     const nodeFiles = Object.values(manifest['node-red'].nodes) as string[];
-    const loaded = probe(dir, nodeFiles, []);
+    // Editor plugins (the DeviceHook sidebar): Node-RED loads the .js and serves the .html beside it.
+    const pluginFiles = Object.values(manifest['node-red'].plugins ?? {}) as string[];
+    const loaded = probe(dir, [...nodeFiles, ...pluginFiles], []);
     expect(loaded.errors).toEqual([]);
     expect(loaded.escapes).toEqual([]);
     const ownLoaded = loaded.loaded.filter((f) => !f.startsWith('node_modules/'));
@@ -223,6 +225,12 @@ describe('the release tarballs', () => {
       for (const lang of languages) {
         for (const ext of ['json', 'html']) needed.add(`${path.posix.dirname(nodeFile)}/locales/${lang}/${path.posix.basename(nodeFile, '.js')}.${ext}`);
       }
+    }
+    for (const pluginFile of pluginFiles) {
+      const html = pluginFile.replace(/\.js$/, '.html');
+      needed.add(html);
+      const text = p.files.includes(html) ? fs.readFileSync(path.join(dir, html), 'utf8') : '';
+      for (const [, file] of text.matchAll(/src=["']resources\/@devicehook\/node-red\/([^"']+)["']/g)) needed.add(`resources/${file}`);
     }
     for (const example of fs.readdirSync(path.join(root, 'node-red', 'examples'))) needed.add(`examples/${example}`);
     expect(problems).toEqual([]);
