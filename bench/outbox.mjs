@@ -59,6 +59,7 @@ async function outboxRound(root, ops = OPS) {
   bytesWritten = 0;
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
+  const cpu = process.cpuUsage();
   const start = performance.now();
   for (const entry of probes) {
     await outbox.put(entry);
@@ -66,11 +67,12 @@ async function outboxRound(root, ops = OPS) {
     await outbox.remove(entry.id);
   }
   const ms = performance.now() - start;
+  const used = process.cpuUsage(cpu);
   loop.disable();
   const pendingAfter = outbox.pending().count;
   const filesAfter = readdirSync(outbox.folder).length;
   await outbox.removeAll();
-  return { msPerOp: ms / ops, bytesPerOp: bytesWritten / ops, maxStallMs: loop.max / 1e6, intact: pendingAfter === PENDING && filesAfter === PENDING };
+  return { msPerOp: ms / ops, cpuMsPerOp: (used.user + used.system) / 1000 / ops, bytesPerOp: bytesWritten / ops, maxStallMs: loop.max / 1e6, intact: pendingAfter === PENDING && filesAfter === PENDING };
 }
 
 /** The same disk work for one message, with nothing else: serialize, write + rename (twice), unlink. */
@@ -79,6 +81,7 @@ async function baselineRound(root, ops = OPS) {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   for (let i = 0; i < PENDING; i++) writeFileSync(join(dir, `p${i}.json`), JSON.stringify(message(i)), { mode: 0o600 }); // same directory size
   const probes = Array.from({ length: ops }, (_, i) => message(PENDING + i));
+  const cpu = process.cpuUsage();
   const start = performance.now();
   for (const entry of probes) {
     const file = join(dir, `${entry.id}.json`);
@@ -89,7 +92,8 @@ async function baselineRound(root, ops = OPS) {
     }
     await fsp.unlink(file);
   }
-  return { msPerOp: (performance.now() - start) / ops };
+  const used = process.cpuUsage(cpu);
+  return { msPerOp: (performance.now() - start) / ops, cpuMsPerOp: (used.user + used.system) / 1000 / ops };
 }
 
 /** The previous version: every put, retry and remove serialized the whole outbox and rewrote it, synchronously. */
@@ -134,12 +138,12 @@ for (let round = 1; round <= ROUNDS; round++) {
     const before = await baselineRound(root);
     const outbox = await outboxRound(root);
     const after = await baselineRound(root);
-    const baseline = { msPerOp: (before.msPerOp + after.msPerOp) / 2, before: before.msPerOp, after: after.msPerOp };
+    const baseline = { msPerOp: (before.msPerOp + after.msPerOp) / 2, cpuMsPerOp: (before.cpuMsPerOp + after.cpuMsPerOp) / 2, before: before.msPerOp, after: after.msPerOp };
     if (!outbox.intact) broken = true;
     rows.push({ round, outbox, baseline });
     console.log(
       `round ${round}: outbox ${outbox.msPerOp.toFixed(3)} ms per put+update+remove at ${PENDING} pending (${Math.round(outbox.bytesPerOp)} B written, longest event-loop stall ${outbox.maxStallMs.toFixed(1)} ms); ` +
-        `baseline ${baseline.msPerOp.toFixed(3)} ms`,
+        `baseline ${baseline.msPerOp.toFixed(3)} ms; CPU ${outbox.cpuMsPerOp.toFixed(3)} vs ${baseline.cpuMsPerOp.toFixed(3)} ms`,
     );
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -156,6 +160,8 @@ const baselineMs = median(rows.map((r) => r.baseline.msPerOp));
 const previousMs = previous.msPerOp;
 // Per round, outbox vs the baseline around it; the median of those ratios (the machine's load drifts between rounds).
 const ratio = median(rows.map((r) => r.outbox.msPerOp / r.baseline.msPerOp));
+// CPU time per operation: less disturbed than wall time when other processes share the cores.
+const cpuRatio = median(rows.map((r) => r.outbox.cpuMsPerOp / r.baseline.cpuMsPerOp));
 const summary = {
   pending: PENDING,
   operations: OPS,
@@ -163,6 +169,7 @@ const summary = {
   outboxMsPerOperation: Number(outboxMs.toFixed(4)),
   baselineMsPerOperation: Number(baselineMs.toFixed(4)),
   ratioToBaseline: Number(ratio.toFixed(2)),
+  cpuRatioToBaseline: Number(cpuRatio.toFixed(2)),
   goalRatio: GOAL_RATIO,
   goalMet: ratio <= GOAL_RATIO,
   bytesWrittenPerOperation: Math.round(median(rows.map((r) => r.outbox.bytesPerOp))),
@@ -175,7 +182,7 @@ const summary = {
 };
 console.log(
   `outbox at ${PENDING} pending: ${outboxMs.toFixed(3)} ms per put+update+remove (median) = ${ratio.toFixed(2)}× the bare disk work of one message (median ratio per round) ` +
-    `(goal ≤ ${GOAL_RATIO}×: ${summary.goalMet ? 'met' : 'MISSED'}); previous version ${previousMs.toFixed(1)} ms (${summary.speedupOverPreviousVersion}× slower, and synchronous)`,
+    `(goal ≤ ${GOAL_RATIO}×: ${summary.goalMet ? 'met' : 'MISSED'}); CPU time ${cpuRatio.toFixed(2)}×; previous version ${previousMs.toFixed(1)} ms (${summary.speedupOverPreviousVersion}× slower, and synchronous)`,
 );
 mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(join(here, 'results', 'outbox.json'), `${JSON.stringify(summary, null, 2)}\n`);
