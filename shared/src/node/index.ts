@@ -38,3 +38,5 @@ export async function deliverWithNode(
     transport.close();
   }
 }
+export { openLogStore, logExists, logFolderName, removeLog, type FileLogStore, type LogStoreOptions } from './log-store';
+export { openFileEndpointStore, type FileEndpointStore } from './endpoint-store';
