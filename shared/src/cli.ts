@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DeliveryConfigError, deliver, prepareDelivery, type DeliveryAttempt } from './delivery/deliver';
+import { redactUrl, redactUrlsIn } from './delivery/redact';
 import { customRetryPolicy, retryPolicies } from './delivery/retry-plan';
 import { headerLookup } from './headers';
 import { placeholderValuesOf } from './placeholders';
@@ -204,11 +205,11 @@ async function send(args: string[], io: CliIO): Promise<number> {
   try {
     host = new URL(url.replace(/:(iccid|imsi|ip):/g, 'x')).hostname;
   } catch {
-    throw new UsageError(`"${url}" is not a valid URL.`);
+    throw new UsageError(`"${redactUrl(url)}" is not a valid URL.`);
   }
   const ssrfGuard = !values['allow-private'] && !isExplicitlyLocalHost(host);
   const transport = createNodeTransport({ ssrfGuard });
-  if (!values.json) io.stdout(`sending ${profile.label} "${type}" to ${url} (retry policy: ${config.retryPolicy.label})`);
+  if (!values.json) io.stdout(`sending ${profile.label} "${type}" to ${redactUrl(url)} (retry policy: ${config.retryPolicy.label})`);
   try {
     const result = await deliver(
       { config, body, placeholders, ...(io.signal ? { signal: io.signal } : {}) },
@@ -351,7 +352,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       io.stderr(`devicehook: ${error.message}`);
       return EXIT.USAGE;
     }
-    io.stderr(`devicehook: ${error instanceof Error ? error.message : String(error)}`);
+    io.stderr(`devicehook: ${redactUrlsIn(error instanceof Error ? error.message : String(error))}`);
     return EXIT.FAILED;
   }
 }
