@@ -3,7 +3,7 @@
  * right outputs, answers to senders, status, routes removed on redeploy, retries kept across restarts.
  * (The admin body-parser trap needs a real runtime: see test/e2e.)
  */
-import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -269,6 +269,44 @@ describe('devicehook in: secure defaults', () => {
       await helper.unload();
       helper.settings({ userDir });
       rmSync(contextDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('shipped example flows', () => {
+  const dir = join(__dirname, '..', '..', 'node-red', 'examples');
+  const receiving = readdirSync(dir).filter((file) => file.endsWith('receive and route.json'));
+
+  it.each(receiving)('%s fails closed until its ${VAR} secret is set, then verifies', async (file) => {
+    const flow = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Array<Record<string, unknown>>;
+    const config = flow.find((n) => n.type === 'devicehook-vendor')!;
+    const inNodeDef = flow.find((n) => n.type === 'devicehook in')!;
+    const secretText = (config.credentials as { secret: string }).secret;
+    const variable = /^\$\{(\w+)\}$/.exec(secretText)?.[1];
+    expect(variable, 'the example ships a ${VAR} secret').toBeDefined();
+    const vendor = String(config.vendor);
+    // The example as shipped, minus its tab and debug nodes (the test runtime loads only our nodes).
+    const nodes = flow.filter((n) => n.type !== 'tab' && n.type !== 'debug').map((n) => ({ ...n, credentials: undefined, wires: n.type === 'devicehook in' ? (n.wires as unknown[]).map(() => []) : n.wires }));
+    const secret = vendor === 'standard-webhooks' ? `whsec_${Buffer.from('an-example-secret-of-32-bytes!!!').toString('base64')}` : 'example-secret';
+    const body = Object.values(vendors[vendor as keyof typeof vendors].samples)[0];
+    const options = vendor === 'generic-hmac' ? { header: String(config.header) } : undefined;
+    delete process.env[variable!];
+    await helper.load([vendorNode, capturing(inNode)], nodes, { [String(config.id)]: { secret: secretText } });
+    // Signed with the literal text (anyone who reads the flow could); Standard Webhooks cannot sign with it, any key shows the point.
+    const forged = sign({ vendor: vendor as never, body, secret: vendor === 'standard-webhooks' ? secret : secretText, options });
+    const refused = await supertest(RED!.httpNode as never).post(String(inNodeDef.url)).set(forged.headers).send(forged.body.toString());
+    expect(refused.status).toBe(503);
+    expect(refused.body.message).toContain(variable);
+    await helper.unload();
+
+    process.env[variable!] = secret;
+    try {
+      await helper.load([vendorNode, capturing(inNode)], nodes, { [String(config.id)]: { secret: secretText } });
+      const signedRequest = sign({ vendor: vendor as never, body, secret, options });
+      const accepted = await supertest(RED!.httpNode as never).post(String(inNodeDef.url)).set(signedRequest.headers).send(signedRequest.body.toString());
+      expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+    } finally {
+      delete process.env[variable!];
     }
   });
 });
