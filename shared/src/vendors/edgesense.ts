@@ -1,5 +1,5 @@
 /**
- * EdgeSense.io webhooks (spec §3; vendor-docs/002). Documented: HMAC-SHA256 in hex, a `signature`
+ * EdgeSense.io webhooks (docs/vendors.md#edgesenseio). Documented: HMAC-SHA256 in hex, a `signature`
  * field in the body, 5 retries with exponential backoff then the webhook is disabled.
  * [assumed] The signature also travels in header `X-EdgeSense-Signature`, and is computed over the body
  * without its `signature` member, cut out losslessly; a header signature over the raw bytes is accepted too.

@@ -1,5 +1,5 @@
 /**
- * InHand InCloud Manager alert webhooks (spec §2; vendor-docs/001). Same transport and signature as
+ * InHand InCloud Manager alert webhooks (docs/vendors.md#inhand-incloud-manager). Same transport and signature as
  * Device Manager; the type is the field `type`, mirrored in `data.reason`.
  */
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * InHand Device Manager alert webhooks (spec §1; vendor-docs/000).
+ * InHand Device Manager alert webhooks (docs/vendors.md#inhand-device-manager).
  */
 import { z } from 'zod';
 import { inhandScheme } from '../schemes/inhand';

@@ -1,5 +1,5 @@
 /**
- * 1NCE Cloud Integrator webhooks (spec §4; vendor-docs/003, 1nce-openapi.yml). No signature: static
+ * 1NCE Cloud Integrator webhooks (docs/vendors.md#1nce-cloud-integrator). No signature: static
  * headers set on the integration authenticate the request.
  */
 import { z } from 'zod';

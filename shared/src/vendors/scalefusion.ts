@@ -1,5 +1,5 @@
 /**
- * Scalefusion MDM webhooks (spec §5; vendor-docs/004): `X-SF-Signature`, lower-case hex HMAC-SHA256 of
+ * Scalefusion MDM webhooks (docs/vendors.md#scalefusion): `X-SF-Signature`, lower-case hex HMAC-SHA256 of
  * the raw body. [assumed] Event names follow `device.enrolled` for every event of the vendor's table.
  */
 import { z } from 'zod';
