@@ -4,12 +4,16 @@
  * JSON instead, and a sender may send exactly the signed bytes, so all three forms are accepted.
  * Pure module.
  */
-import { compactJsonDumps, pythonJsonDumps } from '../json/lossless-json';
+import { compactJsonDumps, NotSignableError, pythonJsonDumps, type ReserializeOptions } from '../json/lossless-json';
 import type { SignatureScheme } from '../types';
 import { signHmacHeader, verifyHmacHeader, type HmacHeaderConfig } from './hmac-header';
 
 /** `": ` right after a key: Python's json.dumps separator. */
 const PYTHON_SEPARATOR = /": /;
+/** A `\uD800`–`\uDFFF` escape (or a backslash-u run that looks like one; the scanner decides exactly). */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+/** The forms we compute are the ones a sender signed, so they must stand for exactly one parsed body. */
+const SIGNABLE: ReserializeOptions = { signable: true };
 
 const config: HmacHeaderConfig = {
   algorithm: 'sha256',
@@ -17,16 +21,34 @@ const config: HmacHeaderConfig = {
   header: 'X-Signature',
   prefix: '',
   label: "InHand's X-Signature",
+  formsIncludePython: true,
+  /**
+   * One form at a time, likeliest first, each computed only when the ones before it did not match (the
+   * caller stops at the first match). Each form is one linear pass of the scanner.
+   *
+   * Injective: a body with a lone surrogate escape is refused before any MAC, as Python refuses it
+   * (`json.dumps(…).encode('utf-8')` raises), so no signature covers both it and the body with U+FFFD;
+   * an integer `-0` is refused when the match would need a re-serialized form (which says `0`), so one
+   * signature never stands for both `0` and `-0`. The scanner's key identity is exact.
+   */
   *bodyForms(input) {
-    // Likeliest first, to spend one HMAC where we can: a body with Python's separators was most likely
-    // sent as signed; a compact one was most likely re-serialized by someone after signing.
-    const looksPythonStyle = PYTHON_SEPARATOR.test(input.text);
-    if (looksPythonStyle) yield input.rawBody;
-    const python = pythonJsonDumps(input.text);
-    if (python !== input.text) yield python;
-    if (!looksPythonStyle) yield input.rawBody;
-    const compact = compactJsonDumps(input.text);
-    if (compact !== input.text && compact !== python) yield compact;
+    const text = input.text;
+    // A body with Python's separators was most likely sent as signed; a compact one was most likely
+    // re-serialized by someone after signing.
+    const rawFirst = PYTHON_SEPARATOR.test(text);
+    let python = SURROGATE_ESCAPE.test(text) ? pythonJsonDumps(text, SIGNABLE) : undefined;
+    if (rawFirst) yield input.rawBody;
+    try {
+      python ??= pythonJsonDumps(text, SIGNABLE);
+    } catch (error) {
+      // Only an integer -0 gets here (lone surrogates were refused above): the raw bytes may still be what was signed.
+      if (!rawFirst && error instanceof NotSignableError) yield input.rawBody;
+      throw error;
+    }
+    if (python !== text) yield python;
+    if (!rawFirst) yield input.rawBody;
+    const compact = compactJsonDumps(text, SIGNABLE);
+    if (compact !== text && compact !== python) yield compact;
   },
 };
 
