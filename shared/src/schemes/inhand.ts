@@ -36,21 +36,35 @@ const config: HmacHeaderConfig = {
     // A body with Python's separators was most likely sent as signed; a compact one was most likely
     // re-serialized by someone after signing.
     const rawFirst = PYTHON_SEPARATOR.test(text);
-    let python = SURROGATE_ESCAPE.test(text) ? pythonJsonDumps(text, SIGNABLE) : undefined;
-    if (rawFirst) yield input.rawBody;
-    try {
-      python ??= pythonJsonDumps(text, SIGNABLE);
-    } catch (error) {
-      // Only an integer -0 gets here (lone surrogates were refused above): the raw bytes may still be what was signed.
-      if (!rawFirst && error instanceof NotSignableError) yield input.rawBody;
-      throw error;
+    let python: string | NotSignableError | undefined;
+    const pythonForm = () => (python ??= signedForm(pythonJsonDumps, text));
+    if (SURROGATE_ESCAPE.test(text)) {
+      const form = pythonForm();
+      if (form instanceof NotSignableError && form.reason === 'lone_surrogate') throw form;
     }
-    if (python !== text) yield python;
+    if (rawFirst) yield input.rawBody;
+    const form = pythonForm();
+    if (form instanceof NotSignableError) {
+      // An integer -0: only the raw bytes may be what was signed.
+      if (!rawFirst) yield input.rawBody;
+      throw form;
+    }
+    if (form !== text) yield form;
     if (!rawFirst) yield input.rawBody;
     const compact = compactJsonDumps(text, SIGNABLE);
-    if (compact !== text && compact !== python) yield compact;
+    if (compact !== text && compact !== form) yield compact;
   },
 };
+
+/** The form, or the reason the body has none (other syntax errors are thrown). */
+function signedForm(dumps: typeof pythonJsonDumps, text: string): string | NotSignableError {
+  try {
+    return dumps(text, SIGNABLE);
+  } catch (error) {
+    if (error instanceof NotSignableError) return error;
+    throw error;
+  }
+}
 
 export const inhandScheme: SignatureScheme = {
   description:
