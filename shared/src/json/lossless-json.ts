@@ -86,16 +86,19 @@ export function compactJsonDumps(text: string, options?: ReserializeOptions): st
 }
 
 /**
- * One open array or object. Each container builds its own output, and hands it to its parent when it
- * closes; appending a string is O(1) in V8 (a rope), so no byte of output is ever copied until the final
- * string is used. An object keeps its members apart (printed key, printed value, key identity), so a
- * duplicated key is resolved at the close by re-ordering references to strings — never by re-reading or
- * copying output. Frames are reused by depth, so many tiny objects cost no allocation of their own.
+ * One open array or object. Each container builds its own output and hands it to its parent when it
+ * closes. An object keeps its members apart (printed key, printed value, key identity), so a duplicated key
+ * is resolved at the close by re-ordering references to strings — never by re-reading or copying output.
+ * Frames are reused by depth, so many tiny objects cost no allocation of their own.
+ *
+ * Output is joined into flat strings ({@link joinParts}), except that a part of {@link LONG_PART} characters
+ * or more is kept by reference (V8 then makes a rope): so a byte is copied only while the text around it is
+ * short, and memory stays near the size of the output instead of a rope node per token.
  */
 class Frame {
   isObject = false;
-  /** Arrays: the output so far, from the opening bracket. */
-  text = '';
+  /** Arrays: the output so far, in pieces (the opening bracket, items and separators). */
+  readonly parts: string[] = [];
   /** Arrays: items so far. */
   count = 0;
   /** Objects: per member, the key's identity (equal exactly when Python's keys are equal). */
@@ -129,7 +132,8 @@ class Frame {
       this.hasDuplicate = false;
       this.valueIssues = null;
     } else {
-      this.text = '[';
+      this.parts.length = 0;
+      this.parts.push('[');
       this.count = 0;
     }
   }
@@ -140,7 +144,15 @@ class Frame {
       this.values.push(value);
     } else {
       this.issue = worse(this.issue, issue);
-      this.text = this.count++ === 0 ? this.text + value : this.text + itemSep + value;
+      const parts = this.parts;
+      if (this.count++ > 0) parts.push(itemSep);
+      parts.push(value);
+      // Long arrays are joined as they grow, so their pieces do not pile up until the close.
+      if (parts.length >= FLUSH_PARTS) {
+        const joined = joinParts(parts);
+        parts.length = 0;
+        parts.push(joined);
+      }
     }
   }
 
@@ -169,19 +181,27 @@ class Frame {
   close(itemSep: string, keySep: string): string {
     let text: string;
     if (!this.isObject) {
-      text = this.text + ']';
-      this.text = '';
+      this.parts.push(']');
+      text = joinParts(this.parts);
+      this.parts.length = 0;
     } else {
       const { printedKeys, values } = this;
       let issue = this.issue;
+      const parts = scratchParts;
+      parts.length = 0;
+      parts.push('{');
       if (!this.hasDuplicate) {
-        text = '{' + printedKeys[0] + keySep + values[0];
-        for (let m = 1; m < values.length; m++) text += itemSep + printedKeys[m] + keySep + values[m];
+        for (let m = 0; m < values.length; m++) {
+          if (m > 0) parts.push(itemSep);
+          parts.push(printedKeys[m] as string, keySep, values[m] as string);
+        }
         for (const [, valueIssue] of this.valueIssues ?? []) issue = worse(issue, valueIssue);
       } else {
         const { first, last } = resolveDuplicates(this.keys);
-        text = '{' + printedKeys[first[0] as number] + keySep + values[last[0] as number];
-        for (let k = 1; k < first.length; k++) text += itemSep + printedKeys[first[k] as number] + keySep + values[last[k] as number];
+        for (let k = 0; k < first.length; k++) {
+          if (k > 0) parts.push(itemSep);
+          parts.push(printedKeys[first[k] as number] as string, keySep, values[last[k] as number] as string);
+        }
         if (this.valueIssues !== null) {
           const surviving = new Set(last);
           for (const [m, valueIssue] of this.valueIssues) if (surviving.has(m)) issue = worse(issue, valueIssue);
@@ -193,11 +213,40 @@ class Frame {
       this.values.length = 0;
       this.keySet = null;
       this.valueIssues = null;
-      text += '}';
+      parts.push('}');
+      text = joinParts(parts);
+      parts.length = 0;
     }
     this.closedIssue = this.issue;
     return text;
   }
+}
+
+/** A part this long is not copied into its container's output but kept by reference. */
+const LONG_PART = 1024;
+/** An array's pieces are joined whenever this many have piled up. */
+const FLUSH_PARTS = 1024;
+/** Reused by every object's close (closes never nest). */
+const scratchParts: string[] = [];
+
+/**
+ * The concatenation of `parts`: runs of short parts joined into flat strings (one copy each), long parts
+ * appended by reference (a rope node, no copy).
+ */
+function joinParts(parts: string[]): string {
+  let out = '';
+  let runStart = 0;
+  let hasLong = false;
+  for (let k = 0; k < parts.length; k++) {
+    if ((parts[k] as string).length < LONG_PART) continue;
+    hasLong = true;
+    if (k > runStart) out += k - runStart === 1 ? (parts[runStart] as string) : parts.slice(runStart, k).join('');
+    out += parts[k] as string;
+    runStart = k + 1;
+  }
+  if (!hasLong) return parts.join('');
+  if (runStart < parts.length) out += parts.length - runStart === 1 ? (parts[runStart] as string) : parts.slice(runStart).join('');
+  return out;
 }
 
 /** Why a value has no faithful signed form, and where (turned into a {@link NotSignableError} only at the end). */
