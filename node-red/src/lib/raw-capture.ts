@@ -6,6 +6,7 @@
  * bytes (../shared/nodered-notes.md §2). Core `http in` solves it the same way since 4.1: one
  * middleware at the top of the root app's stack, acting only on the exact paths its nodes registered.
  */
+import { recordEarlyRefusal } from './log-admin';
 import type { ExpressLike, HttpRequest, HttpResponse, RED } from './red';
 
 interface Registration {
@@ -81,14 +82,14 @@ function capture(req: HttpRequest, res: HttpResponse, next: (error?: unknown) =>
 
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > registration.maxBytes) {
-    return refuseEarly(res, 413, 'body_too_large', `The body is ${declared} bytes, over the ${registration.maxBytes}-byte limit.`, req);
+    return refuseEarly(res, 413, 'body_too_large', `The body is ${declared} bytes, over the ${registration.maxBytes}-byte limit.`, req, registration.nodeId);
   }
   const chunks: Buffer[] = [];
   let size = 0;
   let finished = false;
   const timer = setTimeout(() => {
     finish();
-    refuseEarly(res, 408, 'request_timeout', `The body did not arrive within ${READ_TIMEOUT_MS / 1000} s.`, req);
+    refuseEarly(res, 408, 'request_timeout', `The body did not arrive within ${READ_TIMEOUT_MS / 1000} s.`, req, registration.nodeId);
   }, READ_TIMEOUT_MS);
   const finish = (): void => {
     finished = true;
@@ -101,7 +102,7 @@ function capture(req: HttpRequest, res: HttpResponse, next: (error?: unknown) =>
     size += chunk.length;
     if (size > registration.maxBytes) {
       finish();
-      refuseEarly(res, 413, 'body_too_large', `The body is over the ${registration.maxBytes}-byte limit.`, req);
+      refuseEarly(res, 413, 'body_too_large', `The body is over the ${registration.maxBytes}-byte limit.`, req, registration.nodeId);
       return;
     }
     chunks.push(chunk);
@@ -126,7 +127,8 @@ function capture(req: HttpRequest, res: HttpResponse, next: (error?: unknown) =>
   req.on('error', onError);
 }
 
-function refuseEarly(res: HttpResponse, status: number, code: string, message: string, req: HttpRequest): void {
+function refuseEarly(res: HttpResponse, status: number, code: string, message: string, req: HttpRequest, nodeId?: string): void {
+  if (nodeId) recordEarlyRefusal(nodeId, status, code, message, req.headers);
   if (!res.headersSent) {
     res.statusCode = status;
     res.setHeader('Content-Type', 'application/json');

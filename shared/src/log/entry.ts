@@ -146,7 +146,7 @@ export function receiptEntry(input: ReceiptInput): LogEntryInput {
     status: input.status,
   };
   if (input.vendor) entry.vendor = input.vendor;
-  if (input.type) entry.type = cut(input.type, MAX_TYPE);
+  if (typeof input.type === 'string' && input.type) entry.type = cut(input.type, MAX_TYPE);
   if (input.code) entry.code = input.code;
   if (input.message) entry.reason = cut(blankSecrets(input.message, input.secrets), MAX_REASON);
   if (input.headers) entry.headers = redactHeaders(input.headers);
@@ -195,7 +195,7 @@ export function deliveryEntry(input: DeliveryLogInput): LogEntryInput {
   }
   const reason = result.error ?? (outcome === 'retrying' && last ? `${last.error ?? 'failed'}; retry in ${Math.round((last.nextRetryInMs ?? 0) / 1000)} s` : undefined);
   if (reason) entry.reason = cut(blankSecrets(reason, input.secrets), MAX_REASON);
-  if (input.type) entry.type = cut(input.type, MAX_TYPE);
+  if (typeof input.type === 'string' && input.type) entry.type = cut(input.type, MAX_TYPE);
   Object.assign(entry, capturePayload(input.body, { keep: input.keepPayload ?? true, ...(input.payloadCap !== undefined ? { cap: input.payloadCap } : {}), ...(input.secrets ? { secrets: input.secrets } : {}) }));
   return entry;
 }
