@@ -6,7 +6,6 @@
  * bytes (../shared/nodered-notes.md §2). Core `http in` solves it the same way since 4.1: one
  * middleware at the top of the root app's stack, acting only on the exact paths its nodes registered.
  */
-import { recordEarlyRefusal } from './log-admin';
 import type { ExpressLike, HttpRequest, HttpResponse, RED } from './red';
 
 interface Registration {
@@ -82,14 +81,14 @@ function capture(req: HttpRequest, res: HttpResponse, next: (error?: unknown) =>
 
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > registration.maxBytes) {
-    return refuseEarly(res, 413, 'body_too_large', `The body is ${declared} bytes, over the ${registration.maxBytes}-byte limit.`, req, registration.nodeId);
+    return refuseEarly(res, 413, 'body_too_large', `The body is ${declared} bytes, over the ${registration.maxBytes}-byte limit.`, req);
   }
   const chunks: Buffer[] = [];
   let size = 0;
   let finished = false;
   const timer = setTimeout(() => {
     finish();
-    refuseEarly(res, 408, 'request_timeout', `The body did not arrive within ${READ_TIMEOUT_MS / 1000} s.`, req, registration.nodeId);
+    refuseEarly(res, 408, 'request_timeout', `The body did not arrive within ${READ_TIMEOUT_MS / 1000} s.`, req);
   }, READ_TIMEOUT_MS);
   const finish = (): void => {
     finished = true;
@@ -102,7 +101,7 @@ function capture(req: HttpRequest, res: HttpResponse, next: (error?: unknown) =>
     size += chunk.length;
     if (size > registration.maxBytes) {
       finish();
-      refuseEarly(res, 413, 'body_too_large', `The body is over the ${registration.maxBytes}-byte limit.`, req, registration.nodeId);
+      refuseEarly(res, 413, 'body_too_large', `The body is over the ${registration.maxBytes}-byte limit.`, req);
       return;
     }
     chunks.push(chunk);
@@ -127,8 +126,7 @@ function capture(req: HttpRequest, res: HttpResponse, next: (error?: unknown) =>
   req.on('error', onError);
 }
 
-function refuseEarly(res: HttpResponse, status: number, code: string, message: string, req: HttpRequest, nodeId?: string): void {
-  if (nodeId) recordEarlyRefusal(nodeId, status, code, message, req.headers);
+function refuseEarly(res: HttpResponse, status: number, code: string, message: string, req: HttpRequest): void {
   if (!res.headersSent) {
     res.statusCode = status;
     res.setHeader('Content-Type', 'application/json');

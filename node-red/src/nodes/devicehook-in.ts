@@ -3,7 +3,6 @@
  * at once (200, or the core's 4xx with its message), and sends the event out of the output of its type.
  */
 import { createMemoryReplayStore, outputIndexForType, verify } from '@devicehook/core';
-import { recordVerifyResult } from '../lib/log-admin';
 import { fullPath, installRawCapture, normalizePath, registerPath, unregisterPath } from '../lib/raw-capture';
 import type { HttpRequest, HttpResponse, NodeMessage, RED, RedNode } from '../lib/red';
 import { removeRoute } from '../lib/routes';
@@ -75,7 +74,6 @@ export = function register(RED: RED): void {
         secrets: vendor.secrets(),
         options: vendor.verifyOptions({ maxBytes, strictSchema: Boolean(config.strict), ...(replayStore ? { replayStore } : {}) }),
       });
-      recordVerifyResult(RED, node, result, { headers: req.headers, body: rawBody, vendor });
       if (!result.ok) {
         counts.refused++;
         showCounts();

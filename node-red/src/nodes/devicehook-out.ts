@@ -8,7 +8,6 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { deliver, DeliveryConfigError, prepareDelivery, type DeliveryResult, type PlaceholderValues, type PreparedDelivery } from '@devicehook/core';
 import { createNodeTransport, nodeSleep, openFileOutbox, type OutboxEntry } from '@devicehook/core/node';
-import { bodyText, endpointHealth, recordDelivery } from '../lib/log-admin';
 import type { NodeMessage, RED, RedNode } from '../lib/red';
 import { vendorConfig } from '../lib/vendor-config';
 
@@ -69,15 +68,12 @@ export = function register(RED: RED): void {
     const abort = new AbortController();
     const inFlight = new Set<Promise<void>>();
     const counts = { sent: 0, failed: 0, retrying: 0 };
-    const health = endpointHealth(RED, node, () => showCounts());
     const showCounts = () =>
-      node.status(
-        health.status() ?? {
-          fill: counts.failed > 0 ? 'yellow' : counts.retrying > 0 ? 'blue' : 'green',
-          shape: counts.retrying > 0 ? 'ring' : 'dot',
-          text: RED._('devicehook-out.status.counts', counts),
-        },
-      );
+      node.status({
+        fill: counts.failed > 0 ? 'yellow' : counts.retrying > 0 ? 'blue' : 'green',
+        shape: counts.retrying > 0 ? 'ring' : 'dot',
+        text: RED._('devicehook-out.status.counts', counts),
+      });
 
     const run = (entry: OutboxEntry, msg: NodeMessage): void => {
       let retrying = false;
@@ -86,10 +82,8 @@ export = function register(RED: RED): void {
         {
           transport,
           sleep: nodeSleep,
-          endpointStore: health.store,
           onAttempt: (attempt, progress) => {
             if (attempt.verdict === 'retry') {
-              if (progress.attempts.length === 1) recordDelivery(RED, node, { deliveryId: entry.id, outcome: 'retrying', result: { attempts: progress.attempts, url: config_.url, vendor: config_.vendor }, body: bodyText(entry.body), secrets: config_.secrets, type: msg.topic });
               if (!retrying) counts.retrying++;
               retrying = true;
               outbox.put({ ...entry, progress: JSON.parse(JSON.stringify(progress)) });
@@ -101,7 +95,6 @@ export = function register(RED: RED): void {
         if (retrying) counts.retrying--;
         if (result.outcome === 'aborted') return showCounts(); // closing: the outbox keeps it for the next start
         outbox.remove(entry.id);
-        recordDelivery(RED, node, { deliveryId: entry.id, result, body: bodyText(entry.body), secrets: config_.secrets, type: msg.topic });
         msg.delivery = result;
         if (result.delivered) {
           counts.sent++;
@@ -122,7 +115,6 @@ export = function register(RED: RED): void {
     showCounts();
 
     node.on('input', (msg, _send, done) => {
-      if (msg.reenable === true) return void health.reenable().then(() => done(), done); // a control message, not delivered
       const entry: OutboxEntry = {
         id: randomUUID(),
         createdAt: Date.now(),

@@ -3,7 +3,6 @@
  * request body", from MQTT or anything else. Outputs: one per chosen type, "other", then "rejected".
  */
 import { createMemoryReplayStore, outputIndexForType, verify } from '@devicehook/core';
-import { recordVerifyResult } from '../lib/log-admin';
 import type { NodeMessage, RED, RedNode } from '../lib/red';
 import { vendorConfig } from '../lib/vendor-config';
 
@@ -29,8 +28,7 @@ export = function register(RED: RED): void {
 
     node.on('input', (msg, send, done) => {
       const outputs: Array<NodeMessage | null> = new Array(types.length + 2).fill(null);
-      const reject = (status: number, code: string, message: string, logged = false) => {
-        if (!logged) recordVerifyResult(RED, node, { ok: false, status, code, message }, {});
+      const reject = (status: number, code: string, message: string) => {
         counts.refused++;
         node.status({ fill: 'yellow', shape: 'dot', text: RED._('devicehook-verify.status.counts', counts) });
         msg.statusCode = status;
@@ -57,8 +55,7 @@ export = function register(RED: RED): void {
           ...(replayStore ? { replayStore } : {}),
         }),
       });
-      recordVerifyResult(RED, node, result, { headers: req?.headers ?? (msg.headers as Record<string, string>), body: rawBody, vendor });
-      if (!result.ok) return reject(result.status, result.code, result.message, true);
+      if (!result.ok) return reject(result.status, result.code, result.message);
       counts.accepted++;
       node.status({ fill: counts.refused > 0 ? 'yellow' : 'green', shape: 'dot', text: RED._('devicehook-verify.status.counts', counts) });
       msg.payload = result.event;
