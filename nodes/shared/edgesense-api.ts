@@ -1,5 +1,5 @@
 /**
- * A small client of the EdgeSense.io webhook API (spec §3, vendor-docs/002):
+ * A small client of the EdgeSense.io webhook API (docs/vendors.md#edgesenseio):
  *   POST   /api/webhooks/register  {url, events[], secret}  → {webhookId, status}
  *   GET    /api/webhooks                                     → the registered webhooks
  *   DELETE /api/webhooks/{webhookId}

@@ -1,5 +1,5 @@
 /**
- * A small client of the 1NCE Management API's Cloud Integrator (1nce-openapi.yml, spec §4):
+ * A small client of the 1NCE Management API's Cloud Integrator (docs/vendors.md#1nce-management-api):
  *   POST   /v1/integrate/clouds/webhooks                   {name, url, headers, eventTypes:[{type}], jsonPayloadEnabled} → 201
  *   GET    /v1/integrate/clouds                            → {page, pageAmount, items[]}
  *   GET    /v1/integrate/clouds/{integrationId}            → one integration, with url and headers

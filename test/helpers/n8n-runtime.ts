@@ -1,5 +1,5 @@
 /**
- * A real n8n for end-to-end tests of the n8n package (/work/shared/n8n-notes.md §1.5, §2, §5.2–5.4).
+ * A real n8n for end-to-end tests of the n8n package (how n8n loads community packages from ~/.n8n/nodes: README "Install").
  *
  * Unit tests call our nodes with mocked IWebhookFunctions; only a real n8n shows how it loads the package
  * (nodes/node_modules, type prefix `n8n-nodes-devicehook.`), evaluates the outputs expression, hands the

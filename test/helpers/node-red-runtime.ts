@@ -3,8 +3,8 @@
  *
  * Unit tests with node-red-node-test-helper run our nodes against a mock runtime whose `httpNode` app has
  * nothing in front of it. The real CLI (`red.js`) mounts the admin app first, at `/` by default, and the
- * admin app parses every JSON/urlencoded body before any `httpNode` route runs (see
- * /work/shared/nodered-notes.md §2 and §5). Only a real runtime with default `httpAdminRoot`/`httpNodeRoot`
+ * admin app parses every JSON/urlencoded body before any `httpNode` route runs (shown by
+ * test/e2e/node-red-runtime-harness.e2e.test.ts). Only a real runtime with default `httpAdminRoot`/`httpNodeRoot`
  * shows that, so this harness:
  *   - installs real Node-RED releases (4.1.x and 5.x) into a cache outside the repo (`ensureNodeRed`);
  *   - starts `red.js` in a child process with an isolated userDir and the shipped default settings,

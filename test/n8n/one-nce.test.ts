@@ -1,5 +1,5 @@
 /**
- * The 1NCE nodes against a local fake of the 1NCE Management API (1nce-openapi.yml): the trigger creates
+ * The 1NCE nodes against a local fake of the 1NCE Management API (docs/vendors.md#1nce-management-api): the trigger creates
  * exactly one webhook integration on activation with the credential's header, keeps it at one, deletes
  * it on deactivation and refuses requests without the header; the bearer token is fetched once, reused
  * and fetched again after it expires; every operation of the 1NCE node; API failures as clear errors.

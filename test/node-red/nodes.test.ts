@@ -3,7 +3,8 @@
  * right outputs, answers to senders, status, routes removed on redeploy, retries kept across restarts.
  * (The admin body-parser trap needs a real runtime: see test/e2e.)
  */
-import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -188,7 +189,8 @@ describe('devicehook out', () => {
 
   const flow = (url: string, retry = 'none', extra: Record<string, unknown> = {}) => [
     vendorConfig('scalefusion'),
-    { id: 'out', type: 'devicehook out', vendor: 'v1', url, retry, headers: [{ name: 'X-Device', value: ':iccid:' }], ...extra, wires: [['ok'], ['failed']] },
+    // The receivers listen on 127.0.0.1: the SSRF guard (on by default) is turned off explicitly.
+    { id: 'out', type: 'devicehook out', vendor: 'v1', url, retry, ssrfGuard: false, headers: [{ name: 'X-Device', value: ':iccid:' }], ...extra, wires: [['ok'], ['failed']] },
     { id: 'ok', type: 'helper' },
     { id: 'failed', type: 'helper' },
   ];
@@ -223,8 +225,10 @@ describe('devicehook out', () => {
     const theFlow = flow(receiver.url, 'default', {});
     await helper.load([vendorNode, outNode], theFlow, { v1: { secret: SECRET } });
     helper.getNode('out').receive({ payload: { event: 'device.lost', id: 'keep-me' } });
-    const outboxFile = join(userDir, 'devicehook', 'outbox-out.json');
-    const readOutbox = () => (existsSync(outboxFile) ? JSON.parse(readFileSync(outboxFile, 'utf8')) : []);
+    // One file per pending message, in a folder named from a hash of the node id.
+    const folder = join(userDir, 'devicehook', 'outbox', createHash('sha256').update('out').digest('hex').slice(0, 32));
+    const files = () => (existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith('.json')) : []);
+    const readOutbox = () => files().map((f) => JSON.parse(readFileSync(join(folder, f), 'utf8')).entry);
     for (let i = 0; i < 100 && !readOutbox()[0]?.progress?.attempts?.length; i++) await new Promise((r) => setTimeout(r, 20));
     const pending = readOutbox();
     expect(pending).toHaveLength(1);
@@ -234,15 +238,17 @@ describe('devicehook out', () => {
     await helper.unload(); // Node-RED stops with the retry pending
     up = true;
     // Started again with the same user directory, the entry is due (10 s planned): make it due now.
-    const entries = JSON.parse(readFileSync(outboxFile, 'utf8'));
-    entries[0].progress.nextAttemptAt = Date.now();
-    require('node:fs').writeFileSync(outboxFile, JSON.stringify(entries));
+    const file = join(folder, files()[0]!);
+    const envelope = JSON.parse(readFileSync(file, 'utf8'));
+    envelope.entry.progress.nextAttemptAt = Date.now();
+    require('node:fs').writeFileSync(file, JSON.stringify(envelope));
     await helper.load([vendorNode, outNode], theFlow, { v1: { secret: SECRET } });
     const delivered = nextMessage('ok', 5000);
     const msg = await delivered;
     expect(msg.delivery).toMatchObject({ delivered: true, attempts: [{ attempt: 1, statusCode: 503 }, { attempt: 2, statusCode: 200 }] });
     expect(msg.payload).toEqual({ event: 'device.lost', id: 'keep-me' });
-    expect(existsSync(outboxFile)).toBe(false);
+    for (let i = 0; i < 50 && files().length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(files()).toEqual([]);
   });
 
   it('refuses a configuration that cannot work, in its status', async () => {

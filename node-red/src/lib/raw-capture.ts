@@ -3,7 +3,7 @@
  *
  * Why at the root app: with Node-RED's default settings the editor's admin app is mounted at "/" ahead
  * of the node routes and parses every JSON body, so a route added to RED.httpNode never sees the raw
- * bytes (../shared/nodered-notes.md §2). Core `http in` solves it the same way since 4.1: one
+ * bytes (shown against a real runtime by test/e2e/node-red-runtime-harness.e2e.test.ts). Core `http in` solves it the same way since 4.1: one
  * middleware at the top of the root app's stack, acting only on the exact paths its nodes registered.
  */
 import type { ExpressLike, HttpRequest, HttpResponse, RED } from './red';

@@ -30,6 +30,25 @@ export interface ReserializeOptions {
    * @defaultValue 1000
    */
   maxDepth?: number;
+  /**
+   * Refuse (with {@link NotSignableError}) what has no faithful signed form, so that one signed form
+   * stands for exactly one parsed value:
+   * - a lone surrogate (escaped `\ud800` without its other half, or an unpaired one in a JS string):
+   *   Python's `json.dumps(…, ensure_ascii=False).encode('utf-8')` raises on it, so no Python sender
+   *   signed such a body; and as UTF-8 it would become U+FFFD, the form of a different body;
+   * - the integer `-0`: Python prints it `0` (the form of the body with `0`) while JavaScript parses it
+   *   as `-0`. No sender writes it (Python prints `0`, Java has no integer -0); `-0.0` is a float and fine.
+   * @defaultValue false
+   */
+  signable?: boolean;
+}
+
+/** Thrown in {@link ReserializeOptions.signable} mode for a body with no faithful signed form. */
+export class NotSignableError extends JsonSyntaxError {
+  constructor(message: string, position: number) {
+    super(message, position);
+    this.name = 'NotSignableError';
+  }
 }
 
 /** Python 3.11+ refuses to convert integers with more digits than this (`sys.int_info.default_max_str_digits`). */
@@ -43,12 +62,14 @@ const DEFAULT_MAX_DEPTH = 1000;
  * escaped, numbers as Python prints them (`1e5` → `100000.0`, `0.00001` → `1e-05`, `-0` → `0`,
  * integers of any size exact). Accepts what Python accepts, including `NaN`, `Infinity` and `-Infinity`.
  *
+ * One pass over the text, linear in its length whatever it holds (duplicate keys, nesting, escapes).
+ *
  * @throws {@link JsonSyntaxError} when Python's `json.loads` would refuse the text.
  * @example
  * pythonJsonDumps('{"a":1e5,"b":[1.0,"é"]}') // '{"a": 100000.0, "b": [1.0, "é"]}'
  */
 export function pythonJsonDumps(text: string, options?: ReserializeOptions): string {
-  return reserialize(text, ', ', ': ', options?.maxDepth ?? DEFAULT_MAX_DEPTH);
+  return reserialize(text, ', ', ': ', options?.maxDepth ?? DEFAULT_MAX_DEPTH, options?.signable === true);
 }
 
 /**
@@ -58,19 +79,124 @@ export function pythonJsonDumps(text: string, options?: ReserializeOptions): str
  * @throws {@link JsonSyntaxError} when Python's `json.loads` would refuse the text.
  */
 export function compactJsonDumps(text: string, options?: ReserializeOptions): string {
-  return reserialize(text, ',', ':', options?.maxDepth ?? DEFAULT_MAX_DEPTH);
+  return reserialize(text, ',', ':', options?.maxDepth ?? DEFAULT_MAX_DEPTH, options?.signable === true);
 }
 
-interface ContainerFrame {
-  isObject: boolean;
-  /** Offset in the output where this container's opening bracket stands. */
-  outStart: number;
-  /** Objects only: decoded keys in order of appearance. */
-  keys: string[];
-  keySet: Set<string> | null;
-  hasDuplicate: boolean;
-  /** The key just read, as Python prints it. */
-  lastKeyOutput: string;
+/**
+ * One open array or object. Each container builds its own output, and hands it to its parent when it
+ * closes; appending a string is O(1) in V8 (a rope), so no byte of output is ever copied until the final
+ * string is used. An object keeps its members apart (printed key, printed value, key identity), so a
+ * duplicated key is resolved at the close by re-ordering references to strings — never by re-reading or
+ * copying output. Frames are reused by depth, so many tiny objects cost no allocation of their own.
+ */
+class Frame {
+  isObject = false;
+  /** Arrays: the output so far, from the opening bracket. */
+  text = '';
+  /** Arrays: items so far. */
+  count = 0;
+  /** Objects: per member, the key's identity (equal exactly when Python's keys are equal). */
+  readonly keys: string[] = [];
+  /** Objects: per member, the key as Python prints it. */
+  readonly printedKeys: string[] = [];
+  /** Objects: per member, the value as Python prints it. */
+  readonly values: string[] = [];
+  /** Objects with many keys: the identities seen, for the duplicate check. */
+  keySet: Set<string> | null = null;
+  hasDuplicate = false;
+
+  open(isObject: boolean): void {
+    this.isObject = isObject;
+    if (isObject) {
+      this.keys.length = 0;
+      this.printedKeys.length = 0;
+      this.values.length = 0;
+      this.keySet = null;
+      this.hasDuplicate = false;
+    } else {
+      this.text = '[';
+      this.count = 0;
+    }
+  }
+
+  add(value: string, itemSep: string): void {
+    if (this.isObject) this.values.push(value);
+    else this.text = this.count++ === 0 ? this.text + value : this.text + itemSep + value;
+  }
+
+  addKey(identity: string, printed: string): void {
+    const keys = this.keys;
+    if (!this.hasDuplicate) {
+      if (this.keySet === null && keys.length < 16) {
+        for (let k = 0; k < keys.length; k++) {
+          if (keys[k] === identity) {
+            this.hasDuplicate = true;
+            break;
+          }
+        }
+      } else {
+        if (this.keySet === null) this.keySet = new Set(keys);
+        if (this.keySet.has(identity)) this.hasDuplicate = true;
+        else this.keySet.add(identity);
+      }
+    }
+    keys.push(identity);
+    this.printedKeys.push(printed);
+  }
+
+  /** The container's whole output; frees the references it held. */
+  close(itemSep: string, keySep: string): string {
+    if (!this.isObject) {
+      const text = this.text + ']';
+      this.text = '';
+      return text;
+    }
+    let printedKeys = this.printedKeys;
+    let values = this.values;
+    if (this.hasDuplicate) [printedKeys, values] = resolveDuplicates(this.keys, printedKeys, values);
+    let text = '{' + printedKeys[0] + keySep + values[0];
+    for (let m = 1; m < values.length; m++) text += itemSep + printedKeys[m] + keySep + values[m];
+    this.keys.length = 0;
+    this.printedKeys.length = 0;
+    this.values.length = 0;
+    this.keySet = null;
+    return text + '}';
+  }
+}
+
+/**
+ * Python builds a dict from the pairs: a duplicated key keeps its first position and takes its last value.
+ * Linear in the member count (a quadratic scan only below 16 members).
+ */
+function resolveDuplicates(keys: string[], printedKeys: string[], values: string[]): [string[], string[]] {
+  const outKeys: string[] = [];
+  const outValues: string[] = [];
+  if (keys.length <= 16) {
+    const seen: string[] = [];
+    for (let m = 0; m < keys.length; m++) {
+      const at = seen.indexOf(keys[m] as string);
+      if (at === -1) {
+        seen.push(keys[m] as string);
+        outKeys.push(printedKeys[m] as string);
+        outValues.push(values[m] as string);
+      } else {
+        outValues[at] = values[m] as string;
+      }
+    }
+    return [outKeys, outValues];
+  }
+  const position = new Map<string, number>();
+  for (let m = 0; m < keys.length; m++) {
+    const at = position.get(keys[m] as string);
+    if (at === undefined) {
+      position.set(keys[m] as string, outKeys.length);
+      outKeys.push(printedKeys[m] as string);
+      outValues.push(values[m] as string);
+    } else {
+      outValues[at] = values[m] as string;
+    }
+  }
+  return [outKeys, outValues];
 }
 
 const CH_QUOTE = 34;
@@ -92,10 +218,22 @@ function skipWhitespace(text: string, i: number): number {
   return i;
 }
 
-function reserialize(text: string, itemSep: string, keySep: string, maxDepth: number): string {
-  let out = '';
-  const stack: ContainerFrame[] = [];
+/** Per call of {@link reserialize}: whether the text holds any surrogate code unit (raw, not escaped). */
+interface ScanState {
+  rawSurrogates: boolean;
+  signable: boolean;
+}
+
+function reserialize(text: string, itemSep: string, keySep: string, maxDepth: number, signable: boolean): string {
+  const state: ScanState = { rawSurrogates: SURROGATE.test(text), signable };
+  if (signable && state.rawSurrogates) {
+    const lone = LONE_SURROGATE_ONCE.exec(text);
+    if (lone !== null) throw new NotSignableError(loneSurrogateMessage(lone[0]), lone.index);
+  }
+  const frames: Frame[] = [];
+  let depth = 0;
   let i = skipWhitespace(text, 0);
+  let value: string;
 
   // Each turn of this loop reads one value at `i`, then closes every container that ends after it.
   for (;;) {
@@ -104,66 +242,47 @@ function reserialize(text: string, itemSep: string, keySep: string, maxDepth: nu
       const isObject = c === CH_LBRACE;
       i = skipWhitespace(text, i + 1);
       if (text.charCodeAt(i) === (isObject ? CH_RBRACE : CH_RBRACKET)) {
-        out += isObject ? '{}' : '[]';
+        value = isObject ? '{}' : '[]';
         i++;
       } else {
-        if (stack.length >= maxDepth) throw new JsonSyntaxError(`Nesting deeper than ${maxDepth} levels`, i);
-        const frame: ContainerFrame = {
-          isObject,
-          outStart: out.length,
-          keys: [],
-          keySet: null,
-          hasDuplicate: false,
-          lastKeyOutput: '',
-        };
-        stack.push(frame);
-        out += isObject ? '{' : '[';
-        if (isObject) {
-          i = readKey(text, i, frame);
-          out += frame.lastKeyOutput + keySep;
-        }
+        if (depth >= maxDepth) throw new JsonSyntaxError(`Nesting deeper than ${maxDepth} levels`, i);
+        const frame = frames[depth] ?? (frames[depth] = new Frame());
+        depth++;
+        frame.open(isObject);
+        if (isObject) i = readKey(text, i, frame, state);
         continue;
       }
     } else if (c === CH_QUOTE) {
       const end = findStringEnd(text, i);
-      out += pythonStringFromSource(text, i, end);
+      value = stringEscaped ? pythonStringFromEscaped(text, i, end, state) : text.slice(i, end);
       i = end;
     } else if (c === CH_MINUS || (c >= 48 && c <= 57)) {
-      const token = readNumber(text, i);
-      out += token.output;
-      i = token.end;
+      value = readNumber(text, i, signable);
+      i = numberEnd;
     } else {
-      const literal = readLiteral(text, i);
-      out += literal;
-      i += literal.length;
+      value = readLiteral(text, i);
+      i += value.length;
     }
 
     // After a value: a comma moves on to the next item, a closing bracket ends the container.
     for (;;) {
-      const frame = stack[stack.length - 1];
       i = skipWhitespace(text, i);
-      if (frame === undefined) {
+      if (depth === 0) {
         if (i !== text.length) throw new JsonSyntaxError('Extra data after the JSON value', i);
-        return out;
+        return value;
       }
+      const frame = frames[depth - 1] as Frame;
+      frame.add(value, itemSep);
       const d = text.charCodeAt(i);
       if (d === CH_COMMA) {
-        out += itemSep;
         i = skipWhitespace(text, i + 1);
-        if (frame.isObject) {
-          i = readKey(text, i, frame);
-          out += frame.lastKeyOutput + keySep;
-        }
+        if (frame.isObject) i = readKey(text, i, frame, state);
         break;
       }
       if (d === (frame.isObject ? CH_RBRACE : CH_RBRACKET)) {
-        stack.pop();
         i++;
-        if (frame.hasDuplicate) {
-          out = out.slice(0, frame.outStart) + rebuildWithoutDuplicates(out.slice(frame.outStart) + '}', itemSep);
-        } else {
-          out += frame.isObject ? '}' : ']';
-        }
+        depth--;
+        value = frame.close(itemSep, keySep);
         continue;
       }
       throw new JsonSyntaxError(
@@ -175,60 +294,39 @@ function reserialize(text: string, itemSep: string, keySep: string, maxDepth: nu
 }
 
 /**
- * Reads `"key" :` at `i`, records the decoded key and its printed form on the frame,
+ * Reads `"key" :` at `i`, records the key's identity and printed form on the frame,
  * and returns the offset of the member's value.
  */
-function readKey(text: string, i: number, frame: ContainerFrame): number {
+function readKey(text: string, i: number, frame: Frame, state: ScanState): number {
   if (text.charCodeAt(i) !== CH_QUOTE) {
     throw new JsonSyntaxError('Expecting property name enclosed in double quotes', i);
   }
   const end = findStringEnd(text, i);
-  const raw = text.slice(i + 1, end - 1);
-  const hasEscape = raw.indexOf('\\') !== -1;
-  frame.lastKeyOutput = hasEscape ? encodePythonString(decodeJsonString(text, i, end)) : text.slice(i, end);
+  let printed: string;
+  let identity: string;
+  if (stringEscaped) {
+    const decoded = decodeValidatedString(text, i, end);
+    if (SURROGATE.test(decoded)) {
+      if (state.signable) refuseLoneSurrogates(decoded, i);
+      identity = keyIdentity(text, i, end);
+    }
+    printed = encodePythonString(decoded);
+    identity ??= printed;
+  } else {
+    printed = text.slice(i, end);
+    identity = state.rawSurrogates && SURROGATE.test(printed) ? keyIdentity(text, i, end) : printed;
+  }
   const colon = skipWhitespace(text, end);
   if (text.charCodeAt(colon) !== CH_COLON) throw new JsonSyntaxError("Expecting ':' delimiter", colon);
-  registerKey(frame, hasEscape ? decodeJsonString(text, i, end, true) : SURROGATE.test(raw) ? markLoneSurrogates(raw) : raw);
+  frame.addKey(identity, printed);
   return skipWhitespace(text, colon + 1);
 }
 
-function registerKey(frame: ContainerFrame, key: string): void {
-  const keys = frame.keys;
-  if (!frame.hasDuplicate) {
-    if (frame.keySet === null && keys.length < 16) {
-      for (let k = 0; k < keys.length; k++) {
-        if (keys[k] === key) {
-          frame.hasDuplicate = true;
-          break;
-        }
-      }
-    } else {
-      if (frame.keySet === null) frame.keySet = new Set(keys);
-      if (frame.keySet.has(key)) frame.hasDuplicate = true;
-      else frame.keySet.add(key);
-    }
-  }
-  keys.push(key);
-}
-
 /**
- * Python keeps a duplicated key at its first position with its last value. Rare, so rather than
- * tracking every member's offsets on the way, the object's own output is read again here.
+ * Set by {@link findStringEnd}: whether the string it just read holds a backslash escape
+ * (without one, the source text is already Python's output).
  */
-function rebuildWithoutDuplicates(objectText: string, itemSep: string): string {
-  const order: string[] = [];
-  const memberText = new Map<string, string>();
-  for (const member of topLevelMembers(objectText) ?? []) {
-    if (!memberText.has(member.key)) order.push(member.key);
-    memberText.set(member.key, objectText.slice(member.keyStart, member.valueEnd));
-  }
-  let rebuilt = '{';
-  for (let m = 0; m < order.length; m++) {
-    if (m > 0) rebuilt += itemSep;
-    rebuilt += memberText.get(order[m] as string);
-  }
-  return rebuilt + '}';
-}
+let stringEscaped = false;
 
 /**
  * Returns the offset just past the closing quote of the string starting at `start`.
@@ -237,6 +335,7 @@ function rebuildWithoutDuplicates(objectText: string, itemSep: string): string {
 function findStringEnd(text: string, start: number): number {
   let i = start + 1;
   const n = text.length;
+  stringEscaped = false;
   while (i < n) {
     // Skip the run of plain characters with the regex engine (compiled to native code), then look
     // at what stopped it: the closing quote, an escape, or a control character.
@@ -247,6 +346,7 @@ function findStringEnd(text: string, start: number): number {
     const c = text.charCodeAt(i);
     if (c === CH_QUOTE) return i + 1;
     if (c === CH_BACKSLASH) {
+      stringEscaped = true;
       const e = text.charCodeAt(i + 1);
       if (e === 117 /* u */) {
         if (!isHex4(text, i + 2)) throw new JsonSyntaxError('Invalid \\uXXXX escape', i);
@@ -277,120 +377,156 @@ function isHex4(text: string, at: number): boolean {
   return true;
 }
 
-/** Python's output for the source string literal text[start, end). Copies the slice when nothing changes. */
-function pythonStringFromSource(text: string, start: number, end: number): string {
-  // Without a backslash the source has no escapes and (being valid) no control characters, so
-  // Python's ensure_ascii=False output is the very same text.
-  const backslash = text.indexOf('\\', start + 1);
-  if (backslash === -1 || backslash >= end) return text.slice(start, end);
-  return encodePythonString(decodeJsonString(text, start, end));
+/**
+ * The code units of the string literal text[start, end), already validated by {@link findStringEnd}.
+ * The escapes JSON and Python share mean the same code units in both (an escaped high + low surrogate
+ * pair is one character, a lone escaped surrogate stays lone), so the engine's native decoder does it.
+ */
+function decodeValidatedString(text: string, start: number, end: number): string {
+  return JSON.parse(text.slice(start, end)) as string;
+}
+
+/** Python's output for the validated string literal text[start, end) holding an escape. */
+function pythonStringFromEscaped(text: string, start: number, end: number, state: ScanState): string {
+  const decoded = decodeValidatedString(text, start, end);
+  if (state.signable && SURROGATE.test(decoded)) refuseLoneSurrogates(decoded, start);
+  return encodePythonString(decoded);
+}
+
+/**
+ * In signable mode, raw lone surrogates were refused up front, so a lone surrogate left in a decoded
+ * string came from an escape, or from an escape next to a raw one — lone for Python either way.
+ */
+function refuseLoneSurrogates(decoded: string, position: number): void {
+  const lone = LONE_SURROGATE_ONCE.exec(decoded);
+  if (lone !== null) throw new NotSignableError(loneSurrogateMessage(lone[0]), position);
+}
+
+function loneSurrogateMessage(unit: string): string {
+  return (
+    `Lone surrogate \\u${unit.charCodeAt(0).toString(16)} (Python's json.dumps cannot encode it to UTF-8, ` +
+    'so no sender signed it; refused)'
+  );
 }
 
 /**
  * Decodes the validated string literal text[start, end) (quotes included).
  *
- * With `asKeyIdentity`, the result is for telling keys apart as Python does. Python joins two surrogates
- * into one character only when both are escapes or both are raw; a raw one next to an escaped one stays two
- * lone code points. So every surrogate that Python leaves lone is written as U+FFFF and its hex, whether it
- * came raw or escaped, and only pairs Python joins stay pairs.
+ * With `asKeyIdentity`, the result tells keys apart exactly as Python does: the decoded key when it holds
+ * no lone code point (see {@link keyCodePoints}), otherwise a string that starts with an unpaired U+DC00
+ * (which no well-formed key holds) followed by its code points in hex — no marker a real key could spell.
  */
 export function decodeJsonString(text: string, start: number, end: number, asKeyIdentity = false): string {
-  let result = '';
-  let runStart = start + 1;
+  const inner = text.slice(start + 1, end - 1);
+  const decoded = inner.includes('\\') ? decodeValidatedString(text, start, end) : inner;
+  if (!asKeyIdentity || !SURROGATE.test(decoded)) return decoded;
+  const key = keyCodePoints(text, start, end);
+  return key.lone ? loneKeyIdentity(key.codePoints) : decoded;
+}
+
+/**
+ * A string equal for two keys exactly when Python's keys are equal, for {@link readKey}: the printed form
+ * when the key holds no lone code point (well-formed UTF-16 starting with `"`), otherwise the
+ * {@link loneKeyIdentity} (starting with an unpaired U+DC00). The two kinds never meet.
+ */
+function keyIdentity(text: string, start: number, end: number): string {
+  const key = keyCodePoints(text, start, end);
+  if (key.lone) return loneKeyIdentity(key.codePoints);
+  let decoded = '';
+  for (let k = 0; k < key.codePoints.length; k += 4096) decoded += String.fromCodePoint(...key.codePoints.slice(k, k + 4096));
+  return encodePythonString(decoded);
+}
+
+function loneKeyIdentity(codePoints: readonly number[]): string {
+  return `\udc00${codePoints.map((cp) => cp.toString(16)).join(',')}`;
+}
+
+/**
+ * The key's code points as Python's `json.loads` sees them. Python keys are sequences of code points, and
+ * it joins two surrogates into one character only when both are escapes or both are raw; a raw one next to
+ * an escaped one stays two lone code points, which UTF-16 cannot tell from the joined character.
+ */
+function keyCodePoints(text: string, start: number, end: number): { codePoints: number[]; lone: boolean } {
+  const codePoints: number[] = [];
+  let lone = false;
+  let i = start + 1;
   const last = end - 1;
-  let i = runStart;
   while (i < last) {
-    if (text.charCodeAt(i) !== CH_BACKSLASH) {
-      i++;
+    const c = text.charCodeAt(i);
+    if (c === CH_BACKSLASH) {
+      const e = text.charCodeAt(i + 1);
+      if (e !== 117) {
+        codePoints.push(SHORT_ESCAPE_CODES[e] ?? e);
+        i += 2;
+        continue;
+      }
+      const code = parseInt(text.slice(i + 2, i + 6), 16);
+      i += 6;
+      if (code >= 0xd800 && code <= 0xdbff && text.charCodeAt(i) === CH_BACKSLASH && text.charCodeAt(i + 1) === 117) {
+        const next = parseInt(text.slice(i + 2, i + 6), 16);
+        if (next >= 0xdc00 && next <= 0xdfff) {
+          codePoints.push(0x10000 + ((code - 0xd800) << 10) + (next - 0xdc00));
+          i += 6;
+          continue;
+        }
+      }
+      if (code >= 0xd800 && code <= 0xdfff) lone = true;
+      codePoints.push(code);
       continue;
     }
-    result += asKeyIdentity ? markLoneSurrogates(text.slice(runStart, i)) : text.slice(runStart, i);
-    const e = text.charCodeAt(i + 1);
-    switch (e) {
-      case 117: {
-        // \uXXXX — lone surrogates stay lone, as in Python
-        const code = parseInt(text.slice(i + 2, i + 6), 16);
-        if (asKeyIdentity && code >= 0xd800 && code <= 0xdfff) {
-          const next = code <= 0xdbff && text.charCodeAt(i + 6) === CH_BACKSLASH && text.charCodeAt(i + 7) === 117 ? parseInt(text.slice(i + 8, i + 12), 16) : -1;
-          if (next >= 0xdc00 && next <= 0xdfff) {
-            result += String.fromCharCode(code, next); // an escaped pair: one character, as in Python
-            i += 12;
-          } else {
-            result += `\uffff${text.slice(i + 2, i + 6).toLowerCase()}`;
-            i += 6;
-          }
-          break;
-        }
-        result += String.fromCharCode(code);
-        i += 6;
-        break;
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < last) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        codePoints.push(0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00));
+        i += 2;
+        continue;
       }
-      case 98:
-        result += '\b';
-        i += 2;
-        break;
-      case 102:
-        result += '\f';
-        i += 2;
-        break;
-      case 110:
-        result += '\n';
-        i += 2;
-        break;
-      case 114:
-        result += '\r';
-        i += 2;
-        break;
-      case 116:
-        result += '\t';
-        i += 2;
-        break;
-      default: // \" \\ \/
-        result += text[i + 1];
-        i += 2;
     }
-    runStart = i;
+    if (c >= 0xd800 && c <= 0xdfff) lone = true;
+    codePoints.push(c);
+    i++;
   }
-  return result + (asKeyIdentity ? markLoneSurrogates(text.slice(runStart, last)) : text.slice(runStart, last));
+  return { codePoints, lone };
 }
+
+/** The code a short escape stands for, by the character after the backslash. */
+const SHORT_ESCAPE_CODES: Record<number, number> = { 34: 34, 92: 92, 47: 47, 98: 8, 102: 12, 110: 10, 114: 13, 116: 9 };
 
 const SURROGATE = /[\ud800-\udfff]/;
 /** A UTF-16 surrogate without its other half. */
 export const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-/** Raw lone surrogates in a run of unescaped text, marked as in {@link decodeJsonString}'s key identity. */
-function markLoneSurrogates(run: string): string {
-  return run.replace(LONE_SURROGATE, (c) => `\uffff${c.charCodeAt(0).toString(16)}`);
-}
+/** {@link LONE_SURROGATE} without the global flag, so `exec` keeps no state between calls. */
+const LONE_SURROGATE_ONCE = new RegExp(LONE_SURROGATE.source);
 
 const SHORT_ESCAPES: Record<number, string> = { 8: '\\b', 9: '\\t', 10: '\\n', 12: '\\f', 13: '\\r', 34: '\\"', 92: '\\\\' };
+/** What Python's encoder escapes with ensure_ascii=False. */
+const NEEDS_ESCAPE = /[\u0000-\u001f"\\]/g;
+const escapeOne = (c: string): string => {
+  const code = c.charCodeAt(0);
+  return SHORT_ESCAPES[code] ?? '\\u00' + (code < 16 ? '0' : '') + code.toString(16);
+};
 
 /** Python's `py_encode_basestring`: escapes `"`, `\` and control characters only. */
 export function encodePythonString(value: string): string {
-  let result = '"';
-  let runStart = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c >= 0x20 && c !== CH_QUOTE && c !== CH_BACKSLASH) continue;
-    result += value.slice(runStart, i);
-    result += SHORT_ESCAPES[c] ?? '\\u00' + (c < 16 ? '0' : '') + c.toString(16);
-    runStart = i + 1;
-  }
-  return result + value.slice(runStart) + '"';
+  return '"' + value.replace(NEEDS_ESCAPE, escapeOne) + '"';
 }
 
-interface NumberToken {
-  output: string;
-  end: number;
-}
+/** Set by {@link readNumber}: the offset just past the number it read. */
+let numberEnd = 0;
 
-/** Reads a number (or `-Infinity`) at `start` and returns Python's printed form. */
-function readNumber(text: string, start: number): NumberToken {
+/**
+ * Reads a number (or `-Infinity`) at `start`, sets {@link numberEnd} and returns Python's printed form.
+ * With `signable`, refuses the integer `-0` (see {@link ReserializeOptions.signable}).
+ */
+function readNumber(text: string, start: number, signable = false): string {
   let i = start;
   const negative = text.charCodeAt(i) === CH_MINUS;
   if (negative) {
     i++;
-    if (text.startsWith('Infinity', i)) return { output: '-Infinity', end: i + 8 };
+    if (text.startsWith('Infinity', i)) {
+      numberEnd = i + 8;
+      return '-Infinity';
+    }
   }
   const intStart = i;
   const first = text.charCodeAt(i);
@@ -419,16 +555,22 @@ function readNumber(text: string, start: number): NumberToken {
       i = j;
     }
   }
+  numberEnd = i;
   if (!isFloat) {
     if (intEnd - intStart > PYTHON_MAX_INT_DIGITS) {
       throw new JsonSyntaxError(`Integer with more than ${PYTHON_MAX_INT_DIGITS} digits`, start);
     }
     // Integers are exact in Python; JSON forbids leading zeros, so only "-0" differs from its source.
-    if (negative && first === 48) return { output: '0', end: i };
-    return { output: text.slice(start, i), end: i };
+    if (negative && first === 48) {
+      if (signable) {
+        throw new NotSignableError('Integer -0 (Python signs it as 0, the form of a different body, while it parses as -0; refused)', start);
+      }
+      return '0';
+    }
+    return text.slice(start, i);
   }
   const source = text.slice(start, i);
-  return { output: isPythonFloatForm(source) ? source : pythonFloatRepr(Number(source)), end: i };
+  return isPythonFloatForm(source) ? source : pythonFloatRepr(Number(source));
 }
 
 /**
@@ -564,7 +706,8 @@ function skipValue(text: string, i: number): number {
       depth--;
       i++;
     } else if (c === CH_MINUS || isDigit(c)) {
-      i = readNumber(text, i).end;
+      readNumber(text, i);
+      i = numberEnd;
     } else if (isJsonWhitespace(c) || c === CH_COMMA || c === CH_COLON) {
       if (depth === 0) return i;
       i++;
