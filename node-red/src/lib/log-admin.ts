@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { deliveryEntry, LogFilterError, parseLogFilter, receiptEntry, restartEndpoint, type DeliveryLogInput, type EndpointState, type LogEntry } from '@devicehook/core';
-import { logExists, openFileEndpointStore, openLogStore, type FileEndpointStore, type FileLogStore } from '@devicehook/core/node';
+import { logExists, openFileEndpointStore, openLogStore, removeLog, type FileEndpointStore, type FileLogStore } from '@devicehook/core/node';
 import type { HttpRequest, HttpResponse, RED, RedNode } from './red';
 
 /** User settings under `devicehookLog` in settings.js. */
@@ -197,6 +197,22 @@ export function forgetNode(nodeId: string): void {
   registry().warn.delete(nodeId);
   registry().nodes.delete(nodeId);
   registry().reenableListeners.delete(nodeId);
+}
+
+/**
+ * On close: a node deleted for good (`removed`) takes its log and endpoint state with it, as it takes its
+ * outbox; a redeployed or stopped node keeps them and only has its log flushed.
+ */
+export async function closeLog(red: RED, nodeId: string, removed: boolean): Promise<void> {
+  forgetNode(nodeId);
+  try {
+    if (removed) {
+      await removeLog(join(baseDir(red), 'log'), nodeId);
+      endpointStore(red).remove(nodeId);
+    } else if (logExists(join(baseDir(red), 'log'), nodeId)) await nodeLog(red, nodeId).flush();
+  } catch {
+    // Nothing to keep the node from closing.
+  }
 }
 
 /** Lets a sending node hear about a re-enable from the sidebar. */
