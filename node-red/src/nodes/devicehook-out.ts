@@ -19,6 +19,7 @@ import {
   type Outbox,
   type OutboxEntry,
 } from '@devicehook/core/node';
+import { bodyText, closeLog, endpointHealth, recordDelivery } from '../lib/log-admin';
 import type { NodeMessage, RED, RedNode } from '../lib/red';
 import { vendorConfig } from '../lib/vendor-config';
 
@@ -103,15 +104,19 @@ export = function register(RED: RED): void {
     const abort = new AbortController();
     const inFlight = new Set<Promise<void>>();
     const counts = { sent: 0, failed: 0, retrying: 0 };
+    const health = endpointHealth(RED, node, () => showCounts()); // disabled after the preset's failures; re-enabled from the sidebar
     const showCounts = () =>
-      node.status({
-        fill: counts.failed > 0 ? 'yellow' : counts.retrying > 0 ? 'blue' : 'green',
-        shape: counts.retrying > 0 ? 'ring' : 'dot',
-        text: RED._('devicehook-out.status.counts', counts),
-      });
+      node.status(
+        health.status() ?? {
+          fill: counts.failed > 0 ? 'yellow' : counts.retrying > 0 ? 'blue' : 'green',
+          shape: counts.retrying > 0 ? 'ring' : 'dot',
+          text: RED._('devicehook-out.status.counts', counts),
+        },
+      );
 
     /** Sends a message that never entered the outbox to the failed output, with a reason code. */
     const refuse = (msg: NodeMessage, code: string, message: string): void => {
+      recordDelivery(RED, node, { deliveryId: randomUUID(), code, result: { attempts: [], url: target, vendor: config_.vendor, outcome: 'failed', error: message }, body: bodyText(msg.payload), secrets: config_.secrets, type: msg.topic });
       counts.failed++;
       msg.error = { message, outcome: code, code };
       node.send([null, msg]);
@@ -125,8 +130,10 @@ export = function register(RED: RED): void {
         {
           transport,
           sleep: nodeSleep,
+          endpointStore: health.store,
           onAttempt: (attempt, progress) => {
             if (attempt.verdict === 'retry') {
+              if (progress.attempts.length === 1) recordDelivery(RED, node, { deliveryId: entry.id, outcome: 'retrying', result: { attempts: progress.attempts, url: target, vendor: config_.vendor }, body: bodyText(entry.body), secrets: config_.secrets, type: msg.topic });
               if (!retrying) counts.retrying++;
               retrying = true;
               void outbox.update({ ...entry, progress: JSON.parse(JSON.stringify(progress)) }).catch((error: unknown) => node.warn(`outbox: ${String(error)}`));
@@ -138,6 +145,7 @@ export = function register(RED: RED): void {
         if (retrying) counts.retrying--;
         if (result.outcome === 'aborted') return showCounts(); // closing: the outbox keeps it for the next start
         await outbox.remove(entry.id);
+        recordDelivery(RED, node, { deliveryId: entry.id, result, body: bodyText(entry.body), secrets: config_.secrets, type: msg.topic });
         msg.delivery = result;
         if (result.delivered) {
           counts.sent++;
@@ -183,6 +191,7 @@ export = function register(RED: RED): void {
     });
 
     node.on('input', (msg, _send, done) => {
+      if (msg.reenable === true) return void health.reenable().then(() => done(), done); // a control message, not delivered
       void opening.then(async (outbox) => {
         if (!outbox) {
           refuse(msg, 'outbox_unavailable', RED._('devicehook-out.errors.no-outbox', { message: 'see the log' }));
@@ -227,6 +236,7 @@ export = function register(RED: RED): void {
             if (dropped > 0) node.warn(RED._('devicehook-out.warn.dropped', { count: dropped }));
           }
         }
+        await closeLog(RED, node.id, removed);
         done();
       });
     });
