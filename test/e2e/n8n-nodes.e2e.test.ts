@@ -500,7 +500,7 @@ describe.each([
         const type = cases[i]!;
         const answer = await send(type);
         if (c.vendor === '1nce') expect(answer.status).toBe(200);
-        else expect(answer).toEqual({ status: 200, body: { received: true, started: true, type } });
+        else expect(answer).toEqual({ status: 200, body: { received: true, type } });
         const executions = await runtime.waitForExecutions(workflowId, i + 1);
         expect(executions).toHaveLength(i + 1);
         const execution = executions[i]!;
@@ -523,10 +523,10 @@ describe.each([
     it('answers 200 without starting for a type it does not take, and gives the raw body with headers for one it takes', async () => {
       const online = await post(url(), signedRequest(INHAND, 'online'));
       expect(online.status).toBe(200);
-      expect(online.body).toMatchObject({ received: true, started: false });
+      expect(online.body).toMatchObject({ received: true, ignored: true });
 
       const offline = signedRequest(INHAND, 'offline');
-      expect((await post(url(), offline)).body).toEqual({ received: true, started: true, type: 'offline' });
+      expect((await post(url(), offline)).body).toEqual({ received: true, type: 'offline' });
       const [execution, ...more] = await runtime.waitForExecutions(workflowId, 1);
       expect(more).toEqual([]);
       expect(execution!.nodes).toEqual([TRIGGER_NODE, 'Done']);
@@ -540,8 +540,8 @@ describe.each([
       const good = signedRequest(INHAND, 'offline');
       const tampered = await post(url(), tamperedRequest(INHAND, good));
       expect(tampered.status).toBe(401);
-      expect(tampered.body).toMatchObject({ error: 'signature_mismatch' });
-      expect((await post(url(), unsignedRequest(INHAND, good))).body).toEqual({ received: true, started: true, type: 'offline' });
+      expect(tampered.body).toMatchObject({ code: 'signature_mismatch' });
+      expect((await post(url(), unsignedRequest(INHAND, good))).body).toEqual({ received: true, type: 'offline' });
       const executions = await runtime.waitForExecutions(workflowId, 2);
       expect(executions).toHaveLength(2);
       expect(executions[1]!.outputs[TRIGGER_NODE]![0]![0]).not.toHaveProperty('authentication'); // raw body output
