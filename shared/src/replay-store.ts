@@ -115,9 +115,10 @@ export function scopedReplayStore(store: ReplayStore, scope: string): ReplayStor
 const acceptedInThisProcess = createMemoryReplayStore();
 
 /**
- * The replay policy of a receiver whose list lives in `record` (saved by the host): this process's memory
- * in front of the record, both scoped to `scope` (the workflow and node, or the path) and bounded.
+ * The replay policy of a receiver whose list lives in `record` (saved by the host, one record per
+ * receiver): this process's memory, scoped to `scope` (the workflow and node, or the path), in front of the
+ * record; both bounded.
  */
 export function hostReplayStore(record: Record<string, number>, scope: string, options: ReplayStoreBounds = {}): ReplayStore {
-  return layeredReplayStore(scopedReplayStore(acceptedInThisProcess, scope), scopedReplayStore(createRecordReplayStore(record, options), scope));
+  return layeredReplayStore(scopedReplayStore(acceptedInThisProcess, scope), createRecordReplayStore(record, options));
 }

@@ -47,7 +47,7 @@ async function until(check: () => boolean, ms: number): Promise<boolean> {
 
 /**
  * Starts the stand-in test process. Its server writes its own pid and its child's to `pids`, ignores
- * SIGTERM when `stubborn`; the parent stops it itself after 500 ms when `stopItself`.
+ * SIGTERM when `stubborn`; the parent stops it itself once it runs when `stopItself`.
  */
 function startParent(name: string, options: { stubborn: boolean; graceMs: number; stopItself?: boolean }) {
   const dir = path.join(work, name);
@@ -68,6 +68,9 @@ const child = kit.spawnServer(process.execPath, ['-e', ${JSON.stringify(server)}
 ${
   options.stopItself
     ? `setTimeout(async () => {
+  // Once the server runs (it has written its pids), stop it as a test's afterAll would.
+  while (!fs.existsSync(${JSON.stringify(pids)})) await new Promise((resolve) => setTimeout(resolve, 50));
+  await new Promise((resolve) => setTimeout(resolve, 200));
   await kit.terminateGroup(child, 5000);
   // Processes whose parent we are and that still run: the watchdog must go with its server (it looks
   // every 500 ms), and nothing else may keep this process alive.

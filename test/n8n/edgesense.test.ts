@@ -244,7 +244,7 @@ describe('EdgeSense Trigger: requests from EdgeSense', () => {
     const { h, run } = deliver(signed);
     const result = await run;
 
-    expect(webhookAnswer(h, result)).toEqual({ status: 200, body: { received: true, started: true, type: 'device.alert' } });
+    expect(webhookAnswer(h, result)).toEqual({ status: 200, body: { received: true, type: 'device.alert' } });
     expect(result.workflowData).toHaveLength(1);
     const item = result.workflowData![0]![0]!;
     expect(item.json).toMatchObject({ type: 'device.alert', device: { id: 'edge-node-321' } });
@@ -257,7 +257,7 @@ describe('EdgeSense Trigger: requests from EdgeSense', () => {
     const { h, run } = deliver({ body: tampered, headers: signed.headers });
     const result = await run;
 
-    expect(webhookAnswer(h, result)).toMatchObject({ status: 401, body: { error: 'signature_mismatch' } });
+    expect(webhookAnswer(h, result)).toMatchObject({ status: 401, body: { code: 'signature_mismatch' } });
     expect(result.workflowData).toBeUndefined();
   });
 
@@ -273,7 +273,7 @@ describe('EdgeSense Trigger: requests from EdgeSense', () => {
     const { h, run } = deliver(signed, { eventTypes: ['device.alert'] });
     const result = await run;
     expect(result.workflowData).toBeUndefined();
-    expect(webhookAnswer(h, result)).toMatchObject({ status: 200, body: { received: true, started: false } });
+    expect(webhookAnswer(h, result)).toMatchObject({ status: 200, body: { received: true, ignored: true } });
   });
 });
 

@@ -267,7 +267,7 @@ describe('1NCE Trigger: messages from the Cloud Integrator', () => {
   it('starts the workflow for a message carrying the header value', async () => {
     const { h, run } = deliver({ 'x-api-key': HEADER_VALUE });
     const result = await run;
-    expect(webhookAnswer(h, result)).toEqual({ status: 200, body: { received: true, started: true, type: 'TELEMETRY_DATA' } });
+    expect(webhookAnswer(h, result)).toEqual({ status: 200, body: { received: true, type: 'TELEMETRY_DATA' } });
     expect(result.workflowData![0]![0]!.json).toMatchObject({ type: 'TELEMETRY_DATA', device: { iccid: '8988280666000002864' } });
   });
 

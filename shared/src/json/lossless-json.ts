@@ -45,9 +45,12 @@ export interface ReserializeOptions {
 
 /** Thrown in {@link ReserializeOptions.signable} mode for a body with no faithful signed form. */
 export class NotSignableError extends JsonSyntaxError {
-  constructor(message: string, position: number) {
+  /** `lone_surrogate` whenever the body holds one (it wins over an integer -0). */
+  readonly reason: 'lone_surrogate' | 'negative_zero';
+  constructor(message: string, position: number, reason: 'lone_surrogate' | 'negative_zero') {
     super(message, position);
     this.name = 'NotSignableError';
+    this.reason = reason;
   }
 }
 
@@ -83,16 +86,19 @@ export function compactJsonDumps(text: string, options?: ReserializeOptions): st
 }
 
 /**
- * One open array or object. Each container builds its own output, and hands it to its parent when it
- * closes; appending a string is O(1) in V8 (a rope), so no byte of output is ever copied until the final
- * string is used. An object keeps its members apart (printed key, printed value, key identity), so a
- * duplicated key is resolved at the close by re-ordering references to strings — never by re-reading or
- * copying output. Frames are reused by depth, so many tiny objects cost no allocation of their own.
+ * One open array or object. Each container builds its own output and hands it to its parent when it
+ * closes. An object keeps its members apart (printed key, printed value, key identity), so a duplicated key
+ * is resolved at the close by re-ordering references to strings — never by re-reading or copying output.
+ * Frames are reused by depth, so many tiny objects cost no allocation of their own.
+ *
+ * Output is joined into flat strings ({@link joinParts}), except that a part of {@link LONG_PART} characters
+ * or more is kept by reference (V8 then makes a rope): so a byte is copied only while the text around it is
+ * short, and memory stays near the size of the output instead of a rope node per token.
  */
 class Frame {
   isObject = false;
-  /** Arrays: the output so far, from the opening bracket. */
-  text = '';
+  /** Arrays: the output so far, in pieces (the opening bracket, items and separators). */
+  readonly parts: string[] = [];
   /** Arrays: items so far. */
   count = 0;
   /** Objects: per member, the key's identity (equal exactly when Python's keys are equal). */
@@ -104,28 +110,55 @@ class Frame {
   /** Objects with many keys: the identities seen, for the duplicate check. */
   keySet: Set<string> | null = null;
   hasDuplicate = false;
+  /**
+   * Signable mode: the first reason this container has no faithful signed form. Arrays: from any item;
+   * objects: from any key (every distinct key survives), while a value's reason counts only when the value
+   * survives the duplicate resolution — Python (and JSON.parse) drop the earlier values of a key.
+   */
+  issue: Issue | null = null;
+  /** Objects: members whose value has a reason, as [member index, reason]; null while there is none. */
+  valueIssues: Array<[number, Issue]> | null = null;
+  /** Set by {@link close}: the reason of the container just closed. */
+  closedIssue: Issue | null = null;
 
   open(isObject: boolean): void {
     this.isObject = isObject;
+    this.issue = null;
     if (isObject) {
       this.keys.length = 0;
       this.printedKeys.length = 0;
       this.values.length = 0;
       this.keySet = null;
       this.hasDuplicate = false;
+      this.valueIssues = null;
     } else {
-      this.text = '[';
+      this.parts.length = 0;
+      this.parts.push('[');
       this.count = 0;
     }
   }
 
-  add(value: string, itemSep: string): void {
-    if (this.isObject) this.values.push(value);
-    else this.text = this.count++ === 0 ? this.text + value : this.text + itemSep + value;
+  add(value: string, issue: Issue | null, itemSep: string): void {
+    if (this.isObject) {
+      if (issue !== null) (this.valueIssues ??= []).push([this.values.length, issue]);
+      this.values.push(value);
+    } else {
+      this.issue = worse(this.issue, issue);
+      const parts = this.parts;
+      if (this.count++ > 0) parts.push(itemSep);
+      parts.push(value);
+      // Long arrays are joined as they grow, so their pieces do not pile up until the close.
+      if (parts.length >= FLUSH_PARTS) {
+        const joined = joinParts(parts);
+        parts.length = 0;
+        parts.push(joined);
+      }
+    }
   }
 
-  addKey(identity: string, printed: string): void {
+  addKey(identity: string, printed: string, issue: Issue | null): void {
     const keys = this.keys;
+    this.issue = worse(this.issue, issue);
     if (!this.hasDuplicate) {
       if (this.keySet === null && keys.length < 16) {
         for (let k = 0; k < keys.length; k++) {
@@ -144,59 +177,130 @@ class Frame {
     this.printedKeys.push(printed);
   }
 
-  /** The container's whole output; frees the references it held. */
+  /** The container's whole output (its reason, if any, in {@link closedIssue}); frees the references it held. */
   close(itemSep: string, keySep: string): string {
+    let text: string;
     if (!this.isObject) {
-      const text = this.text + ']';
-      this.text = '';
-      return text;
+      this.parts.push(']');
+      text = joinParts(this.parts);
+      this.parts.length = 0;
+    } else {
+      const { printedKeys, values } = this;
+      let issue = this.issue;
+      const parts = scratchParts;
+      parts.length = 0;
+      parts.push('{');
+      if (!this.hasDuplicate) {
+        for (let m = 0; m < values.length; m++) {
+          if (m > 0) parts.push(itemSep);
+          parts.push(printedKeys[m] as string, keySep, values[m] as string);
+        }
+        for (const [, valueIssue] of this.valueIssues ?? []) issue = worse(issue, valueIssue);
+      } else {
+        const { first, last } = resolveDuplicates(this.keys);
+        for (let k = 0; k < first.length; k++) {
+          if (k > 0) parts.push(itemSep);
+          parts.push(printedKeys[first[k] as number] as string, keySep, values[last[k] as number] as string);
+        }
+        if (this.valueIssues !== null) {
+          const surviving = new Set(last);
+          for (const [m, valueIssue] of this.valueIssues) if (surviving.has(m)) issue = worse(issue, valueIssue);
+        }
+      }
+      this.issue = issue;
+      this.keys.length = 0;
+      this.printedKeys.length = 0;
+      this.values.length = 0;
+      this.keySet = null;
+      this.valueIssues = null;
+      parts.push('}');
+      text = joinParts(parts);
+      parts.length = 0;
     }
-    let printedKeys = this.printedKeys;
-    let values = this.values;
-    if (this.hasDuplicate) [printedKeys, values] = resolveDuplicates(this.keys, printedKeys, values);
-    let text = '{' + printedKeys[0] + keySep + values[0];
-    for (let m = 1; m < values.length; m++) text += itemSep + printedKeys[m] + keySep + values[m];
-    this.keys.length = 0;
-    this.printedKeys.length = 0;
-    this.values.length = 0;
-    this.keySet = null;
-    return text + '}';
+    this.closedIssue = this.issue;
+    return text;
   }
+}
+
+/** A part this long is not copied into its container's output but kept by reference. */
+const LONG_PART = 1024;
+/** An array's pieces are joined whenever this many have piled up. */
+const FLUSH_PARTS = 1024;
+/** Reused by every object's close (closes never nest). */
+const scratchParts: string[] = [];
+
+/**
+ * The concatenation of `parts`: runs of short parts joined into flat strings (one copy each), long parts
+ * appended by reference (a rope node, no copy).
+ */
+function joinParts(parts: string[]): string {
+  let out = '';
+  let runStart = 0;
+  let hasLong = false;
+  for (let k = 0; k < parts.length; k++) {
+    if ((parts[k] as string).length < LONG_PART) continue;
+    hasLong = true;
+    if (k > runStart) out += k - runStart === 1 ? (parts[runStart] as string) : parts.slice(runStart, k).join('');
+    out += parts[k] as string;
+    runStart = k + 1;
+  }
+  if (!hasLong) return parts.join('');
+  if (runStart < parts.length) out += parts.length - runStart === 1 ? (parts[runStart] as string) : parts.slice(runStart).join('');
+  return out;
+}
+
+/** Why a value has no faithful signed form, and where (turned into a {@link NotSignableError} only at the end). */
+interface Issue {
+  message: string;
+  position: number;
+  kind: 'lone_surrogate' | 'negative_zero';
+}
+
+/** The issue to report: the first one, except that a lone surrogate wins over an integer -0. */
+function worse(current: Issue | null, next: Issue | null): Issue | null {
+  if (next === null) return current;
+  if (current === null || (current.kind === 'negative_zero' && next.kind === 'lone_surrogate')) return next;
+  return current;
 }
 
 /**
  * Python builds a dict from the pairs: a duplicated key keeps its first position and takes its last value.
- * Linear in the member count (a quadratic scan only below 16 members).
+ * Returns, per distinct key in order of first appearance, the member whose key is printed (`first`) and
+ * the member whose value is (`last`). Linear in the member count (a quadratic scan only below 16 members).
  */
-function resolveDuplicates(keys: string[], printedKeys: string[], values: string[]): [string[], string[]] {
-  const outKeys: string[] = [];
-  const outValues: string[] = [];
+function resolveDuplicates(keys: string[]): { first: number[]; last: number[] } {
+  const first: number[] = [];
+  const last: number[] = [];
   if (keys.length <= 16) {
-    const seen: string[] = [];
     for (let m = 0; m < keys.length; m++) {
-      const at = seen.indexOf(keys[m] as string);
+      let at = -1;
+      for (let k = 0; k < first.length; k++) {
+        if (keys[first[k] as number] === keys[m]) {
+          at = k;
+          break;
+        }
+      }
       if (at === -1) {
-        seen.push(keys[m] as string);
-        outKeys.push(printedKeys[m] as string);
-        outValues.push(values[m] as string);
+        first.push(m);
+        last.push(m);
       } else {
-        outValues[at] = values[m] as string;
+        last[at] = m;
       }
     }
-    return [outKeys, outValues];
+    return { first, last };
   }
   const position = new Map<string, number>();
   for (let m = 0; m < keys.length; m++) {
     const at = position.get(keys[m] as string);
     if (at === undefined) {
-      position.set(keys[m] as string, outKeys.length);
-      outKeys.push(printedKeys[m] as string);
-      outValues.push(values[m] as string);
+      position.set(keys[m] as string, first.length);
+      first.push(m);
+      last.push(m);
     } else {
-      outValues[at] = values[m] as string;
+      last[at] = m;
     }
   }
-  return [outKeys, outValues];
+  return { first, last };
 }
 
 const CH_QUOTE = 34;
@@ -218,26 +322,28 @@ function skipWhitespace(text: string, i: number): number {
   return i;
 }
 
-/** Per call of {@link reserialize}: whether the text holds any surrogate code unit (raw, not escaped). */
+/** Per call of {@link reserialize}. */
 interface ScanState {
+  /** The text holds a surrogate code unit written raw (not escaped): only a JS string can. */
   rawSurrogates: boolean;
+  /** …and one of them is unpaired. */
+  rawLoneSurrogates: boolean;
   signable: boolean;
 }
 
 function reserialize(text: string, itemSep: string, keySep: string, maxDepth: number, signable: boolean): string {
-  const state: ScanState = { rawSurrogates: SURROGATE.test(text), signable };
-  if (signable && state.rawSurrogates) {
-    const lone = LONE_SURROGATE_ONCE.exec(text);
-    if (lone !== null) throw new NotSignableError(loneSurrogateMessage(lone[0]), lone.index);
-  }
+  const rawSurrogates = SURROGATE.test(text);
+  const state: ScanState = { rawSurrogates, rawLoneSurrogates: rawSurrogates && LONE_SURROGATE_ONCE.test(text), signable };
   const frames: Frame[] = [];
   let depth = 0;
   let i = skipWhitespace(text, 0);
   let value: string;
+  let issue: Issue | null;
 
   // Each turn of this loop reads one value at `i`, then closes every container that ends after it.
   for (;;) {
     const c = text.charCodeAt(i);
+    issue = null;
     if (c === CH_LBRACE || c === CH_LBRACKET) {
       const isObject = c === CH_LBRACE;
       i = skipWhitespace(text, i + 1);
@@ -254,10 +360,12 @@ function reserialize(text: string, itemSep: string, keySep: string, maxDepth: nu
       }
     } else if (c === CH_QUOTE) {
       const end = findStringEnd(text, i);
-      value = stringEscaped ? pythonStringFromEscaped(text, i, end, state) : text.slice(i, end);
+      value = stringEscaped ? pythonStringFromEscaped(text, i, end) : text.slice(i, end);
+      if (signable) issue = stringIssue(text, i, end, value, state);
       i = end;
     } else if (c === CH_MINUS || (c >= 48 && c <= 57)) {
-      value = readNumber(text, i, signable);
+      value = readNumber(text, i);
+      if (signable && numberWasNegativeZeroInteger) issue = { message: NEGATIVE_ZERO_MESSAGE, position: i, kind: 'negative_zero' };
       i = numberEnd;
     } else {
       value = readLiteral(text, i);
@@ -269,10 +377,12 @@ function reserialize(text: string, itemSep: string, keySep: string, maxDepth: nu
       i = skipWhitespace(text, i);
       if (depth === 0) {
         if (i !== text.length) throw new JsonSyntaxError('Extra data after the JSON value', i);
+        // Only now, so that a text Python refuses is refused as Python does (JsonSyntaxError) first.
+        if (issue !== null) throw new NotSignableError(issue.message, issue.position, issue.kind);
         return value;
       }
       const frame = frames[depth - 1] as Frame;
-      frame.add(value, itemSep);
+      frame.add(value, issue, itemSep);
       const d = text.charCodeAt(i);
       if (d === CH_COMMA) {
         i = skipWhitespace(text, i + 1);
@@ -283,6 +393,7 @@ function reserialize(text: string, itemSep: string, keySep: string, maxDepth: nu
         i++;
         depth--;
         value = frame.close(itemSep, keySep);
+        issue = frame.closedIssue;
         continue;
       }
       throw new JsonSyntaxError(
@@ -291,6 +402,17 @@ function reserialize(text: string, itemSep: string, keySep: string, maxDepth: nu
       );
     }
   }
+}
+
+/**
+ * Signable mode: the reason the string literal text[start, end) (printed by Python as `printed`) has no
+ * faithful signed form, or null. A lone surrogate survives into `printed` unless it was raw and next to
+ * an escaped one, which decoding joined into a pair that Python keeps apart — hence the source check.
+ */
+function stringIssue(text: string, start: number, end: number, printed: string, state: ScanState): Issue | null {
+  let lone = SURROGATE.test(printed) ? LONE_SURROGATE_ONCE.exec(printed) : null;
+  if (lone === null && state.rawLoneSurrogates) lone = LONE_SURROGATE_ONCE.exec(text.slice(start, end));
+  return lone === null ? null : { message: loneSurrogateMessage(lone[0]), position: start, kind: 'lone_surrogate' };
 }
 
 /**
@@ -306,19 +428,17 @@ function readKey(text: string, i: number, frame: Frame, state: ScanState): numbe
   let identity: string;
   if (stringEscaped) {
     const decoded = decodeValidatedString(text, i, end);
-    if (SURROGATE.test(decoded)) {
-      if (state.signable) refuseLoneSurrogates(decoded, i);
-      identity = keyIdentity(text, i, end);
-    }
     printed = encodePythonString(decoded);
-    identity ??= printed;
+    identity = SURROGATE.test(decoded) ? keyIdentity(text, i, end) : printed;
   } else {
     printed = text.slice(i, end);
     identity = state.rawSurrogates && SURROGATE.test(printed) ? keyIdentity(text, i, end) : printed;
   }
   const colon = skipWhitespace(text, end);
   if (text.charCodeAt(colon) !== CH_COLON) throw new JsonSyntaxError("Expecting ':' delimiter", colon);
-  frame.addKey(identity, printed);
+  // A key holding a lone code point is identified by a string starting with an unpaired U+DC00.
+  const issue = state.signable && identity.charCodeAt(0) === 0xdc00 ? { message: LONE_KEY_MESSAGE, position: i, kind: 'lone_surrogate' as const } : null;
+  frame.addKey(identity, printed, issue);
   return skipWhitespace(text, colon + 1);
 }
 
@@ -387,19 +507,8 @@ function decodeValidatedString(text: string, start: number, end: number): string
 }
 
 /** Python's output for the validated string literal text[start, end) holding an escape. */
-function pythonStringFromEscaped(text: string, start: number, end: number, state: ScanState): string {
-  const decoded = decodeValidatedString(text, start, end);
-  if (state.signable && SURROGATE.test(decoded)) refuseLoneSurrogates(decoded, start);
-  return encodePythonString(decoded);
-}
-
-/**
- * In signable mode, raw lone surrogates were refused up front, so a lone surrogate left in a decoded
- * string came from an escape, or from an escape next to a raw one — lone for Python either way.
- */
-function refuseLoneSurrogates(decoded: string, position: number): void {
-  const lone = LONE_SURROGATE_ONCE.exec(decoded);
-  if (lone !== null) throw new NotSignableError(loneSurrogateMessage(lone[0]), position);
+function pythonStringFromEscaped(text: string, start: number, end: number): string {
+  return encodePythonString(decodeValidatedString(text, start, end));
 }
 
 function loneSurrogateMessage(unit: string): string {
@@ -408,6 +517,9 @@ function loneSurrogateMessage(unit: string): string {
     'so no sender signed it; refused)'
   );
 }
+
+const LONE_KEY_MESSAGE = "Lone surrogate in a key (Python's json.dumps cannot encode it to UTF-8, so no sender signed it; refused)";
+const NEGATIVE_ZERO_MESSAGE = 'Integer -0 (Python signs it as 0, the form of a different body, while it parses as -0; refused)';
 
 /**
  * Decodes the validated string literal text[start, end) (quotes included).
@@ -513,13 +625,16 @@ export function encodePythonString(value: string): string {
 
 /** Set by {@link readNumber}: the offset just past the number it read. */
 let numberEnd = 0;
+/** Set by {@link readNumber}: the number it read was the integer `-0` (printed `0`). */
+let numberWasNegativeZeroInteger = false;
 
 /**
- * Reads a number (or `-Infinity`) at `start`, sets {@link numberEnd} and returns Python's printed form.
- * With `signable`, refuses the integer `-0` (see {@link ReserializeOptions.signable}).
+ * Reads a number (or `-Infinity`) at `start`, sets {@link numberEnd} and
+ * {@link numberWasNegativeZeroInteger}, and returns Python's printed form.
  */
-function readNumber(text: string, start: number, signable = false): string {
+function readNumber(text: string, start: number): string {
   let i = start;
+  numberWasNegativeZeroInteger = false;
   const negative = text.charCodeAt(i) === CH_MINUS;
   if (negative) {
     i++;
@@ -562,9 +677,7 @@ function readNumber(text: string, start: number, signable = false): string {
     }
     // Integers are exact in Python; JSON forbids leading zeros, so only "-0" differs from its source.
     if (negative && first === 48) {
-      if (signable) {
-        throw new NotSignableError('Integer -0 (Python signs it as 0, the form of a different body, while it parses as -0; refused)', start);
-      }
+      numberWasNegativeZeroInteger = true;
       return '0';
     }
     return text.slice(start, i);
