@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNodeRed, stopAll, type FlowNode, type NodeRedRuntime } from '../helpers/node-red-runtime';
 import { startReceiver, type Receiver } from '../helpers/receiver';
-
-const MODULE = join(__dirname, '..', '..', 'node-red');
+import { releaseTarballs } from '../helpers/release-tarballs';
 const HOSTILE_ID = 'b/../../.config.runtime';
 const SECRET = 'e2e-outbox-signing-secret';
 
@@ -44,7 +43,7 @@ describe.each(['4', '5'] as const)('Node-RED %s: the outbox of a node with a hos
 
   beforeAll(async () => {
     receiver = await startReceiver(() => ({ status: 503 }));
-    runtime = await startNodeRed({ major, modules: [MODULE] });
+    runtime = await startNodeRed({ major, packages: [releaseTarballs().nodeRed] });
     await runtime.deploy(base());
   });
   afterAll(async () => {
