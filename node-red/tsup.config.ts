@@ -5,9 +5,11 @@ import { defineConfig } from 'tsup';
 // left as a dependency. The editor files, message catalogues and help are copied next to them.
 export default defineConfig({
   entry: Object.fromEntries(
-    readdirSync('src/nodes')
-      .filter((f) => f.endsWith('.ts'))
-      .map((f) => [`nodes/${f.replace(/\.ts$/, '')}`, `src/nodes/${f}`]),
+    ['nodes', 'plugins'].flatMap((dir) =>
+      readdirSync(`src/${dir}`)
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => [`${dir}/${f.replace(/\.ts$/, '')}`, `src/${dir}/${f}`]),
+    ),
   ),
   format: ['cjs'],
   target: 'node20',
@@ -17,5 +19,7 @@ export default defineConfig({
     mkdirSync('dist/nodes', { recursive: true });
     for (const f of readdirSync('src/nodes').filter((name) => name.endsWith('.html'))) cpSync(`src/nodes/${f}`, `dist/nodes/${f}`);
     cpSync('src/locales', 'dist/nodes/locales', { recursive: true });
+    mkdirSync('dist/plugins', { recursive: true });
+    for (const f of readdirSync('src/plugins').filter((name) => name.endsWith('.html'))) cpSync(`src/plugins/${f}`, `dist/plugins/${f}`);
   },
 });

@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 /**
- * Regenerates the README's "Hardening: what was tried and what held" section from the results files of
- * the hardening suite: runs `npm run test:hardening` (unless --no-run), reads test/hardening/results/*.json
- * and rewrites what lies between `<!-- hardening:start -->` and `<!-- hardening:end -->` in README.md
- * (the heading and the markers are appended at the end of the README when absent).
+ * Regenerates docs/hardening.md ("Hardening: what was tried and what held", linked from the README) from the
+ * results files of the hardening suite: runs `npm run test:hardening` (unless --no-run), reads
+ * test/hardening/results/*.json and rewrites what lies between `<!-- hardening:start -->` and
+ * `<!-- hardening:end -->` in docs/hardening.md (the heading and the markers are written when absent).
  *
- *   npm run hardening:report                   # run the suite, then write the README section
- *   node scripts/hardening-report.mjs --no-run # only rebuild the section from the existing results
- *   node scripts/hardening-report.mjs --no-run --print             # print it, touch nothing
- *   node scripts/hardening-report.mjs --no-run --readme /tmp/R.md  # write another file
+ *   npm run hardening:report                   # run the suite, then write docs/hardening.md
+ *   node scripts/hardening-report.mjs --no-run # only rebuild the tables from the existing results
+ *   node scripts/hardening-report.mjs --no-run --print           # print them, touch nothing
+ *   node scripts/hardening-report.mjs --no-run --out /tmp/H.md   # write another file (--readme: the same)
  *
  * ── Results file format (for every suite that wants a place in the table) ───────────────────────────
  * One file per test file, test/hardening/results/<name>.json (git-ignored), written once from an afterAll
@@ -26,12 +26,12 @@
  *     "note":    "…"                                // optional: why it did not hold (a finding), shown below the table
  *   }
  *
- * Sections known to the README, in this order (others follow under their own name): bad-inputs (a matrix
+ * Sections known to the report, in this order (others follow under their own name): bad-inputs (a matrix
  * of cases × runtimes), runtime-health, load, faults, queue-mode, fuzz. A known section without rows is
  * printed as "not run".
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,7 +39,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS_DIR = join(root, 'test', 'hardening', 'results');
 const START = '<!-- hardening:start -->';
 const END = '<!-- hardening:end -->';
-const HEADING = '## Hardening: what was tried and what held';
+const HEADING = '# Hardening: what was tried and what held';
 
 const SECTIONS = [
   ['bad-inputs', 'Bad-input matrix', 'Every case of test/hardening/bad-inputs.ts, sent byte for byte (or given to the core directly); held = the expected 4xx and no message, flow or execution started.'],
@@ -51,13 +51,13 @@ const SECTIONS = [
 ];
 
 function parseArgs(argv) {
-  const args = { run: true, print: false, readme: join(root, 'README.md') };
+  const args = { run: true, print: false, out: join(root, 'docs', 'hardening.md') };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--no-run') args.run = false;
     else if (argv[i] === '--print') args.print = true;
-    else if (argv[i] === '--readme') args.readme = argv[++i];
+    else if (argv[i] === '--out' || argv[i] === '--readme') args.out = argv[++i];
     else {
-      console.error(`unknown argument ${argv[i]}\nusage: node scripts/hardening-report.mjs [--no-run] [--print] [--readme FILE]`);
+      console.error(`unknown argument ${argv[i]}\nusage: node scripts/hardening-report.mjs [--no-run] [--print] [--out FILE]`);
       process.exit(2);
     }
   }
@@ -183,10 +183,10 @@ function render({ rows, files, problems }, run) {
   return out.join('\n');
 }
 
-function writeReadme(path, body) {
+function writeReport(path, body) {
   let text = existsSync(path) ? readFileSync(path, 'utf8') : '';
   if (!text.includes(START) || !text.includes(END)) {
-    text = `${text.replace(/\s*$/, '\n')}\n${HEADING}\n\n${START}\n${END}\n`;
+    text = text.trim() ? `${text.replace(/\s*$/, '\n')}\n${HEADING}\n\n${START}\n${END}\n` : `${HEADING}\n\n${START}\n${END}\n`;
   }
   const before = text.slice(0, text.indexOf(START) + START.length);
   const after = text.slice(text.indexOf(END));
@@ -205,6 +205,7 @@ const body = render(readResults(), run);
 if (args.print) {
   console.log(body);
 } else {
-  writeReadme(args.readme, body);
-  console.log(`Wrote the hardening section of ${relative(process.cwd(), args.readme) || args.readme}.`);
+  mkdirSync(dirname(args.out), { recursive: true });
+  writeReport(args.out, body);
+  console.log(`Wrote the hardening tables to ${relative(process.cwd(), args.out) || args.out}.`);
 }

@@ -3,6 +3,7 @@
  * string[] values), as a plain object in any case, or as a WHATWG `Headers` instance.
  * Pure module (n8n may load it).
  */
+import type { SchemeOptions } from './types';
 
 /** Headers in any of the shapes users have at hand. */
 export type HeaderInput =
@@ -68,4 +69,40 @@ export function isSafeHeaderValue(value: string): boolean {
 /** RFC 7230 token: what a header name may be made of. */
 export function isValidHeaderName(name: string): boolean {
   return /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name);
+}
+
+/** Headers that carry credentials whatever the scheme: never passed on. */
+export const CREDENTIAL_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie'];
+
+/**
+ * The request headers without the ones that hold a secret: the scheme's authentication headers (1NCE's
+ * static header *is* the secret; signature headers are MACs of it), `authorization`, `proxy-authorization`
+ * and `cookie`. For what adapters hand on (Node-RED `msg.headers`, n8n "Include Headers"): a following
+ * node may send headers on to a third party, and execution data is stored. Names keep their spelling.
+ */
+export function safeHeaders(
+  headers: unknown,
+  profile: { scheme: { signatureHeaders(options: SchemeOptions): string[] } } | undefined,
+  schemeOptions: SchemeOptions = {},
+): Record<string, string | string[]> {
+  const drop = new Set(CREDENTIAL_HEADERS);
+  if (profile) for (const name of profile.scheme.signatureHeaders(schemeOptions)) drop.add(name.toLowerCase());
+  const kept: Record<string, string | string[]> = {};
+  const add = (name: string, value: unknown) => {
+    if (value === undefined || value === null || drop.has(name.toLowerCase())) return;
+    kept[name] = Array.isArray(value) ? value.map(String) : String(value);
+  };
+  try {
+    if (headers && typeof headers === 'object') {
+      const source = headers as { forEach?: unknown; get?: unknown };
+      if (typeof source.forEach === 'function' && typeof source.get === 'function') {
+        (source.forEach as (cb: (value: string, key: string) => void) => void).call(headers, (value, key) => add(key, value));
+      } else {
+        for (const [name, value] of Object.entries(headers)) add(name, value);
+      }
+    }
+  } catch {
+    // A broken headers object hands on nothing.
+  }
+  return kept;
 }

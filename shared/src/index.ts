@@ -4,14 +4,40 @@
  * Every module re-exported here is pure in n8n's sense (no timers, no `process`, no globals; imports
  * only zod and `node:crypto`), so n8n community nodes can bundle it.
  */
-export { verify, verifySignature, refuseUnreadableBody, normalizeSecrets, type SignatureCheck, DEFAULT_MAX_BYTES, DEFAULT_TOLERANCE_SECONDS, type VerifyInput } from './verify';
+export { verify, verifySignature, refuseUnreadableBody, invalidOptions, normalizeSecrets, type SignatureCheck, DEFAULT_MAX_BYTES, DEFAULT_TOLERANCE_SECONDS, type VerifyInput } from './verify';
+export { usableSecrets, unresolvedVariable, secretsProblem, type UsableSecrets } from './secrets';
+export {
+  createReceiver,
+  cleanTypes,
+  describeDecision,
+  refusal,
+  DEFAULT_READ_TIMEOUT_MS,
+  type Receiver,
+  type ReceiverConfig,
+  type ReceiverMode,
+  type HostRequest,
+  type Decision,
+  type HostAnswer,
+} from './host/index';
 export { sign, type SignInput, type SignedRequest } from './sign';
 export { fillPlaceholders, placeholderValuesOf, PLACEHOLDERS, type PlaceholderValues } from './placeholders';
 export { pythonJsonDumps, compactJsonDumps, pythonFloatRepr, JsonSyntaxError, type ReserializeOptions } from './json/lossless-json';
-export { createMemoryReplayStore, createRecordReplayStore, layeredReplayStore, scopedReplayStore } from './replay-store';
+export {
+  createMemoryReplayStore,
+  createRecordReplayStore,
+  layeredReplayStore,
+  scopedReplayStore,
+  hostReplayStore,
+  hashReplayKey,
+  duplicateKey,
+  REPLAY_ENTRY_BYTES,
+  DEFAULT_MEMORY_REPLAY_BYTES,
+  DEFAULT_RECORD_REPLAY_BYTES,
+  type ReplayStoreBounds,
+} from './replay-store';
 export { vendors, vendorIds, getVendor } from './vendors/index';
 export { standardWebhooksKey } from './schemes/standard-webhooks';
-export { headerLookup, isSafeHeaderValue, isValidHeaderName, type HeaderInput, type HeaderLookup } from './headers';
+export { headerLookup, isSafeHeaderValue, isValidHeaderName, safeHeaders, CREDENTIAL_HEADERS, type HeaderInput, type HeaderLookup } from './headers';
 export {
   deliver,
   prepareDelivery,
@@ -31,8 +57,11 @@ export {
   type Transport,
   type Sleep,
 } from './delivery/deliver';
+export { redactUrl, redactUrlsIn, hasUserinfo } from './delivery/redact';
+export { isPrivateHostLiteral, isIpLiteral } from './delivery/address-rules';
 export { judgeAttempt, retryDelay, parseRetryAfter, retryPolicies, customRetryPolicy, NO_RETRIES, type AttemptErrorClass, type AttemptOutcome, type AttemptVerdict, type CustomRetryPolicyInput } from './delivery/retry-plan';
 export { createMemoryEndpointStore, nextEndpointState, restartEndpoint, type EndpointState, type EndpointStateStore } from './delivery/endpoint-health';
 export { serializeBody } from './sign';
 export { outputIndexForType, outputLabelsFor, editorCatalogue } from './routing';
 export type * from './types';
+export * from './log/index';

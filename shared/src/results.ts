@@ -13,7 +13,10 @@ const STATUS: Record<VerifyFailureCode, number> = {
   timestamp_invalid: 400,
   timestamp_out_of_window: 401,
   message_id_missing: 401,
-  replayed: 409,
+  duplicate: 200,
+  not_configured: 503,
+  request_timeout: 408,
+  source_not_allowed: 403,
   unsupported_media_type: 415,
   invalid_encoding: 400,
   too_deeply_nested: 400,
@@ -22,6 +25,11 @@ const STATUS: Record<VerifyFailureCode, number> = {
   type_missing: 422,
   schema_invalid: 422,
 };
+
+/** The HTTP status that goes with a code. */
+export function statusOf(code: VerifyFailureCode): number {
+  return STATUS[code];
+}
 
 /** A refusal with the status that fits its code. */
 export function refuse(code: VerifyFailureCode, message: string, hint?: VerifyFailure['hint']): VerifyFailure {

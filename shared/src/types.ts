@@ -61,7 +61,10 @@ export type VerifyFailureCode =
   | 'timestamp_invalid'
   | 'timestamp_out_of_window'
   | 'message_id_missing'
-  | 'replayed'
+  | 'duplicate'
+  | 'not_configured'
+  | 'request_timeout'
+  | 'source_not_allowed'
   | 'unsupported_media_type'
   | 'invalid_encoding'
   | 'too_deeply_nested'
@@ -70,7 +73,10 @@ export type VerifyFailureCode =
   | 'type_missing'
   | 'schema_invalid';
 
-/** A refused request: the HTTP status to answer, a stable code, and a message that says what to fix. */
+/**
+ * A request that was not accepted: the HTTP status to answer, a stable code, and a message that says what
+ * to fix. `duplicate` is the one code answered 200 (the sender must stop retrying) that still starts nothing.
+ */
 export interface VerifyFailure {
   ok: false;
   status: number;
@@ -80,7 +86,10 @@ export interface VerifyFailure {
   hint?: 'body_reserialized' | 'secret_or_body';
 }
 
-/** How the request's authenticity was established. */
+/**
+ * How the request's authenticity was established: `verified` (a secret matched), `unsigned_allowed`
+ * (no signature, and `allowUnsigned` is on), `no_secret` (no secret is set and `allowUnauthenticated` is on).
+ */
 export type Authentication = 'verified' | 'unsigned_allowed' | 'no_secret';
 
 /** An accepted request. */
@@ -103,17 +112,27 @@ export interface ReplayStore {
 
 /** Options of `verify`. */
 export interface VerifyOptions {
+  /**
+   * Accept requests when no usable secret is set, without checking anything. Off by default: with no
+   * secret every request is refused with `not_configured` (503).
+   */
+  allowUnauthenticated?: boolean;
   /** Accept a request without a signature even though a secret is set. Off by default. */
   allowUnsigned?: boolean;
-  /** Largest body accepted, checked before hashing or parsing. @defaultValue 1 MiB */
+  /** Largest body accepted, checked before hashing or parsing; a positive whole number. @defaultValue 1 MiB */
   maxBytes?: number;
-  /** Timestamp window each way, in seconds, for schemes that carry a timestamp. @defaultValue 300 */
+  /** Timestamp window each way, in seconds, for schemes that carry a timestamp; positive. @defaultValue 300 */
   toleranceSeconds?: number;
-  /** Refuses a message id seen before (Standard Webhooks `webhook-id`, else the event id). */
+  /**
+   * Answers a message id seen before (Standard Webhooks `webhook-id`, else the event id) as `duplicate`
+   * (200, nothing started), remembering ids for `duplicateHorizonSeconds`.
+   */
   replayStore?: ReplayStore;
+  /** How long ids are remembered, in seconds; positive. @defaultValue the vendor's `duplicates.horizonSeconds` */
+  duplicateHorizonSeconds?: number;
   /** Also refuse unknown fields (vendors add fields, so this is off by default). */
   strictSchema?: boolean;
-  /** The clock, in ms since the epoch; for tests. */
+  /** The clock, in ms since the epoch (positive); for tests and old captures. */
   now?: number;
   /** Scheme settings (generic HMAC, 1NCE header name, ...). */
   scheme?: SchemeOptions;
@@ -211,6 +230,19 @@ export interface RetryPolicy {
   documented: boolean;
 }
 
+/**
+ * How a vendor's repeated deliveries are recognised. Plain data.
+ */
+export interface DuplicatePolicy {
+  /**
+   * How long a received id is remembered, in seconds: at least the vendor's whole retry schedule (jitter
+   * included), so a retry of a delivery whose answer got lost is still recognised.
+   */
+  horizonSeconds: number;
+  /** True when the scheme asks receivers to refuse repeated ids (Standard Webhooks): on unless turned off. */
+  onByDefault: boolean;
+}
+
 /** Everything known about one vendor, as data plus the few functions it needs. */
 export interface VendorProfile {
   id: VendorId;
@@ -229,6 +261,8 @@ export interface VendorProfile {
   /** A realistic body for every catalogued event type. */
   samples: Readonly<Record<string, Record<string, unknown>>>;
   retryPolicy: RetryPolicy;
+  /** Answering repeats of a message id as duplicates: how long ids are kept, and whether the scheme requires it. */
+  duplicates: DuplicatePolicy;
   /** How this vendor serializes the bodies it sends: Python's json.dumps style or compact. */
   bodyStyle: 'python' | 'compact';
   /** Reads the event type from a parsed body (and headers, for schemes that carry it there). */

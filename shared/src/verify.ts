@@ -3,7 +3,9 @@
  * Pure module: no I/O, no timers; never throws on bad input.
  */
 import { headerLookup, type HeaderInput, type HeaderLookup } from './headers';
+import { duplicateKey } from './replay-store';
 import { refuse, truncate } from './results';
+import { normalizeSecrets, secretsProblem, usableSecrets } from './secrets';
 import type { Authentication, VendorProfile, VerifyFailure, VerifyOptions, VerifyResult } from './types';
 import { getVendor, vendorIds } from './vendors/index';
 
@@ -57,7 +59,11 @@ export interface VerifyInput {
   rawBody: Buffer | Uint8Array | string;
   /** Request headers as Node gives them (any case, string or string[]), or a `Headers` instance. */
   headers: HeaderInput;
-  /** The secret, or several during a rotation (any may match). Empty or absent: requests are not authenticated. */
+  /**
+   * The secret, or several during a rotation (any may match). Empty, absent, or a `${NAME}` text whose
+   * variable was never set: every request is refused with `not_configured` (503), unless
+   * `options.allowUnauthenticated` is on (then nothing is checked; never for an unresolved `${NAME}`).
+   */
   secrets?: string | readonly string[];
   options?: VerifyOptions;
 }
@@ -65,9 +71,11 @@ export interface VerifyInput {
 /**
  * Verifies, parses and normalizes one webhook request.
  *
- * Checks, in order: the body size and nesting depth (before hashing or parsing), the signature or authentication header
- * against each secret, timestamps where the scheme has them, the JSON, the field that holds the event
- * type, the payload schema, and — with `options.replayStore` — that the message id is new.
+ * Checks, in order: the options, that a secret is set (fails closed), the body size and nesting depth
+ * (before hashing or parsing), the signature or authentication header against each secret, timestamps where
+ * the scheme has them, the JSON, the field that holds the event type, the payload schema, and — with
+ * `options.replayStore` — that the message id is new (a repeat is `duplicate`, status 200: the sender
+ * must stop retrying, but nothing should start).
  *
  * @returns `{ ok: true, event, authentication }`, or `{ ok: false, status, code, message }` where
  *   `status` is the HTTP status to answer and `message` tells the sender or the user what to fix.
@@ -141,6 +149,11 @@ function checkSignature(input: VerifyInput): CheckedRequest | { failure: VerifyF
     return fail(refuse('invalid_input', `Unknown vendor "${truncate(String(input.vendor), 40)}"; use one of: ${vendorIds.join(', ')}.`));
   }
   const options = input.options ?? {};
+  const invalid = invalidOptions(options);
+  if (invalid) return fail(invalid);
+  const found = usableSecrets(input.secrets);
+  const unconfigured = secretsProblem(found, profile.label, options.allowUnauthenticated === true);
+  if (unconfigured) return fail(unconfigured);
   const rawBody = toBuffer(input.rawBody);
   if (rawBody === undefined) {
     return fail(
@@ -159,7 +172,7 @@ function checkSignature(input: VerifyInput): CheckedRequest | { failure: VerifyF
     return fail(refuse('too_deeply_nested', `The body nests arrays or objects more than ${MAX_NESTING} levels deep.`));
   }
 
-  const secrets = normalizeSecrets(input.secrets);
+  const secrets = found.secrets;
   const headers = headerLookup(input.headers);
   let decoded: string | undefined;
   const text = () => (decoded ??= rawBody.toString('utf8'));
@@ -199,7 +212,7 @@ function checkSignature(input: VerifyInput): CheckedRequest | { failure: VerifyF
 function verifyUnsafe(input: VerifyInput): VerifyResult {
   const checked = checkSignature(input);
   if ('failure' in checked) return checked.failure;
-  const { profile, headers, nowMs, toleranceSeconds } = checked;
+  const { profile, headers, nowMs } = checked;
   const text = checked.text();
   const options = input.options ?? {};
   const schemeOptions = options.scheme ?? {};
@@ -243,13 +256,41 @@ function verifyUnsafe(input: VerifyInput): VerifyResult {
 
   if (options.replayStore) {
     const id = messageId ?? event.id;
-    if (id === undefined) return refuse('message_id_missing', 'Replay protection is on, but the request carries no message id.');
-    const expiresAtMs = nowMs + 2 * toleranceSeconds * 1000;
-    if (options.replayStore.checkAndRemember(`${profile.id}:${id}`, expiresAtMs)) {
-      return refuse('replayed', `Message ${truncate(id, 80)} was already received; a replay (or a retry of a delivered message) is refused.`);
-    }
+    if (id === undefined) return refuse('message_id_missing', 'Duplicate detection is on, but the request carries no message id.');
+    const horizonSeconds = options.duplicateHorizonSeconds ?? profile.duplicates.horizonSeconds;
+    if (options.replayStore.checkAndRemember(duplicateKey(profile.id, id), nowMs + horizonSeconds * 1000)) return duplicateOf(id);
   }
   return { ok: true, event, authentication };
+}
+
+/** The answer to a message id received before: 200, so the sender stops retrying; nothing is started. */
+export function duplicateOf(id: string): VerifyFailure {
+  return refuse('duplicate', `Message ${truncate(id, 80)} was already received; this copy is not processed again.`);
+}
+
+/** Names of the options that must be positive, finite numbers when given. */
+const POSITIVE_OPTIONS = ['maxBytes', 'toleranceSeconds', 'now', 'duplicateHorizonSeconds'] as const;
+
+/**
+ * The refusal (`invalid_input`) for options that would silently turn a check off — a tolerance, clock,
+ * size or horizon that is not a positive finite number (e.g. `Number(process.env.X)` of an unset
+ * variable is NaN) — or undefined when the options are fine.
+ */
+export function invalidOptions(options: unknown): VerifyFailure | undefined {
+  if (options === null || typeof options !== 'object') return refuse('invalid_input', 'options must be an object.');
+  const record = options as Record<string, unknown>;
+  for (const name of POSITIVE_OPTIONS) {
+    const value = record[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      return refuse('invalid_input', `options.${name} must be a positive number; got ${truncate(typeof value === 'number' ? String(value) : JSON.stringify(value) ?? String(value), 40)}.`);
+    }
+  }
+  const store = record['replayStore'];
+  if (store !== undefined && (store === null || typeof (store as { checkAndRemember?: unknown }).checkAndRemember !== 'function')) {
+    return refuse('invalid_input', 'options.replayStore must have a checkAndRemember(key, expiresAtMs) method.');
+  }
+  return undefined;
 }
 
 /** The last guard of "never throws": any unexpected error becomes a 400 that says what happened. */
@@ -265,11 +306,8 @@ function toBuffer(body: unknown): Buffer | undefined {
   return undefined;
 }
 
-/** Secrets as a clean list: strings only, empty ones dropped (an empty field in a form is "no secret"). */
-export function normalizeSecrets(secrets: unknown): string[] {
-  const list = Array.isArray(secrets) ? secrets : secrets === undefined || secrets === null ? [] : [secrets];
-  return list.filter((s): s is string => typeof s === 'string' && s !== '');
-}
+/** Kept here too: callers import it from this module. */
+export { normalizeSecrets };
 
 interface SchemaIssue {
   path: PropertyKey[];

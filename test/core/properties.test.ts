@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { pythonJsonDumps, sign, vendorIds, vendors, verify, type VendorId } from '../../shared/src/index';
+import { normalizeSecrets, pythonJsonDumps, sign, unresolvedVariable, vendorIds, vendors, verify, type VendorId } from '../../shared/src/index';
 
 const NOW = Date.UTC(2026, 5, 1);
 const secretFor = (vendor: VendorId, seed: string) =>
@@ -131,20 +131,29 @@ describe('verify never throws', () => {
     fc.string(),
   );
 
-  it('on arbitrary bytes, headers, secrets and options, answering 4xx', () => {
+  it('on arbitrary bytes, headers, secrets and options, answering 4xx (503 only for a receiver without a usable secret)', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...vendorIds, 'nope'),
         fc.oneof(fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)), fc.json(), fc.string()),
         fc.dictionary(headerName, headerValue, { maxKeys: 6 }),
         fc.oneof(fc.string(), fc.array(fc.string(), { maxLength: 3 }), fc.constant(undefined)),
-        fc.record({ allowUnsigned: fc.boolean(), strictSchema: fc.boolean(), maxBytes: fc.integer({ min: 0, max: 400 }) }, { requiredKeys: [] }),
+        fc.record(
+          { allowUnsigned: fc.boolean(), allowUnauthenticated: fc.boolean(), strictSchema: fc.boolean(), maxBytes: fc.integer({ min: 0, max: 400 }) },
+          { requiredKeys: [] },
+        ),
         (vendor, rawBody, headers, secrets, options) => {
           const result = verify({ vendor, rawBody, headers: headers as never, secrets, options });
           if (!result.ok) {
-            expect(result.status).toBeGreaterThanOrEqual(400);
-            expect(result.status).toBeLessThan(500);
+            const usable = normalizeSecrets(secrets).some((s) => unresolvedVariable(s) === undefined);
+            if (result.code === 'not_configured') expect(usable).toBe(false);
+            else {
+              expect(result.status).toBeGreaterThanOrEqual(400);
+              expect(result.status).toBeLessThan(500);
+            }
             expect(result.message.length).toBeGreaterThan(10);
+          } else {
+            expect(normalizeSecrets(secrets).length > 0 || options.allowUnauthenticated === true).toBe(true);
           }
         },
       ),

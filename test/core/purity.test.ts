@@ -1,6 +1,6 @@
 /**
  * n8n loads the core's pure modules: they may not use timers, `process` or `globalThis`, and may import
- * only n8n-workflow, lodash, luxon, zod, node:crypto and their own files (../shared/n8n-notes.md).
+ * only n8n-workflow, lodash, luxon, zod, node:crypto and their own files (n8n's rules for verified community nodes, also checked by @n8n/scan-community-package).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';

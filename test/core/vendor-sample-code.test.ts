@@ -1,6 +1,6 @@
 /**
  * Our signed requests checked by the vendors' own published verification code, run by python3:
- * InHand's `verify_signature` (vendor-docs/000) and Scalefusion's check (vendor-docs/004, in Python).
+ * InHand's `verify_signature` and Scalefusion's check, in Python (docs/vendors.md#inhand-device-manager, #scalefusion).
  */
 import { describe, expect, it } from 'vitest';
 import { sign, vendors } from '../../shared/src/index';

@@ -1,37 +1,38 @@
 /**
- * The vendor profiles as data: catalogues as the spec lists them, samples, schemas and retry policies.
+ * The vendor profiles as data: catalogues as the vendors list them (test/fixtures/vendors/event-types.json,
+ * see docs/vendors.md), samples, schemas and retry policies.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sign, vendorIds, vendors, verify } from '../../shared/src/index';
 
-const spec = readFileSync(join(__dirname, '..', '..', '..', 'shared', 'vendor-protocols.md'), 'utf8');
+type Table = { field: string; types: Array<[string, string?]>; ruleCatalogueTypes?: string[] };
+const tables = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'vendors', 'event-types.json'), 'utf8')) as Record<string, Table>;
+const listed = (id: string): string[] => (tables[id] as Table).types.map(([value]) => value);
 
-/** The backticked and bare snake_case identifiers listed in a spec section after a marker. */
-function listAfter(marker: string, until: string): string[] {
-  const start = spec.indexOf(marker);
-  const section = spec.slice(start, spec.indexOf(until, start));
-  return section.match(/\b[a-z]+(?:_[a-z]+)+\b|\b(?:online|offline|connected|disconnected|reboot)\b/g) ?? [];
-}
-
-describe('catalogues carry every type the spec lists', () => {
-  it('InHand Device Manager', () => {
-    const listed = listAfter('- `alertType`: online', '- Retry');
-    expect(listed.length).toBe(11);
-    expect(vendors['inhand-dm'].eventTypes.map((t) => t.value)).toEqual(expect.arrayContaining(listed));
+describe("catalogues carry every type the vendors' tables list", () => {
+  it('InHand Device Manager, with the vendor labels', () => {
+    expect(listed('inhand-dm')).toHaveLength(11);
+    const labels = Object.fromEntries(vendors['inhand-dm'].eventTypes.map((t) => [t.value, t.label]));
+    for (const [value, label] of (tables['inhand-dm'] as Table).types) expect(labels[value], value).toBe(label);
   });
 
   it('InCloud Manager, including the rule catalogue types', () => {
-    const listed = listAfter('Alert type is the field', '## 3.').filter((t) => !['ensure_ascii'].includes(t));
-    expect(listed.length).toBeGreaterThanOrEqual(26);
-    expect(vendors['incloud-manager'].eventTypes.map((t) => t.value)).toEqual(expect.arrayContaining(listed));
+    const table = tables['incloud-manager'] as Table;
+    const all = [...listed('incloud-manager'), ...(table.ruleCatalogueTypes ?? [])];
+    expect(all).toHaveLength(26);
+    expect(vendors['incloud-manager'].eventTypes.map((t) => t.value)).toEqual(expect.arrayContaining(all));
   });
 
-  it('EdgeSense, 1NCE and Scalefusion', () => {
-    expect(vendors.edgesense.eventTypes.map((t) => t.value)).toEqual(['device.data', 'device.alert', 'device.status', 'config.update']);
-    expect(vendors['1nce'].eventTypes.map((t) => t.value)).toEqual(['TELEMETRY_DATA', 'LIFECYCLE', 'ERROR', 'GEOFENCE', 'LOCATION', 'TEST_MESSAGE']);
-    expect(vendors.scalefusion.eventTypes).toHaveLength(14);
+  it('EdgeSense, 1NCE and Scalefusion, in the vendors\' order', () => {
+    expect(vendors.edgesense.eventTypes.map((t) => t.value)).toEqual(listed('edgesense'));
+    expect(vendors['1nce'].eventTypes.map((t) => t.value)).toEqual(listed('1nce'));
+    expect(vendors.scalefusion.eventTypes.map((t) => t.value)).toEqual(listed('scalefusion'));
+  });
+
+  it('each profile reads its type from the field the vendor documents', () => {
+    for (const id of ['inhand-dm', 'incloud-manager', 'edgesense', '1nce', 'scalefusion'] as const) expect(vendors[id].typeField, id).toBe((tables[id] as Table).field);
   });
 });
 

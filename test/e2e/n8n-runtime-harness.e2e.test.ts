@@ -1,6 +1,7 @@
 /**
  * Proves the real-n8n harness (test/helpers/n8n-runtime.ts) on n8n 2.41.1 (Node 24) and 2.8.4 (Node 20):
- * our package loads from <userFolder>/.n8n/nodes/node_modules, an imported credential is decrypted for
+ * our package, installed from its release tarball with the README's command, loads from
+ * <userFolder>/.n8n/nodes/node_modules, an imported credential is decrypted for
  * the trigger, an imported and published workflow answers on its production URL, executions are read back
  * from the database, a restart keeps it all, and the REST API unpublishes a workflow while n8n runs.
  *
@@ -86,9 +87,16 @@ describe.each([
     await runtime?.stop();
   });
 
-  it('runs on the expected Node and loads the package from nodes/node_modules', () => {
+  it('runs on the expected Node and loads the package installed from its tarball into nodes/node_modules', () => {
     expect(runtime.install.nodeVersion.startsWith(nodePrefix)).toBe(true);
-    const pkgDir = path.join(runtime.userFolder, '.n8n', 'nodes', 'node_modules', 'n8n-nodes-devicehook');
+    const nodesDir = path.join(runtime.userFolder, '.n8n', 'nodes');
+    const pkgDir = path.join(nodesDir, 'node_modules', 'n8n-nodes-devicehook');
+    // The README's command, and what it leaves: the package alone (no n8n-workflow beside it), a real
+    // folder (not a link to the workspace), recorded in nodes/package.json as the tarball it came from.
+    expect(runtime.logs()).toMatch(/\$ cd \S+\/\.n8n\/nodes && npm install --legacy-peer-deps \S+\/n8n-nodes-devicehook-[\d.]+\.tgz/);
+    expect(fs.readdirSync(path.join(nodesDir, 'node_modules')).filter((f) => !f.startsWith('.'))).toEqual(['n8n-nodes-devicehook']);
+    expect(fs.lstatSync(pkgDir).isSymbolicLink()).toBe(false);
+    expect(JSON.parse(fs.readFileSync(path.join(nodesDir, 'package.json'), 'utf8')).dependencies['n8n-nodes-devicehook']).toMatch(/^file:.*n8n-nodes-devicehook-[\d.]+\.tgz$/);
     expect(fs.existsSync(path.join(pkgDir, 'package.json'))).toBe(true);
     expect(fs.existsSync(path.join(pkgDir, 'dist', 'nodes', 'shared', 'core.js'))).toBe(true);
     expect(runtime.logs()).toContain(`Version: ${version}`);

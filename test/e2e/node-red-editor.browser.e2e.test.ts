@@ -1,32 +1,39 @@
 /**
- * The devicehook nodes in the real Node-RED editor, driven by a headless Chromium: an embedded Node-RED 4
- * (default settings: editor, admin API and HTTP nodes all at "/") with @devicehook/node-red loaded from the
- * workspace, a deployed flow, then the editor's own UI — palette, edit dialogs, the event-type picker that
- * sets the number of outputs, the vendor config dialog, verify and out dialogs, Deploy — and finally signed
- * and unsigned webhooks against the node the editor deployed.
+ * The devicehook nodes in the real Node-RED editor, driven by a headless Chromium, as a user gets them:
+ * Node-RED 4.1 (Node 20) and 5.0 (Node 24) from test/helpers/node-red-runtime.ts with default settings
+ * (editor, admin API and HTTP nodes all at "/"), @devicehook/node-red installed from its release tarball
+ * into a fresh userDir the way the palette manager installs it, a deployed flow, then the editor's own UI —
+ * palette, every devicehook node's edit dialog (the vendor config node's too) and its help in the sidebar,
+ * the event-type picker that sets the number of outputs, Deploy — and finally signed and unsigned webhooks
+ * against the node the editor deployed.
+ *
+ * Any console error, page error, failed request or HTTP error answer in the editor fails the test (a
+ * missing editor script shows up as a 404 and an editor stuck at "Loading Nodes").
  *
  * Run: npm run build && npx vitest run --config vitest.e2e.config.ts test/e2e/node-red-editor.browser.e2e.test.ts
- * Needs Debian's chromium at /usr/bin/chromium. Leaves a screenshot in test/e2e/artifacts/node-red-editor.png.
+ * Needs Debian's chromium at /usr/bin/chromium (and fonts-noto-cjk, fonts-noto-color-emoji for the
+ * screenshots). Leaves screenshots in test/e2e/artifacts/ (git-ignored). DEVICEHOOK_EDITOR_MAJORS=4 limits
+ * the run to one Node-RED.
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sign, vendors } from '../../shared/src/index';
+import { startNodeRed, stopAll, type NodeRedMajor, type NodeRedRuntime } from '../helpers/node-red-runtime';
+import { releaseTarballs } from '../helpers/release-tarballs';
 
-const require = createRequire(import.meta.url);
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const artifacts = path.join(repoRoot, 'test', 'e2e', 'artifacts');
-const screenshotFile = path.join(artifacts, 'node-red-editor.png');
+const require = createRequire(__filename);
+const artifacts = path.join(__dirname, 'artifacts');
 const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const MAJORS = (process.env.DEVICEHOOK_EDITOR_MAJORS ?? '4,5').split(',').map((m) => m.trim()) as NodeRedMajor[];
+/** The node types the package registers, and how the editor titles their dialogs. */
+const TYPES = ['devicehook in', 'devicehook verify', 'devicehook out', 'devicehook-vendor'];
 
-// Native require: Node-RED and the built core are CommonJS and must not go through Vite's transform.
+// Native require: playwright-core must not go through Vite's transform.
 const { chromium } = require('playwright-core') as typeof import('playwright-core');
-const express = require('express');
-const { sign, vendors } = require(path.join(repoRoot, 'shared'));
 
 // The editor's globals, as seen from page.evaluate / waitForFunction.
 declare const RED: any;
@@ -36,31 +43,13 @@ const TAB = 'tab1';
 const flow = [
   { id: TAB, type: 'tab', label: 'devicehook editor e2e', disabled: false, info: '' },
   // As a hand-written or API-deployed flow has them: only the fields that matter, no optional ones.
-  { id: 'v1', type: 'devicehook-vendor', vendor: 'inhand-dm', credentials: { secret: 's' } },
+  { id: 'v1', type: 'devicehook-vendor', vendor: 'inhand-dm' },
   { id: 'in1', type: 'devicehook in', url: '/hooks/inhand', vendor: 'v1', types: ['offline'], typeLabels: ['Gateway offline'], outputs: 2, x: 200, y: 100, z: TAB, wires: [['dbgoffline'], ['dbgother']] },
   { id: 'dbgoffline', type: 'debug', name: 'offline alerts', active: true, tosidebar: true, complete: 'payload', targetType: 'msg', x: 520, y: 80, z: TAB, wires: [] },
   { id: 'dbgother', type: 'debug', name: 'other alerts', active: true, tosidebar: true, complete: 'payload', targetType: 'msg', x: 520, y: 140, z: TAB, wires: [] },
 ];
 
-let RED_RUNTIME: any;
-let server: http.Server;
-let userDir: string;
-let base: string;
-let browser: Browser;
-let page: Page;
-/** Everything the page reported as an error: console.error messages, uncaught exceptions, failed requests. */
-const browserErrors: string[] = [];
-
-async function listenOnFreePort(srv: http.Server): Promise<number> {
-  // Port 0: the kernel's ephemeral range (32768+), well away from 5679 and the usual 1880.
-  await new Promise<void>((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => resolve());
-  });
-  return (srv.address() as { port: number }).port;
-}
-
-async function postHook(body: Buffer | string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+async function postHook(base: string, body: Buffer | string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
   const res = await fetch(`${base}/hooks/inhand`, {
     method: 'POST',
     headers,
@@ -101,53 +90,42 @@ const trayDepth = (p: Page) => p.locator('.red-ui-tray .red-ui-tray-breadcrumbs'
 const checkedValues = (p: Page, container: string) =>
   p.locator(`${container} input[type=checkbox]`).evaluateAll((els) => els.filter((el) => (el as HTMLInputElement).checked).map((el) => (el as HTMLInputElement).value));
 
-describe('devicehook nodes in the Node-RED editor (Chromium)', () => {
+afterAll(() => stopAll(), 60_000);
+
+describe.each(MAJORS)('devicehook nodes in the Node-RED %s editor (Chromium)', (major) => {
+  let red: NodeRedRuntime;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+  /** Everything the page reported as an error: console errors, uncaught exceptions, failed requests, HTTP errors. */
+  const browserErrors: string[] = [];
+  /** How many of browserErrors the previous step already reported. */
+  let reported = 0;
+  const hook = (body: Buffer | string, headers: Record<string, string>) => postHook(base, body, headers);
+  const screenshot = async (name: string) => {
+    fs.mkdirSync(artifacts, { recursive: true });
+    const ignore = path.join(artifacts, '.gitignore');
+    if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, '*\n!.gitignore\n');
+    const file = path.join(artifacts, `node-red-${major}-${name.replace(/[^a-z0-9]+/gi, '-')}.png`);
+    await page.screenshot({ path: file });
+    return file;
+  };
+
   beforeAll(async () => {
     expect(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing`).toBe(true);
-    expect(fs.existsSync(path.join(repoRoot, 'node-red', 'dist', 'nodes', 'devicehook-in.html')), 'run `npm run build` first').toBe(true);
-
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'devicehook-editor-e2e-'));
-    RED_RUNTIME = require('node-red');
-    const app = express();
-    server = http.createServer(app);
-    const settings = {
-      httpAdminRoot: '/',
-      httpNodeRoot: '/',
-      userDir,
-      flowFile: path.join(userDir, 'flows.json'),
-      credentialSecret: 'devicehook-editor-e2e',
-      editorTheme: { tours: false },
-      // No consent prompt for update checks over the canvas, and no calls out to the internet.
-      telemetry: { enabled: false },
-      logging: { console: { level: 'warn' } },
-      functionGlobalContext: {},
-    };
-    RED_RUNTIME.init(server, settings);
-    app.use(settings.httpAdminRoot, RED_RUNTIME.httpAdmin);
-    app.use(settings.httpNodeRoot, RED_RUNTIME.httpNode);
-    const port = await listenOnFreePort(server);
-    base = `http://127.0.0.1:${port}`;
-    await RED_RUNTIME.start();
+    red = await startNodeRed({ major, packages: [releaseTarballs().nodeRed] });
+    base = red.url;
 
     const nodes = (await (await fetch(`${base}/nodes`, { headers: { Accept: 'application/json' } })).json()) as { module: string; types: string[]; err?: string }[];
     const ours = nodes.filter((set) => set.module === '@devicehook/node-red');
-    expect(ours.flatMap((set) => set.types).sort()).toEqual(['devicehook in', 'devicehook out', 'devicehook verify', 'devicehook-vendor']);
+    expect(ours.flatMap((set) => set.types).sort()).toEqual([...TYPES].sort());
     expect(ours.map((set) => set.err).filter(Boolean)).toEqual([]);
 
-    const deployed = await fetch(`${base}/flows`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'Node-RED-API-Version': 'v2', 'Node-RED-Deployment-Type': 'full' },
-      body: JSON.stringify({ flows: flow }),
-    });
-    expect(deployed.status, await deployed.clone().text()).toBe(200);
+    await red.deploy(flow, { v1: { secret: 's' } });
     // The flow starts asynchronously after the deploy answers: wait until the endpoint refuses an unsigned call.
-    await waitUntil(async () => (await postHook('{}', { 'Content-Type': 'application/json' })).status === 401, 'the deployed devicehook in to answer');
+    await waitUntil(async () => (await hook('{}', { 'Content-Type': 'application/json' })).status === 401, 'the deployed devicehook in to answer');
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.setDefaultTimeout(15_000);
     page.on('console', (msg) => {
@@ -160,29 +138,35 @@ describe('devicehook nodes in the Node-RED editor (Chromium)', () => {
     });
 
     await page.goto(`${base}/`);
-    await page.waitForFunction(() => (window as any).RED && RED.nodes && RED.nodes.node('in1'), undefined, { timeout: 30_000 });
-    // The canvas has drawn the node once it is in the SVG.
-    await page.locator('#in1').waitFor({ state: 'attached' });
-  }, 90_000);
+    try {
+      await page.waitForFunction(() => (window as any).RED && RED.nodes && RED.nodes.node('in1'), undefined, { timeout: 30_000 });
+      // The canvas has drawn the node once it is in the SVG.
+      await page.locator('#in1').waitFor({ state: 'attached' });
+    } catch (err) {
+      const loading = await page.locator('#red-ui-loading-progress, .red-ui-loading-bar-label').allInnerTexts().catch(() => []);
+      await screenshot('did-not-load').catch(() => undefined);
+      throw new Error(`the editor did not finish loading (${(err as Error).message.split('\n')[0]}); it shows: ${JSON.stringify(loading)}; the browser reported:\n  ${browserErrors.join('\n  ') || '(nothing)'}`);
+    }
+    expect(browserErrors, 'errors while the editor loaded').toEqual([]);
+  }, 600_000);
 
   afterAll(async () => {
-    if (browserErrors.length) console.log(`[editor e2e] browser reported:\n  ${browserErrors.join('\n  ')}`);
+    if (browserErrors.length) console.log(`[editor e2e] Node-RED ${major}: the browser reported:\n  ${browserErrors.join('\n  ')}`);
     await browser?.close().catch(() => undefined);
-    if (RED_RUNTIME) await RED_RUNTIME.stop().catch(() => undefined);
-    if (server) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
-    if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
-  }, 30_000);
+    await red?.stop();
+  }, 60_000);
 
-  // A failed step must not leave a dialog (and its shade over the canvas) for the next one.
   afterEach(async () => {
+    // A failed step must not leave a dialog (and its shade over the canvas) for the next one.
     for (let i = 0; i < 3 && page && (await trayCount(page)) > 0; i++) {
       const depth = await trayDepth(page);
       await page.locator('#node-config-dialog-cancel, #node-dialog-cancel').last().click({ timeout: 2_000 }).catch(() => undefined);
       await waitUntil(async () => (await trayCount(page)) === 0 || (await trayDepth(page)) < depth, 'the dialog to close', 3_000).catch(() => undefined);
     }
+    // Any error the browser reported during the step fails it.
+    const fresh = browserErrors.slice(reported);
+    reported = browserErrors.length;
+    if (fresh.length > 0) throw new Error(`the browser reported during this step:\n  ${fresh.join('\n  ')}`);
   });
 
   it('shows the devicehook category with its three nodes in the palette', async () => {
@@ -354,6 +338,60 @@ describe('devicehook nodes in the Node-RED editor (Chromium)', () => {
     await poll(() => trayCount(page)).toBe(0);
   });
 
+  it.each([
+    ['in1', 'devicehook in'],
+    ['verify1', 'devicehook verify'],
+    ['out1', 'devicehook out'],
+    ['v1', 'devicehook-vendor'],
+  ])('%s (%s): its edit dialog opens and renders, and its help shows in the sidebar', async (id, type) => {
+    // The help text the package ships for this type (from the installed copy): its first paragraph.
+    const helpFile = path.join(red.userDir, 'node_modules', '@devicehook', 'node-red', 'dist', 'nodes', 'locales', 'en-US', `${type.replace(' ', '-')}.html`);
+    const firstParagraph = /<p>([\s\S]*?)<\/p>/.exec(fs.readFileSync(helpFile, 'utf8'))![1]!.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim();
+
+    if (type === 'devicehook-vendor') {
+      // A config node: from the "Configuration nodes" sidebar, as a user finds it.
+      await page.evaluate(() => RED.sidebar.show('config'));
+      const entry = page.locator('.red-ui-palette-node-config').filter({ has: page.locator('.red-ui-palette-label') });
+      await poll(() => entry.count()).toBeGreaterThan(0);
+      // The sidebar's entries carry the node id only as jQuery data, and are rebuilt on every change: mark ours each time.
+      const mine = async () => {
+        await page.evaluate((nodeId) => {
+          $('.red-ui-palette-node-config').each(function (this: HTMLElement) {
+            if ($(this).parent().data('data-node-id') === nodeId) $(this).attr('data-e2e-id', nodeId);
+          });
+        }, id);
+        return page.locator(`.red-ui-palette-node-config[data-e2e-id="${id}"]`);
+      };
+      await (await mine()).dblclick();
+      await waitForTray(page, type);
+      await poll(() => page.locator('#node-config-input-vendor option').count()).toBe(7);
+      await screenshot(`${type}-dialog`);
+      await page.locator('#node-config-dialog-cancel').click();
+      await poll(() => trayCount(page)).toBe(0);
+      await (await mine()).click(); // selects it: the info sidebar now describes it
+    } else {
+      await page.locator(`#${id}`).dblclick();
+      await waitForTray(page, type);
+      // The dialog's own form is there once the node's oneditprepare has run.
+      await poll(() => page.locator('.red-ui-tray .red-ui-tray-body .form-row').count()).toBeGreaterThan(1);
+      await screenshot(`${type}-dialog`);
+      await page.locator('#node-dialog-cancel').click();
+      await poll(() => trayCount(page)).toBe(0);
+      await page.locator(`#${id} .red-ui-flow-node`).click();
+      await poll(() => page.evaluate((nodeId) => RED.view.selection().nodes?.map((n: { id: string }) => n.id) ?? [], id)).toEqual([id]);
+    }
+
+    // The info sidebar's "show help" button (the book) opens the node's help in the help sidebar.
+    await page.evaluate(() => RED.sidebar.show('info'));
+    const book = page.locator('.red-ui-sidebar-info button:has(i.fa-book)').first();
+    await book.click();
+    const help = page.locator('.red-ui-sidebar-help-stack .red-ui-help').first();
+    await poll(async () => ((await help.innerText().catch(() => '')) ?? '').replace(/\s+/g, ' ')).toContain(firstParagraph);
+    // Titled with the type, and the help is the one selected in the sidebar's node list.
+    expect((await help.innerText()).split('\n')[0]).toBe(type);
+    await screenshot(`${type}-help`);
+  });
+
   it('deploys from the editor; the edited node then verifies signed webhooks and refuses unsigned ones', async () => {
     expect(await page.evaluate(() => RED.nodes.node('in1').outputs)).toBe(4);
     const deployButton = page.locator('#red-ui-header-button-deploy');
@@ -382,31 +420,27 @@ describe('devicehook nodes in the Node-RED editor (Chromium)', () => {
 
     // The secret was never shown to the editor, yet survives its deploy.
     const signed = sign({ vendor: 'inhand-dm', body: vendors['inhand-dm'].samples.online, secret: 's' });
-    await poll(async () => (await postHook(signed.body, signed.headers)).status).toBe(200);
-    const unsigned = await postHook(JSON.stringify(vendors['inhand-dm'].samples.online), { 'Content-Type': 'application/json' });
+    await poll(async () => (await hook(signed.body, signed.headers)).status).toBe(200);
+    const unsigned = await hook(JSON.stringify(vendors['inhand-dm'].samples.online), { 'Content-Type': 'application/json' });
     expect(unsigned.status).toBe(401);
     const wrongSecret = sign({ vendor: 'inhand-dm', body: vendors['inhand-dm'].samples.online, secret: 'not-s' });
-    expect((await postHook(wrongSecret.body, wrongSecret.headers)).status).toBe(401);
+    expect((await hook(wrongSecret.body, wrongSecret.headers)).status).toBe(401);
 
     // The node's status under it on the canvas counts what it saw.
     await poll(() => page.locator('#in1 .red-ui-flow-node-status-label').textContent()).toMatch(/1 accepted, 2 refused/);
   });
 
   it('saves a screenshot of the flow', async () => {
-    fs.mkdirSync(artifacts, { recursive: true });
-    const ignore = path.join(artifacts, '.gitignore');
-    if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, '*\n!.gitignore\n');
     // Select the edited node so it stands out, and clear the "Successfully deployed" toast.
     await page.evaluate(() => {
       RED.view.select('in1');
       $('.red-ui-notification').remove();
     });
-    await page.screenshot({ path: screenshotFile });
-    expect(fs.statSync(screenshotFile).size).toBeGreaterThan(10_000);
+    const file = await screenshot('flow');
+    expect(fs.statSync(file).size).toBeGreaterThan(10_000);
   });
 
-  it('the browser reported no devicehook errors', () => {
-    const ours = browserErrors.filter((line) => /devicehook/i.test(line));
-    expect(ours).toEqual([]);
+  it('the browser reported no errors at all', () => {
+    expect(browserErrors).toEqual([]);
   });
 });

@@ -1,19 +1,20 @@
 /**
  * The devicehook nodes in real Node-RED runtimes with DEFAULT settings (admin and editor at "/", whose
- * JSON parser would otherwise eat the body): Node-RED 4.1 on Node 20 and Node-RED 5 on Node 24, flows
- * deployed through the admin API. Every vendor gets signed, tampered, unsigned and malformed requests;
+ * JSON parser would otherwise eat the body): Node-RED 4.1 on Node 20 and Node-RED 5 on Node 24, the
+ * @devicehook/node-red release tarball installed into a fresh userDir as the palette manager installs it,
+ * flows deployed through the admin API. Every vendor gets signed, tampered, unsigned and malformed requests;
  * routing by type is observed through http request nodes posting to a local receiver; devicehook out
  * fails, recovers, and survives a restart with a retry pending.
  */
 import { createHmac } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign, vendors, verify, type VendorId } from '../../shared/src/index';
 import { startNodeRed, stopAll, type FlowNode, type NodeRedRuntime } from '../helpers/node-red-runtime';
+import { readOutbox } from '../helpers/outbox';
 import { startReceiver, type Receiver } from '../helpers/receiver';
-
-const MODULE = join(__dirname, '..', '..', 'node-red');
+import { releaseTarballs } from '../helpers/release-tarballs';
 const secretOf = (vendor: string) => (vendor === 'standard-webhooks' ? 'whsec_ZTJlLWUyZS1lMmUtZTJlLWUyZS1lMmUtZTJlLWUy' : `e2e-${vendor}`);
 const VENDORS = Object.keys(vendors) as VendorId[];
 
@@ -34,7 +35,7 @@ function flows(receiverUrl: string): FlowNode[] {
   nodes.push(
     { id: 'cfgout', type: 'devicehook-vendor', vendor: 'scalefusion', credentials: { secret: 'out-secret' } },
     { id: 'inj1', type: 'inject', z: 'tab', props: [{ p: 'payload' }], payload: JSON.stringify(vendors.scalefusion.samples['device.locked']), payloadType: 'json', repeat: '', once: false, wires: [['out']] },
-    { id: 'out', type: 'devicehook out', z: 'tab', vendor: 'cfgout', url: `${receiverUrl}/target`, retry: 'default', headers: [], wires: [['okreq'], ['failreq']] },
+    { id: 'out', type: 'devicehook out', z: 'tab', ssrfGuard: false, vendor: 'cfgout', url: `${receiverUrl}/target`, retry: 'default', headers: [], wires: [['okreq'], ['failreq']] },
     { id: 'okreq', type: 'http request', z: 'tab', method: 'POST', ret: 'txt', url: `${receiverUrl}/delivered`, wires: [] },
     { id: 'failreq', type: 'http request', z: 'tab', method: 'POST', ret: 'txt', url: `${receiverUrl}/failed`, wires: [] },
   );
@@ -70,12 +71,26 @@ describe.each(['4', '5'] as const)('Node-RED %s, default settings', (major) => {
 
   beforeAll(async () => {
     receiver = await startReceiver((_n, request) => (request.url === '/target' && !targetUp ? { status: 503 } : { status: 200 }));
-    runtime = await startNodeRed({ major, modules: [MODULE] });
+    runtime = await startNodeRed({ major, packages: [releaseTarballs().nodeRed] });
     await runtime.deploy(flows(receiver.url));
   });
   afterAll(async () => {
     await runtime?.stop();
     await receiver?.close();
+  });
+
+  it('the package came from its tarball alone: one package in the userDir, the core and zod inside it', async () => {
+    const installed = join(runtime.userDir, 'node_modules', '@devicehook', 'node-red');
+    expect(lstatSync(installed).isSymbolicLink()).toBe(false);
+    expect(readdirSync(join(runtime.userDir, 'node_modules')).filter((f) => !f.startsWith('.'))).toEqual(['@devicehook']);
+    expect(readdirSync(join(runtime.userDir, 'node_modules', '@devicehook'))).toEqual(['node-red']);
+    expect(readdirSync(join(installed, 'node_modules')).filter((f) => !f.startsWith('.')).sort()).toEqual(['@devicehook', 'zod']);
+    const userPackage = JSON.parse(readFileSync(join(runtime.userDir, 'package.json'), 'utf8'));
+    expect(userPackage.dependencies['@devicehook/node-red']).toMatch(/^file:.*devicehook-node-red-[\d.]+\.tgz$/);
+    const sets = (await (await fetch(`${runtime.url}/nodes`, { headers: { Accept: 'application/json' } })).json()) as Array<{ module: string; types: string[]; err?: string }>;
+    const ours = sets.filter((set) => set.module === '@devicehook/node-red');
+    expect(ours.flatMap((set) => set.types).sort()).toEqual(['devicehook in', 'devicehook out', 'devicehook verify', 'devicehook-vendor']);
+    expect(ours.map((set) => set.err).filter(Boolean)).toEqual([]);
   });
 
   it.each(VENDORS)('%s: signed requests verify and route by type; tampered, unsigned and malformed are refused', async (vendor) => {
@@ -84,7 +99,7 @@ describe.each(['4', '5'] as const)('Node-RED %s, default settings', (major) => {
     const [first, second] = Object.keys(vendors[vendor].samples);
     const other = second ?? 'unlisted.type';
     const otherBody = second ? vendors[vendor].samples[second] : { ...vendors[vendor].samples[first as string], [vendors[vendor].typeField]: other };
-    const post = (body: Buffer | string, headers: Record<string, string>) => fetch(url, { method: 'POST', headers, body });
+    const post = (body: Buffer | string, headers: Record<string, string>) => fetch(url, { method: 'POST', headers, body: typeof body === 'string' ? body : new Uint8Array(body) });
 
     const good = sign({ vendor, body: vendors[vendor].samples[first as string], secret });
     const goodResponse = await post(good.body, good.headers);
@@ -133,8 +148,7 @@ describe.each(['4', '5'] as const)('Node-RED %s, default settings', (major) => {
     const before = seen('/target').length;
     const deliveredBefore = seen('/delivered').length;
     await fetch(`${runtime.url}/inject/inj1`, { method: 'POST' });
-    const outbox = join(runtime.userDir, 'devicehook', 'outbox-out.json');
-    const pending = () => (existsSync(outbox) ? (JSON.parse(readFileSync(outbox, 'utf8')) as Array<{ progress?: { nextAttemptAt?: number } }>) : []);
+    const pending = () => readOutbox<{ progress?: { nextAttemptAt?: number } }>(runtime.userDir, 'out');
     await until(() => pending()[0]?.progress?.nextAttemptAt !== undefined, 15_000, 'the retry to be recorded in the outbox');
     await runtime.stop();
     expect(pending()).toHaveLength(1); // kept on disk while Node-RED is down
@@ -142,6 +156,6 @@ describe.each(['4', '5'] as const)('Node-RED %s, default settings', (major) => {
     await runtime.restart();
     await until(() => seen('/delivered').length > deliveredBefore, 30_000, 'the delivery after the restart');
     expect(seen('/target').length - before).toBe(2); // the failed attempt and the one after the restart: nothing lost, nothing doubled
-    expect(existsSync(outbox)).toBe(false);
+    await until(() => pending().length === 0, 5_000, 'the delivered entry to leave the outbox');
   });
 });

@@ -6,14 +6,12 @@
  * Run: npx vitest run test/e2e/node-red-runtime-harness.e2e.test.ts --testTimeout 600000
  * The first run installs Node-RED and Node 24 into ~/.cache/devicehook (or $DEVICEHOOK_CACHE).
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureNodeRed, startNodeRed, stopAll, type FlowNode, type NodeRedMajor, type NodeRedRuntime } from '../helpers/node-red-runtime';
-
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 // Whitespace and a non-ASCII character: a body that was parsed and re-serialised would not keep these bytes.
 const BODY = Buffer.from('{"device":  "gw-01", "note": "température",\n "n": 1.50}', 'utf8');
@@ -49,21 +47,17 @@ async function post(url: string, body: Buffer): Promise<{ status: number; text: 
 }
 
 /**
- * A throwaway Node-RED module laid out like node-red/ in this repo: the package folder sits next to a
- * node_modules that holds @devicehook/core (a symlink to shared/, as the npm workspace makes it). Loaded
- * through a symlink in <userDir>/node_modules, its require('@devicehook/core') only resolves if the runtime
- * follows the symlink to the real folder.
+ * A throwaway Node-RED module, packed with `npm pack` into a tarball as a release would be. Its node
+ * reports where it was loaded from and whether `@devicehook/core` resolves from there (it must not: the
+ * module declares no such dependency, and nothing of this repository may be reachable from the userDir).
  */
-function makeProbeModule(): string {
+function makeProbeTarball(): { root: string; tarball: string } {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'devicehook-probe-'));
-  const coreLink = path.join(root, 'node_modules', '@devicehook', 'core');
-  fs.mkdirSync(path.dirname(coreLink), { recursive: true });
-  fs.symlinkSync(fs.realpathSync(path.join(repoRoot, 'node_modules', '@devicehook', 'core')), coreLink, 'dir');
   const pkgDir = path.join(root, 'probe');
   fs.mkdirSync(pkgDir);
   fs.writeFileSync(
     path.join(pkgDir, 'package.json'),
-    JSON.stringify({ name: '@devicehook-test/node-red-probe', version: '0.0.0', private: true, 'node-red': { version: '>=4.0.0', nodes: { probe: 'probe.js' } } }),
+    JSON.stringify({ name: '@devicehook-test/node-red-probe', version: '0.0.0', 'node-red': { version: '>=4.0.0', nodes: { probe: 'probe.js' } } }),
   );
   fs.writeFileSync(
     path.join(pkgDir, 'probe.js'),
@@ -88,7 +82,8 @@ function makeProbeModule(): string {
 <script type="text/html" data-template-name="devicehook-harness-probe"><div class="form-row"><label for="node-input-name">Name</label><input type="text" id="node-input-name"></div></script>
 `,
   );
-  return root;
+  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', root, pkgDir], { cwd: root, encoding: 'utf8' })) as Array<{ filename: string }>;
+  return { root, tarball: path.join(root, packed[0]!.filename) };
 }
 
 const tempDirs: string[] = [];
@@ -155,10 +150,10 @@ describe.each(['4', '5'] as NodeRedMajor[])('real Node-RED %s runtime', (major) 
     expect(raw.text).toBe(skipSupported ? BODY.toString('hex') : 'object');
   }, 120_000);
 
-  it('loads a module symlinked into userDir/node_modules, whose requires resolve from its real folder', async () => {
-    const probeRoot = makeProbeModule();
-    tempDirs.push(probeRoot);
-    const probeRed = await startNodeRed({ major, modules: [path.join(probeRoot, 'probe')] });
+  it('installs a module tarball as the palette manager does and loads it from userDir/node_modules', async () => {
+    const probe = makeProbeTarball();
+    tempDirs.push(probe.root);
+    const probeRed = await startNodeRed({ major, packages: [probe.tarball] });
     try {
       const nodes = await fetch(`${probeRed.url}/nodes`, { headers: { Accept: 'application/json' } });
       const sets = (await nodes.json()) as { module: string; types: string[]; enabled: boolean; err?: string }[];
@@ -175,10 +170,10 @@ describe.each(['4', '5'] as NodeRedMajor[])('real Node-RED %s runtime', (major) 
       const res = await fetch(`${probeRed.url}/probe`, { method: 'POST' });
       const info = (await res.json()) as { filename: string; core: string; node: string; red: string };
       console.log(`[harness e2e] NR ${major} probe:`, JSON.stringify(info));
-      // Node (CJS require on NR 4, ESM import() on NR 5) loads the node file by its realpath, so module
-      // resolution walks up from the real folder and finds the workspace's @devicehook/core (→ shared/).
-      expect(info.filename).toBe(path.join(fs.realpathSync(probeRoot), 'probe', 'probe.js'));
-      expect(info.core).toBe(path.join(fs.realpathSync(path.join(repoRoot, 'shared')), 'package.json'));
+      // The palette manager's npm command, with this Node-RED's own npm and arguments.
+      expect(probeRed.installOutput).toMatch(/npm-cli\.js install --no-audit --no-update-notifier --no-fund --save --save-prefix=~ (--omit=dev|--production) --engine-strict -- \S+\.tgz/);
+      expect(info.filename).toBe(path.join(fs.realpathSync(probeRed.userDir), 'node_modules', '@devicehook-test', 'node-red-probe', 'probe.js'));
+      expect(info.core).toBe('ERROR MODULE_NOT_FOUND');
       expect(info.red).toBe(red.install.version);
     } finally {
       await probeRed.stop();

@@ -417,13 +417,13 @@ export const BAD_INPUT_CASES: readonly BadInputCase[] = [
     id: 'replay-standard-webhooks',
     group: 'replay',
     endpoint: 'standard-webhooks',
-    title: 'a valid Standard Webhooks message sent a second time (same webhook-id, within the window)',
+    title: 'a valid Standard Webhooks message sent a second time (same webhook-id, within the window): answered 200 duplicate, nothing started',
     replay: true,
     build: (secrets = DEFAULT_SECRETS, nowMs = Date.now()) => {
       const { body, headers } = signedEvent('standard-webhooks', secrets, nowMs);
       return { method: 'POST', headers, body };
     },
-    expect: { statuses: [409], codes: ['replayed'] },
+    expect: { statuses: [200], codes: ['duplicate'] },
   }),
 
   // --- what only an HTTP server sees

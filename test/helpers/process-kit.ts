@@ -1,9 +1,9 @@
 /**
  * What the real-runtime harnesses (node-red-runtime.ts, n8n-runtime.ts, n8n-queue.ts) share: child
- * processes with a clean environment, free ports, a cross-process install lock, and stopping a process
- * together with its group.
+ * processes with a clean environment, free ports, a cross-process install lock, servers that die with the
+ * test process (`spawnServer`), and stopping a process together with its group.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -217,4 +217,75 @@ export async function terminateGroup(child: ChildProcess, graceMs: number): Prom
       // none left
     }
   }
+}
+
+/**
+ * The watchdog `spawnServer` starts beside each server: a plain Node process in a group of its own, whose
+ * stdin is a pipe from the test process. When that pipe closes (the test process died, however: the OS
+ * closes its end) or the watchdog finds itself reparented, it signals the server's whole process group,
+ * SIGKILLs whatever is left after the grace period, removes the given folders and exits. When the server's
+ * group is gone first (stopped by the test), it exits too.
+ * argv: pgid, signal, graceMs, JSON array of folders to remove.
+ */
+const WATCHDOG_SOURCE = `'use strict';
+const fs = require('fs');
+const [pgid, signal, graceMs, dirs] = [Number(process.argv[1]), process.argv[2], Number(process.argv[3]), JSON.parse(process.argv[4])];
+const parent = process.ppid;
+const groupAlive = () => { try { process.kill(-pgid, 0); return true; } catch (err) { return err.code === 'EPERM'; } };
+const signalGroup = (sig) => { try { process.kill(-pgid, sig); } catch {} };
+const removeDirs = () => { if (!process.env.DEVICEHOOK_KEEP_USERDIR) for (const dir of dirs) { try { fs.rmSync(dir, { recursive: true, force: true }); } catch {} } };
+let firing = false;
+function fire() {
+  if (firing) return;
+  firing = true;
+  signalGroup(signal);
+  const deadline = Date.now() + graceMs;
+  const poll = setInterval(() => {
+    if (groupAlive() && Date.now() < deadline) return;
+    clearInterval(poll);
+    signalGroup('SIGKILL');
+    setTimeout(() => { removeDirs(); process.exit(0); }, 200);
+  }, 100);
+}
+process.stdin.on('end', fire);
+process.stdin.on('close', fire);
+process.stdin.on('error', fire);
+process.stdin.resume();
+setInterval(() => {
+  if (firing) return;
+  if (process.ppid !== parent) return fire();
+  if (!groupAlive()) process.exit(0);
+}, 500);
+`;
+
+export interface ServerSpawnOptions extends Omit<SpawnOptions, 'detached' | 'stdio' | 'signal'> {
+  /** What the watchdog sends the group first when the test process is gone. @defaultValue SIGTERM */
+  stopSignal?: NodeJS.Signals;
+  /** How long the group gets to end after `signal` before SIGKILL. */
+  graceMs: number;
+  /** Folders the watchdog removes once the group is dead (kept with DEVICEHOOK_KEEP_USERDIR). */
+  cleanup?: string[];
+}
+
+/**
+ * Starts a server that cannot outlive the test process: in a process group of its own (detached: so it and
+ * everything it starts — n8n's task runner, PostgreSQL's backends — can be signalled together, and a
+ * terminal's Ctrl-C reaches only the test process), with a watchdog process (above) that kills that group
+ * when the test process dies, even by SIGKILL. stdin is ignored, stdout and stderr are pipes.
+ * Stop it with {@link terminateGroup}.
+ */
+export function spawnServer(command: string, args: string[], options: ServerSpawnOptions): ChildProcess {
+  const { stopSignal = 'SIGTERM', graceMs, cleanup = [], ...spawnOptions } = options;
+  const child = spawn(command, args, { ...spawnOptions, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid === undefined) return child; // the 'error' event says why
+  const watchdog = spawn(process.execPath, ['-e', WATCHDOG_SOURCE, String(child.pid), stopSignal, String(graceMs), JSON.stringify(cleanup)], {
+    detached: true,
+    stdio: ['pipe', 'ignore', 'ignore'],
+    env: { PATH: process.env.PATH ?? '', ...(process.env.DEVICEHOOK_KEEP_USERDIR ? { DEVICEHOOK_KEEP_USERDIR: process.env.DEVICEHOOK_KEEP_USERDIR } : {}) },
+  });
+  watchdog.on('error', () => undefined);
+  // Neither the watchdog nor our end of its stdin may keep the test process alive.
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  return child;
 }

@@ -1,6 +1,6 @@
 /**
  * The vendors' own published verification code, run by python3: InHand's `verify_signature`
- * (vendor-docs/000) and Scalefusion's check (vendor-docs/004, its Ruby sample in Python).
+ * (docs/vendors.md#inhand-device-manager) and Scalefusion's check (docs/vendors.md#scalefusion, its Ruby sample in Python).
  */
 import { execFileSync } from 'node:child_process';
 

@@ -1,13 +1,25 @@
 /**
  * devicehook out: delivers each message as a signed webhook with the core's deliver(): the vendor's
  * scheme, placeholders from the message, a retry policy. Output 1: delivered; output 2: failed — both
- * with the delivery log, so a dead-letter path can be wired. Pending retries are kept in an outbox file
- * under the user directory: a restart or a redeploy resumes them; nothing is lost.
+ * with the delivery log, so a dead-letter path can be wired. Pending deliveries are kept in the core's
+ * outbox under `<userDir>/devicehook/outbox/<hash of the node id>/`, one file per message: a restart or a
+ * redeploy resumes them; past its cap a message goes to the failed output with code `outbox_full`.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { deliver, DeliveryConfigError, prepareDelivery, type DeliveryResult, type PlaceholderValues, type PreparedDelivery } from '@devicehook/core';
-import { createNodeTransport, nodeSleep, openFileOutbox, type OutboxEntry } from '@devicehook/core/node';
+import { deliver, DeliveryConfigError, prepareDelivery, redactUrl, type DeliveryResult, type PlaceholderValues, type PreparedDelivery } from '@devicehook/core';
+import {
+  createNodeTransport,
+  DEFAULT_OUTBOX_MAX_BYTES,
+  DEFAULT_OUTBOX_MAX_ENTRIES,
+  nodeSleep,
+  openOutbox,
+  outboxFolder,
+  readLegacyOutbox,
+  type Outbox,
+  type OutboxEntry,
+} from '@devicehook/core/node';
+import { bodyText, closeLog, endpointHealth, recordDelivery } from '../lib/log-admin';
 import type { NodeMessage, RED, RedNode } from '../lib/red';
 import { vendorConfig } from '../lib/vendor-config';
 
@@ -19,17 +31,35 @@ interface DevicehookOutDef {
   headers?: Array<{ name: string; value: string }>;
   retry?: string;
   timeout?: string | number;
+  /**
+   * Refuse private, loopback, link-local and reserved addresses. Absent means on: the editor has saved
+   * this property (false by default until now) in every devicehook out it ever created, so only a flow
+   * written by hand or by a script lacks it, and that gets the safe default.
+   */
   ssrfGuard?: boolean;
+  /** Most messages pending in the outbox. @defaultValue 10 000 */
+  maxPending?: string | number;
+  /** Most MiB pending in the outbox. @defaultValue 64 */
+  maxPendingMiB?: string | number;
 }
 
-/** What of a message survives in the outbox: JSON-safe, without req/res. */
+/** Headers of a stored message that may carry a secret: never written to the outbox. */
+const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie)$|signature|secret|token|api-?key|auth/i;
+
+/** What of a message survives in the outbox: JSON-safe, without req/res and without secret-bearing headers. */
 function storableMessage(msg: NodeMessage): Record<string, unknown> {
   const { req: _req, res: _res, ...rest } = msg;
+  let copy: Record<string, unknown>;
   try {
-    return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+    copy = JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
   } catch {
     return { topic: msg.topic };
   }
+  const headers = copy.headers;
+  if (headers && typeof headers === 'object' && !Array.isArray(headers)) {
+    copy.headers = Object.fromEntries(Object.entries(headers as Record<string, unknown>).filter(([name]) => !SECRET_HEADER.test(name)));
+  }
+  return copy;
 }
 
 function placeholdersOf(msg: NodeMessage): PlaceholderValues {
@@ -37,6 +67,11 @@ function placeholdersOf(msg: NodeMessage): PlaceholderValues {
   const payload = msg.payload as { device?: PlaceholderValues } | undefined;
   const device = payload && typeof payload === 'object' ? payload.device : undefined;
   return device && typeof device === 'object' ? { iccid: device.iccid, imsi: device.imsi, ip: device.ip } : {};
+}
+
+function positive(value: unknown, fallback: number): number {
+  const n = Number(value);
+  return value !== undefined && value !== '' && Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
 export = function register(RED: RED): void {
@@ -63,38 +98,54 @@ export = function register(RED: RED): void {
       return;
     }
     const config_ = prepared;
-    const transport = createNodeTransport({ ssrfGuard: Boolean(config.ssrfGuard) });
-    const outbox = openFileOutbox(join(RED.settings.userDir ?? '.', 'devicehook', `outbox-${node.id}.json`));
+    const target = redactUrl(config_.url);
+    const transport = createNodeTransport({ ssrfGuard: config.ssrfGuard === undefined ? true : config.ssrfGuard === true || String(config.ssrfGuard) === 'true' });
+    const userDir = RED.settings.userDir ?? '.';
     const abort = new AbortController();
     const inFlight = new Set<Promise<void>>();
     const counts = { sent: 0, failed: 0, retrying: 0 };
+    const health = endpointHealth(RED, node, () => showCounts()); // disabled after the preset's failures; re-enabled from the sidebar
     const showCounts = () =>
-      node.status({
-        fill: counts.failed > 0 ? 'yellow' : counts.retrying > 0 ? 'blue' : 'green',
-        shape: counts.retrying > 0 ? 'ring' : 'dot',
-        text: RED._('devicehook-out.status.counts', counts),
-      });
+      node.status(
+        health.status() ?? {
+          fill: counts.failed > 0 ? 'yellow' : counts.retrying > 0 ? 'blue' : 'green',
+          shape: counts.retrying > 0 ? 'ring' : 'dot',
+          text: RED._('devicehook-out.status.counts', counts),
+        },
+      );
 
-    const run = (entry: OutboxEntry, msg: NodeMessage): void => {
+    /** Sends a message that never entered the outbox to the failed output, with a reason code. */
+    const refuse = (msg: NodeMessage, code: string, message: string): void => {
+      recordDelivery(RED, node, { deliveryId: randomUUID(), code, result: { attempts: [], url: target, vendor: config_.vendor, outcome: 'failed', error: message }, body: bodyText(msg.payload), secrets: config_.secrets, type: msg.topic });
+      counts.failed++;
+      msg.error = { message, outcome: code, code };
+      node.send([null, msg]);
+      showCounts();
+    };
+
+    const run = (outbox: Outbox, entry: OutboxEntry, msg: NodeMessage): void => {
       let retrying = false;
       const task = deliver(
         { config: config_, body: entry.body, placeholders: (entry.placeholders ?? {}) as PlaceholderValues, signal: abort.signal, ...(entry.progress ? { resume: entry.progress } : {}) },
         {
           transport,
           sleep: nodeSleep,
+          endpointStore: health.store,
           onAttempt: (attempt, progress) => {
             if (attempt.verdict === 'retry') {
+              if (progress.attempts.length === 1) recordDelivery(RED, node, { deliveryId: entry.id, outcome: 'retrying', result: { attempts: progress.attempts, url: target, vendor: config_.vendor }, body: bodyText(entry.body), secrets: config_.secrets, type: msg.topic });
               if (!retrying) counts.retrying++;
               retrying = true;
-              outbox.put({ ...entry, progress: JSON.parse(JSON.stringify(progress)) });
+              void outbox.update({ ...entry, progress: JSON.parse(JSON.stringify(progress)) }).catch((error: unknown) => node.warn(`outbox: ${String(error)}`));
               showCounts();
             }
           },
         },
-      ).then((result: DeliveryResult) => {
+      ).then(async (result: DeliveryResult) => {
         if (retrying) counts.retrying--;
         if (result.outcome === 'aborted') return showCounts(); // closing: the outbox keeps it for the next start
-        outbox.remove(entry.id);
+        await outbox.remove(entry.id);
+        recordDelivery(RED, node, { deliveryId: entry.id, result, body: bodyText(entry.body), secrets: config_.secrets, type: msg.topic });
         msg.delivery = result;
         if (result.delivered) {
           counts.sent++;
@@ -110,35 +161,82 @@ export = function register(RED: RED): void {
       inFlight.add(tracked);
     };
 
-    // Deliveries a previous run (or the previous deploy) left pending.
-    for (const entry of outbox.entries()) run(entry, { _msgid: RED.util.generateId(), ...(entry.extra ?? {}), payload: entry.body });
-    showCounts();
+    // The outbox opens asynchronously; messages that arrive meanwhile wait for it.
+    const opening: Promise<Outbox | undefined> = (async () => {
+      const problem = (text: string) => node.warn(text);
+      const outbox = await openOutbox(outboxFolder(join(userDir, 'devicehook', 'outbox'), node.id), {
+        maxEntries: Math.floor(positive(config.maxPending, DEFAULT_OUTBOX_MAX_ENTRIES)),
+        maxBytes: positive(config.maxPendingMiB, DEFAULT_OUTBOX_MAX_BYTES / 1024 / 1024) * 1024 * 1024,
+        onProblem: problem,
+      });
+      const pending = [...outbox.loaded];
+      // The previous version's single outbox file, read once (only when it is where and what it should be).
+      const legacy = await readLegacyOutbox(userDir, node.id, { onProblem: problem });
+      if (legacy) {
+        for (const old of legacy.entries) {
+          const entry: OutboxEntry = { ...old, target, ...(old.extra ? { extra: storableMessage(old.extra as NodeMessage) } : {}) };
+          await outbox.put(entry, { ignoreCap: true });
+          pending.push(entry);
+        }
+        await legacy.remove();
+      }
+      // Deliveries a previous run (or the previous deploy) left pending.
+      for (const entry of pending) run(outbox, entry, { _msgid: RED.util.generateId(), ...(entry.extra ?? {}), payload: entry.body });
+      showCounts();
+      return outbox;
+    })().catch((error: unknown) => {
+      node.status({ fill: 'red', shape: 'ring', text: 'devicehook-out.status.no-outbox' });
+      node.error(RED._('devicehook-out.errors.no-outbox', { message: String((error as Error)?.message ?? error) }));
+      return undefined;
+    });
 
     node.on('input', (msg, _send, done) => {
-      const entry: OutboxEntry = {
-        id: randomUUID(),
-        createdAt: Date.now(),
-        body: Buffer.isBuffer(msg.payload) ? msg.payload.toString('utf8') : msg.payload,
-        placeholders: placeholdersOf(msg) as Record<string, string | undefined>,
-        extra: storableMessage(msg),
-        // The message id is fixed before the first attempt, so a copy resent after a crash mid-attempt
-        // carries the same webhook-id and receivers can drop it (Standard Webhooks; others ignore it).
-        progress: { attempts: [], messageId: `msg_${randomUUID().replace(/-/g, '')}` },
-      };
-      outbox.put(entry);
-      run(entry, msg);
-      done();
+      if (msg.reenable === true) return void health.reenable().then(() => done(), done); // a control message, not delivered
+      void opening.then(async (outbox) => {
+        if (!outbox) {
+          refuse(msg, 'outbox_unavailable', RED._('devicehook-out.errors.no-outbox', { message: 'see the log' }));
+          return done();
+        }
+        const entry: OutboxEntry = {
+          id: randomUUID(),
+          createdAt: Date.now(),
+          body: Buffer.isBuffer(msg.payload) ? msg.payload.toString('utf8') : msg.payload,
+          placeholders: placeholdersOf(msg) as Record<string, string | undefined>,
+          target,
+          extra: storableMessage(msg),
+          // The message id is fixed before the first attempt, so a copy resent after a crash mid-attempt
+          // carries the same webhook-id and receivers can drop it (Standard Webhooks; others ignore it).
+          progress: { attempts: [], messageId: `msg_${randomUUID().replace(/-/g, '')}` },
+        };
+        let stored;
+        try {
+          stored = await outbox.put(entry);
+        } catch (error) {
+          refuse(msg, 'outbox_unavailable', RED._('devicehook-out.errors.no-outbox', { message: String((error as Error)?.message ?? error) }));
+          return done();
+        }
+        if (!stored.ok) {
+          refuse(msg, stored.reason, stored.message);
+          return done();
+        }
+        run(outbox, entry, msg);
+        done();
+      });
     });
 
     node.on('close', (removed, done) => {
       abort.abort(); // ends waits and requests at once; pending entries stay in the outbox
-      void Promise.allSettled([...inFlight]).then(() => {
+      void opening.then(async (outbox) => {
+        await Promise.allSettled([...inFlight]);
         transport.close();
-        if (removed) {
-          const dropped = outbox.entries().length;
-          if (dropped > 0) node.warn(RED._('devicehook-out.warn.dropped', { count: dropped }));
-          for (const entry of outbox.entries()) outbox.remove(entry.id);
+        if (outbox) {
+          await outbox.flush();
+          if (removed) {
+            const dropped = await outbox.removeAll();
+            if (dropped > 0) node.warn(RED._('devicehook-out.warn.dropped', { count: dropped }));
+          }
         }
+        await closeLog(RED, node.id, removed);
         done();
       });
     });

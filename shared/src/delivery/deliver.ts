@@ -11,6 +11,7 @@ import { isSerializedByUs, serializeBody, signText } from '../sign';
 import type { RetryPolicy, SignOptions, VendorId, VendorProfile } from '../types';
 import { normalizeSecrets } from '../verify';
 import { getVendor, vendorIds } from '../vendors/index';
+import { redactUrl, redactUrlsIn } from './redact';
 import { ACTIVE_ENDPOINT, nextEndpointState, type EndpointState, type EndpointStateStore } from './endpoint-health';
 import { judgeAttempt, retryDelay, retryPolicies, type AttemptErrorClass, type AttemptOutcome, type AttemptVerdict } from './retry-plan';
 
@@ -31,13 +32,22 @@ export interface TransportResponse {
   body: Buffer;
 }
 
-/** A failure below HTTP, classified. Transports throw it; any other error counts as `network`. */
+const ERROR_CLASSES: readonly AttemptErrorClass[] = ['http', 'redirect', 'timeout', 'dns', 'refused', 'network', 'blocked', 'aborted'];
+
+/**
+ * A failure below HTTP, classified. Transports throw it; any other error is classified by its code.
+ * Recognised by `name` and `code` (`DEVICEHOOK_<CLASS>`), never by `instanceof`: the core is bundled
+ * into more than one entry point (the pure index, `@devicehook/core/node`, n8n's bundle), so an error
+ * made by one copy of this class is not an instance of another copy.
+ */
 export class TransportError extends Error {
   readonly errorClass: AttemptErrorClass;
+  readonly code: string;
   constructor(errorClass: AttemptErrorClass, message: string) {
     super(message);
     this.name = 'TransportError';
     this.errorClass = errorClass;
+    this.code = `DEVICEHOOK_${errorClass.toUpperCase()}`;
   }
 }
 
@@ -45,11 +55,26 @@ export type Transport = (request: OutboundRequest) => Promise<TransportResponse>
 /** Waits `ms`; resolves early (or rejects) when `signal` aborts, leaving no timer behind. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
-/** Maps the error codes of Node, undici and axios onto attempt error classes. */
+/** The class a {@link TransportError} carries, from any copy of the class (see there), or undefined. */
+function transportErrorClass(error: unknown): AttemptErrorClass | undefined {
+  for (let e = error as { name?: unknown; code?: unknown; errorClass?: unknown; cause?: unknown } | undefined, depth = 0; e && typeof e === 'object' && depth < 3; e = e.cause as typeof e, depth++) {
+    if (e.name !== 'TransportError') continue;
+    const byCode = typeof e.code === 'string' && e.code.startsWith('DEVICEHOOK_') ? e.code.slice('DEVICEHOOK_'.length).toLowerCase() : undefined;
+    const found = ERROR_CLASSES.find((c) => c === e?.errorClass) ?? ERROR_CLASSES.find((c) => c === byCode);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Maps the error codes of Node, undici and axios (and n8n's SSRF errors) onto attempt error classes. */
 export function classifyTransportError(error: unknown): AttemptErrorClass {
-  if (error instanceof TransportError) return error.errorClass;
-  const e = error as { code?: unknown; name?: unknown; cause?: { code?: unknown } } | undefined;
+  const ours = transportErrorClass(error);
+  if (ours) return ours;
+  const e = error as { code?: unknown; name?: unknown; cause?: { code?: unknown; name?: unknown } } | undefined;
   const code = String(e?.code ?? e?.cause?.code ?? '');
+  const name = String(e?.name ?? '');
+  // n8n's own egress guard (N8N_SSRF_PROTECTION_ENABLED): SsrfBlockedIpError, SsrfBlockedHostnameError.
+  if (/^SsrfBlocked/.test(name) || /^SsrfBlocked/.test(String(e?.cause?.name ?? ''))) return 'blocked';
   if (e?.name === 'AbortError' || code === 'ABORT_ERR' || code === 'ERR_CANCELED') return 'aborted';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return 'dns';
   if (code === 'ECONNREFUSED') return 'refused';
@@ -120,7 +145,7 @@ export function prepareDelivery(config: DeliveryConfig): PreparedDelivery {
   try {
     parsed = new URL(sample);
   } catch {
-    throw new DeliveryConfigError(`"${config.url}" is not a valid URL.`);
+    throw new DeliveryConfigError(`"${redactUrl(String(config.url ?? ''))}" is not a valid URL.`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new DeliveryConfigError(`Only http and https URLs can receive webhooks; got ${parsed.protocol}`);
   const method = config.method ?? 'POST';
@@ -167,7 +192,8 @@ export function prepareDelivery(config: DeliveryConfig): PreparedDelivery {
     timeoutMs,
     requestIdHeader,
     maxRetryAfterMs: config.maxRetryAfterMs ?? 3_600_000,
-    endpointKey: config.endpointKey ?? String(config.url),
+    // Redacted: the key may be shown or stored (n8n static data, a file) and userinfo is a secret.
+    endpointKey: config.endpointKey ?? redactUrl(String(config.url)),
     ...(failEndpointAfter !== undefined ? { failEndpointAfter } : {}),
   };
 }
@@ -195,7 +221,7 @@ export type DeliveryOutcome = 'delivered' | 'failed' | 'gone' | 'aborted' | 'end
 export interface DeliveryResult {
   delivered: boolean;
   outcome: DeliveryOutcome;
-  /** The URL as sent, placeholders filled. */
+  /** The URL as sent, placeholders filled, userinfo shown as `***` (see {@link redactUrl}). */
   url: string;
   vendor: VendorId;
   attempts: DeliveryAttempt[];
@@ -264,6 +290,7 @@ export async function deliver(input: DeliveryInput, io: DeliveryIO): Promise<Del
   const policy = config.retryPolicy;
   const placeholders = input.placeholders ?? {};
   const url = fillPlaceholders(config.url, placeholders, { target: 'url' });
+  const shownUrl = redactUrl(url);
   const extraHeaders = Object.fromEntries(
     Object.entries(config.headers).map(([name, value]) => [name, fillPlaceholders(value, placeholders, { target: 'header' })]),
   );
@@ -272,9 +299,9 @@ export async function deliver(input: DeliveryInput, io: DeliveryIO): Promise<Del
   const previous = store ? await store.get(config.endpointKey) : undefined;
   const result = (outcome: DeliveryOutcome, error: string | undefined, endpoint: EndpointState): DeliveryResult => {
     const last = attempts[attempts.length - 1];
-    const r: DeliveryResult = { delivered: outcome === 'delivered', outcome, url, vendor: config.vendor, attempts, endpoint };
+    const r: DeliveryResult = { delivered: outcome === 'delivered', outcome, url: shownUrl, vendor: config.vendor, attempts, endpoint };
     if (last?.statusCode !== undefined) r.statusCode = last.statusCode;
-    if (error !== undefined) r.error = error;
+    if (error !== undefined) r.error = redactUrlsIn(error);
     return r;
   };
 
@@ -317,7 +344,8 @@ export async function deliver(input: DeliveryInput, io: DeliveryIO): Promise<Del
     } catch (error) {
       outcome.errorClass = input.signal?.aborted ? 'aborted' : classifyTransportError(error);
       attempt.errorClass = outcome.errorClass;
-      attempt.error = error instanceof Error ? error.message : String(error);
+      // Error texts may quote the URL (axios, fetch): userinfo is redacted wherever it appears.
+      attempt.error = redactUrlsIn(error instanceof Error ? error.message : String(error));
     }
     attempt.durationMs = Math.max(0, now() - started);
     const retriesLeft = policy.retryDelaysMs.length - attemptIndex;

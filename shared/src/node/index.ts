@@ -7,7 +7,20 @@ import { createNodeTransport, nodeSleep, type NodeTransportOptions } from './tra
 
 export { createNodeTransport, nodeSleep, type NodeTransport, type NodeTransportOptions } from './transport';
 export { isBlockedAddress, isExplicitlyLocalHost } from './ssrf';
-export { openFileOutbox, type FileOutbox, type OutboxEntry } from './outbox';
+export {
+  openOutbox,
+  readLegacyOutbox,
+  outboxFolder,
+  shortHash,
+  isInside,
+  DEFAULT_OUTBOX_MAX_BYTES,
+  DEFAULT_OUTBOX_MAX_ENTRIES,
+  type Outbox,
+  type OutboxEntry,
+  type OutboxFs,
+  type OutboxOptions,
+  type OutboxPutResult,
+} from './outbox';
 
 /**
  * `deliver()` with the Node transport and real timers: one call for plain Node scripts.
@@ -25,3 +38,5 @@ export async function deliverWithNode(
     transport.close();
   }
 }
+export { openLogStore, logExists, logFolderName, removeLog, type FileLogStore, type LogStoreOptions } from './log-store';
+export { openFileEndpointStore, type FileEndpointStore } from './endpoint-store';

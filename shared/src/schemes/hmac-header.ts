@@ -49,6 +49,15 @@ export function verifyHmacHeader(input: SchemeVerifyInput, config: HmacHeaderCon
   if (values.length > 1) {
     return refuse('signature_malformed', `The ${config.header} header was sent ${values.length} times; send it once.`);
   }
+  // Node's HTTP parser joins a repeated unknown header into one value with ", ", so a doubled header
+  // arrives as a single value; hex and base64 never contain a comma, so a comma means several headers.
+  const joined = (values[0] as string).split(',');
+  if (joined.length > 1) {
+    return refuse(
+      'signature_malformed',
+      `The ${config.header} header was sent ${joined.length} times (joined with commas); send it once.`,
+    );
+  }
   let signatureText = (values[0] as string).trim();
   if (config.prefix !== '') {
     if (!signatureText.toLowerCase().startsWith(config.prefix.toLowerCase())) {

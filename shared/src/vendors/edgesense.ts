@@ -1,5 +1,5 @@
 /**
- * EdgeSense.io webhooks (spec §3; vendor-docs/002). Documented: HMAC-SHA256 in hex, a `signature`
+ * EdgeSense.io webhooks (docs/vendors.md#edgesenseio). Documented: HMAC-SHA256 in hex, a `signature`
  * field in the body, 5 retries with exponential backoff then the webhook is disabled.
  * [assumed] The signature also travels in header `X-EdgeSense-Signature`, and is computed over the body
  * without its `signature` member, cut out losslessly; a header signature over the raw bytes is accepted too.
@@ -115,6 +115,8 @@ export const edgesense: VendorProfile = {
     failEndpointAfter: 1,
     documented: true,
   }),
+  // Retries 10 s, 20 s, 40 s, 80 s, 160 s (±10 %): about 6 min in all; kept an hour.
+  duplicates: { horizonSeconds: 3600, onByDefault: false },
   bodyStyle: 'compact',
   typeOf: (body) => text(body['event']),
   normalize: (body) => {

@@ -1,5 +1,5 @@
 /**
- * InHand InCloud Manager alert webhooks (spec §2; vendor-docs/001). Same transport and signature as
+ * InHand InCloud Manager alert webhooks (docs/vendors.md#inhand-incloud-manager). Same transport and signature as
  * Device Manager; the type is the field `type`, mirrored in `data.reason`.
  */
 import { z } from 'zod';
@@ -111,6 +111,8 @@ export const incloudManager: VendorProfile = {
   jsonSchema: jsonSchemaOf(schema),
   samples,
   retryPolicy: inhandDm.retryPolicy,
+  // The same sender as InHand Device Manager: retries 10 s, 10 s, 10 s; kept an hour.
+  duplicates: { horizonSeconds: 3600, onByDefault: false },
   bodyStyle: 'python',
   typeOf: (body) => text(body['type']) ?? text(valueAt(body, 'data.reason')),
   normalize: (body) => ({

@@ -1,5 +1,5 @@
 /**
- * InHand Device Manager alert webhooks (spec §1; vendor-docs/000).
+ * InHand Device Manager alert webhooks (docs/vendors.md#inhand-device-manager).
  */
 import { z } from 'zod';
 import { inhandScheme } from '../schemes/inhand';
@@ -95,6 +95,8 @@ export const inhandDm: VendorProfile = {
     retryOnUnreachable: false,
     documented: true,
   }),
+  // Retries 10 s, 10 s, 10 s: 30 s in all; kept an hour.
+  duplicates: { horizonSeconds: 3600, onByDefault: false },
   bodyStyle: 'python',
   typeOf: (body) => text(body['alertType']),
   normalize: (body) => ({

@@ -1,5 +1,5 @@
 /**
- * 1NCE Cloud Integrator webhooks (spec §4; vendor-docs/003, 1nce-openapi.yml). No signature: static
+ * 1NCE Cloud Integrator webhooks (docs/vendors.md#1nce-cloud-integrator). No signature: static
  * headers set on the integration authenticate the request.
  */
 import { z } from 'zod';
@@ -149,6 +149,8 @@ export const oneNce: VendorProfile = {
     failEndpointAfter: 1,
     documented: true,
   }),
+  // Retries 150 s, 180 s, 420 s, 1020 s: 29.5 min in all; kept two hours.
+  duplicates: { horizonSeconds: 2 * 3600, onByDefault: false },
   bodyStyle: 'compact',
   typeOf: (body) => text(body['type']),
   normalize: (body) => ({

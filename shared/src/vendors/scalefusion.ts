@@ -1,5 +1,5 @@
 /**
- * Scalefusion MDM webhooks (spec §5; vendor-docs/004): `X-SF-Signature`, lower-case hex HMAC-SHA256 of
+ * Scalefusion MDM webhooks (docs/vendors.md#scalefusion): `X-SF-Signature`, lower-case hex HMAC-SHA256 of
  * the raw body. [assumed] Event names follow `device.enrolled` for every event of the vendor's table.
  */
 import { z } from 'zod';
@@ -91,6 +91,8 @@ export const scalefusion: VendorProfile = {
     retryOnUnreachable: false,
     documented: false,
   }),
+  // Scalefusion does not retry; a copy sent by hand within an hour is still recognised.
+  duplicates: { horizonSeconds: 3600, onByDefault: false },
   bodyStyle: 'python',
   typeOf: (body) => text(body['event']),
   normalize: (body) => {

@@ -44,6 +44,8 @@ export const standardWebhooks: VendorProfile = {
     retryOnUnreachable: true,
     documented: true,
   }),
+  // Svix retries over ~27.6 h (+20 % jitter: 33 h); kept two days. The spec asks receivers to refuse repeated ids.
+  duplicates: { horizonSeconds: 2 * 24 * 3600, onByDefault: true },
   bodyStyle: 'compact',
   typeOf: (body) => text(body['type']),
   normalize: (body, headers) => ({

@@ -1,0 +1,375 @@
+/**
+ * The receipt and delivery log in Node-RED: one call per outcome from the nodes (`recordReceipt`,
+ * `recordDelivery`, `recordEarlyRefusal`), refusals also as a rate-limited `node.warn`, endpoint health in
+ * files, and the admin routes the DeviceHook sidebar reads.
+ *
+ * The logs live under `<userDir>/devicehook/log/` (the core's `openLogStore`: NDJSON segments per node,
+ * retention by age and size), endpoint states under `<userDir>/devicehook/endpoints/`. Settings
+ * (settings.js): `devicehookLog: { payloads: false, payloadBytes: 16384, maxBytes: 67108864, maxAgeDays: 30 }`.
+ *
+ * Each node file is bundled on its own, so this module exists once per bundle: what must be shared (the
+ * admin routes installed once, rate-limit state, re-enable listeners) lives on a process-wide registry.
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { deliveryEntry, LogFilterError, parseLogFilter, receiptEntry, restartEndpoint, type DeliveryLogInput, type EndpointState, type LogEntry } from '@devicehook/core';
+import { logExists, openFileEndpointStore, openLogStore, removeLog, type FileEndpointStore, type FileLogStore } from '@devicehook/core/node';
+import type { HttpRequest, HttpResponse, RED, RedNode } from './red';
+
+/** User settings under `devicehookLog` in settings.js. */
+export interface LogSettings {
+  /** Keep request and delivery bodies in the log. @defaultValue true */
+  payloads?: boolean;
+  /** Cap on a kept body. @defaultValue 16 KiB */
+  payloadBytes?: number;
+  /** Total size of one node's log. @defaultValue 64 MiB */
+  maxBytes?: number;
+  /** Age past which entries are deleted. @defaultValue 30 days */
+  maxAgeDays?: number;
+  /** Segment size. @defaultValue 4 MiB */
+  segmentBytes?: number;
+  /** At most one refusal warning per node in this many ms. @defaultValue 10 000 */
+  warnIntervalMs?: number;
+}
+
+/** At most one refusal warning per node in this window; the others are counted and reported at its end. */
+export const WARN_WINDOW_MS = 10_000;
+
+interface WarnState {
+  last: number;
+  suppressed: number;
+  latest?: string;
+  timer?: NodeJS.Timeout;
+}
+
+interface Registry {
+  red?: RED;
+  adminInstalledOn: WeakSet<object>;
+  warn: Map<string, WarnState>;
+  /** Called when an endpoint is re-enabled from the sidebar, so the node can update its status. */
+  reenableListeners: Map<string, (state: EndpointState) => void>;
+  /** What kind of node each logging node is, for the sidebar. */
+  nodes: Map<string, RedNode>;
+}
+
+const registryKey = Symbol.for('devicehook.node-red.log');
+
+function registry(): Registry {
+  const g = globalThis as unknown as Record<symbol, Registry | undefined>;
+  return (g[registryKey] ??= { adminInstalledOn: new WeakSet(), warn: new Map(), reenableListeners: new Map(), nodes: new Map() });
+}
+
+function settingsOf(red: RED): LogSettings {
+  const s = red.settings.devicehookLog;
+  return s && typeof s === 'object' ? (s as LogSettings) : {};
+}
+
+function baseDir(red: RED): string {
+  return join(red.settings.userDir ?? '.', 'devicehook');
+}
+
+/** The log of a node (opened once per process). */
+export function nodeLog(red: RED, nodeId: string): FileLogStore {
+  const s = settingsOf(red);
+  const positive = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined);
+  const maxBytes = positive(s.maxBytes);
+  const maxAgeDays = positive(s.maxAgeDays);
+  const segmentBytes = positive(s.segmentBytes);
+  return openLogStore(join(baseDir(red), 'log'), nodeId, {
+    ...(maxBytes ? { maxBytes } : {}),
+    ...(maxAgeDays ? { maxAgeMs: maxAgeDays * 86_400_000 } : {}),
+    ...(segmentBytes ? { segmentBytes } : {}),
+  });
+}
+
+/** Where endpoint states are kept (one file per node, named by a hash of its id). */
+export function endpointStore(red: RED): FileEndpointStore {
+  return openFileEndpointStore(join(baseDir(red), 'endpoints'));
+}
+
+function payloadOptions(red: RED): { keepPayload: boolean; payloadCap?: number } {
+  const s = settingsOf(red);
+  return { keepPayload: s.payloads !== false, ...(typeof s.payloadBytes === 'number' && s.payloadBytes >= 0 ? { payloadCap: s.payloadBytes } : {}) };
+}
+
+/** Appends without ever throwing into the node: a log that cannot be written must not stop webhooks. */
+function safeAppend(red: RED, node: Pick<RedNode, 'id'> & Partial<Pick<RedNode, 'warn'>>, build: () => Parameters<FileLogStore['append']>[0]): LogEntry | undefined {
+  try {
+    return nodeLog(red, node.id).append(build());
+  } catch (error) {
+    node.warn?.(`DeviceHook log: cannot write the log (${(error as Error).message}).`);
+    return undefined;
+  }
+}
+
+/** What a receiving node knows after it answered. */
+export interface ReceiptFacts {
+  status: number;
+  code?: string;
+  message?: string;
+  type?: string;
+  ignored?: boolean;
+  vendor?: string;
+  headers?: Record<string, string | string[] | undefined>;
+  body?: Uint8Array | string;
+  secrets?: readonly string[];
+  /** The request id to use (default: a fresh UUID). */
+  requestId?: string;
+}
+
+/**
+ * Logs one received request — accepted, ignored, duplicate or refused — and warns (rate-limited) on a
+ * refusal, with its reason. Returns the entry (with the request id minted for it).
+ */
+export function recordReceipt(red: RED, node: RedNode, facts: ReceiptFacts): LogEntry | undefined {
+  registry().red ??= red;
+  registry().nodes.set(node.id, node);
+  const requestId = facts.requestId ?? randomUUID();
+  const entry = safeAppend(red, node, () =>
+    receiptEntry({
+      node: node.id,
+      requestId,
+      status: facts.status,
+      ...(facts.code ? { code: facts.code } : {}),
+      ...(facts.message ? { message: facts.message } : {}),
+      ...(facts.type ? { type: facts.type } : {}),
+      ...(facts.ignored ? { ignored: true } : {}),
+      ...(facts.vendor ? { vendor: facts.vendor } : {}),
+      ...(facts.headers ? { headers: facts.headers } : {}),
+      ...(facts.body !== undefined ? { body: facts.body } : {}),
+      ...(facts.secrets ? { secrets: facts.secrets } : {}),
+      ...payloadOptions(red),
+    }),
+  );
+  if (facts.status >= 300) warnRefusal(red, node, `${facts.status} ${facts.code ?? 'refused'}: ${entry?.reason ?? facts.message ?? ''}`.trim());
+  return entry;
+}
+
+/**
+ * For refusals answered before any node code runs (413 too large, 408 too slow, from the raw-body
+ * capture): logs them against the node that owns the path, with the same warning.
+ */
+export function recordEarlyRefusal(nodeId: string, status: number, code: string, message: string, headers?: Record<string, string | string[] | undefined>): void {
+  const { red, nodes } = registry();
+  if (!red) return;
+  const node = nodes.get(nodeId) ?? (red.nodes.getNode(nodeId) as RedNode | null) ?? ({ id: nodeId } as RedNode);
+  const entry = safeAppend(red, node, () => receiptEntry({ node: nodeId, requestId: randomUUID(), status, code, message, ...(headers ? { headers } : {}) }));
+  if (typeof node.warn === 'function') warnRefusal(red, node, `${status} ${code}: ${entry?.reason ?? message}`);
+}
+
+/** Logs a delivery's first planned retry, or its end. */
+export function recordDelivery(red: RED, node: RedNode, input: Omit<DeliveryLogInput, 'node' | 'keepPayload' | 'payloadCap'>): LogEntry | undefined {
+  registry().red ??= red;
+  registry().nodes.set(node.id, node);
+  return safeAppend(red, node, () => deliveryEntry({ ...input, node: node.id, ...payloadOptions(red) }));
+}
+
+function warnRefusal(red: RED, node: Pick<RedNode, 'id' | 'warn'>, text: string): void {
+  const configured = settingsOf(red).warnIntervalMs;
+  const windowMs = typeof configured === 'number' && configured >= 0 ? configured : WARN_WINDOW_MS;
+  const states = registry().warn;
+  const state = states.get(node.id) ?? { last: 0, suppressed: 0 };
+  states.set(node.id, state);
+  const now = Date.now();
+  if (now - state.last >= windowMs && !state.timer) {
+    state.last = now;
+    node.warn(`Refused a request: ${text}`);
+    return;
+  }
+  state.suppressed++;
+  state.latest = text;
+  if (!state.timer) {
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      state.last = Date.now();
+      const count = state.suppressed;
+      state.suppressed = 0;
+      if (count > 0) node.warn(`Refused ${count} more request${count === 1 ? '' : 's'} in the last ${Math.round(windowMs / 1000)} s (latest: ${state.latest}). See the DeviceHook sidebar for each one.`);
+    }, Math.max(0, windowMs - (now - state.last)));
+    state.timer.unref();
+  }
+}
+
+/** Forgets a node's warning state (on close). */
+export function forgetNode(nodeId: string): void {
+  const state = registry().warn.get(nodeId);
+  if (state?.timer) clearTimeout(state.timer);
+  registry().warn.delete(nodeId);
+  registry().nodes.delete(nodeId);
+  registry().reenableListeners.delete(nodeId);
+}
+
+/**
+ * On close: a node deleted for good (`removed`) takes its log and endpoint state with it, as it takes its
+ * outbox; a redeployed or stopped node keeps them and only has its log flushed.
+ */
+export async function closeLog(red: RED, nodeId: string, removed: boolean): Promise<void> {
+  forgetNode(nodeId);
+  try {
+    if (removed) {
+      await removeLog(join(baseDir(red), 'log'), nodeId);
+      endpointStore(red).remove(nodeId);
+    } else if (logExists(join(baseDir(red), 'log'), nodeId)) await nodeLog(red, nodeId).flush();
+  } catch {
+    // Nothing to keep the node from closing.
+  }
+}
+
+/** Lets a sending node hear about a re-enable from the sidebar. */
+export function onEndpointReenabled(nodeId: string, listener: (state: EndpointState) => void): void {
+  registry().reenableListeners.set(nodeId, listener);
+}
+
+/** Re-enables a node's endpoint: active again, failure count reset; the node updates its status. */
+export async function reenableEndpoint(red: RED, nodeId: string): Promise<EndpointState> {
+  const store = endpointStore(red);
+  await restartEndpoint(store, nodeId);
+  const state = store.get(nodeId) as EndpointState;
+  registry().reenableListeners.get(nodeId)?.(state);
+  return state;
+}
+
+const NODE_ID = /^[\w.-]{1,64}$/;
+
+function param(req: HttpRequest, name: string): string | undefined {
+  const value = (req as HttpRequest & { params?: Record<string, string> }).params?.[name];
+  return typeof value === 'string' && NODE_ID.test(value) ? value : undefined;
+}
+
+function queryOf(req: HttpRequest): Record<string, unknown> {
+  return ((req as HttpRequest & { query?: Record<string, unknown> }).query ?? {}) as Record<string, unknown>;
+}
+
+/**
+ * Installs the admin routes (once per admin app):
+ *   GET  /devicehook/log/:node/summary            counts, and the endpoint's health for a sending node
+ *   GET  /devicehook/log/:node/entries?from&to&code&requestId&type&direction&outcome&before&limit
+ *   GET  /devicehook/log/:node/entries/:entry     one entry, with its payload
+ *   POST /devicehook/endpoint/:node/reenable      re-enables a disabled endpoint
+ * Reading needs `devicehook.read`, re-enabling `devicehook.write` (any user with read / write scope).
+ */
+export function installLogAdmin(red: RED): void {
+  const reg = registry();
+  reg.red = red;
+  if (reg.adminInstalledOn.has(red.httpAdmin)) return;
+  reg.adminInstalledOn.add(red.httpAdmin);
+  const read = red.auth.needsPermission('devicehook.read');
+  const write = red.auth.needsPermission('devicehook.write');
+  const logRoot = () => join(baseDir(red), 'log');
+  const badNode = (res: HttpResponse) => res.status(400).json({ code: 'invalid_input', message: 'The node id is not valid.' });
+
+  red.httpAdmin.get('/devicehook/log/:node/summary', read, (req, res) => {
+    const nodeId = param(req, 'node');
+    if (!nodeId) return void badNode(res);
+    const summary = logExists(logRoot(), nodeId) ? nodeLog(red, nodeId).summary() : undefined;
+    const endpoint = endpointStore(red).get(nodeId);
+    res.json({ node: nodeId, exists: summary !== undefined, summary: summary ?? emptyCounts(), ...(endpoint ? { endpoint } : {}) });
+  });
+
+  red.httpAdmin.get('/devicehook/log/:node/entries', read, (req, res) => {
+    const nodeId = param(req, 'node');
+    if (!nodeId) return void badNode(res);
+    let filter;
+    try {
+      filter = parseLogFilter(queryOf(req));
+    } catch (error) {
+      if (error instanceof LogFilterError) return void res.status(400).json({ code: 'invalid_input', message: error.message });
+      throw error;
+    }
+    if (!logExists(logRoot(), nodeId)) return void res.json({ entries: [], more: false });
+    nodeLog(red, nodeId)
+      .query(filter)
+      .then(
+        ({ entries, more }) => res.json({ entries: entries.map(withoutPayload), more }),
+        (error: Error) => res.status(500).json({ code: 'log_unreadable', message: error.message }),
+      );
+  });
+
+  red.httpAdmin.get('/devicehook/log/:node/entries/:entry', read, (req, res) => {
+    const nodeId = param(req, 'node');
+    const entryId = (req as HttpRequest & { params?: Record<string, string> }).params?.entry;
+    if (!nodeId) return void badNode(res);
+    if (!logExists(logRoot(), nodeId)) return void res.status(404).json({ code: 'not_found', message: 'No such entry.' });
+    nodeLog(red, nodeId)
+      .get(String(entryId))
+      .then(
+        (entry) => (entry ? res.json(entry) : res.status(404).json({ code: 'not_found', message: 'No such entry (it may have aged out of the log).' })),
+        (error: Error) => res.status(500).json({ code: 'log_unreadable', message: error.message }),
+      );
+  });
+
+  red.httpAdmin.post('/devicehook/endpoint/:node/reenable', write, (req, res) => {
+    const nodeId = param(req, 'node');
+    if (!nodeId) return void badNode(res);
+    reenableEndpoint(red, nodeId).then(
+      (endpoint) => res.json({ node: nodeId, endpoint }),
+      (error: Error) => res.status(500).json({ code: 'endpoint_unwritable', message: error.message }),
+    );
+  });
+}
+
+/** The table gets entries without their payloads (fetched one at a time); it learns whether there is one. */
+function withoutPayload(entry: LogEntry): LogEntry & { hasPayload?: boolean } {
+  if (entry.payload === undefined) return entry;
+  const { payload: _payload, ...rest } = entry;
+  return { ...rest, hasPayload: true };
+}
+
+function emptyCounts() {
+  return { received: 0, accepted: 0, ignored: 0, duplicate: 0, refused: 0, sent: 0, delivered: 0, failed: 0, retrying: 0, byCode: {}, byStatus: {}, byType: {}, lost: 0 };
+}
+
+/** The log entry of a verify() result: accepted with its type, or refused with code and reason. */
+export function recordVerifyResult(
+  red: RED,
+  node: RedNode,
+  result: { ok: true; event: { type?: string } } | { ok: false; status: number; code: string; message: string },
+  facts: { headers?: Record<string, string | string[] | undefined>; body?: unknown; vendor?: { vendor: string; secrets(): string[] } | undefined; ignored?: boolean; status?: number },
+): LogEntry | undefined {
+  const body = Buffer.isBuffer(facts.body) || typeof facts.body === 'string' ? facts.body : undefined;
+  const common = {
+    ...(facts.headers ? { headers: facts.headers } : {}),
+    ...(body !== undefined ? { body } : {}),
+    ...(facts.vendor ? { vendor: facts.vendor.vendor, secrets: facts.vendor.secrets() } : {}),
+  };
+  if (!result.ok) return recordReceipt(red, node, { status: result.status, code: result.code, message: result.message, ...common });
+  return recordReceipt(red, node, { status: facts.status ?? 200, ...(result.event.type ? { type: result.event.type } : {}), ...(facts.ignored ? { ignored: true } : {}), ...common });
+}
+
+/** A body as text for the log (objects as JSON). */
+export function bodyText(body: unknown): string | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return body;
+  if (Buffer.isBuffer(body)) return body.toString('utf8');
+  try {
+    return JSON.stringify(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a sending node needs for endpoint health: the store, its state, a status, and re-enabling. */
+export interface EndpointHealth {
+  store: FileEndpointStore;
+  state(): EndpointState | undefined;
+  disabled(): boolean;
+  /** The node status while the endpoint is disabled (undefined while active). */
+  status(): { fill: 'red'; shape: 'ring'; text: string } | undefined;
+  reenable(): Promise<EndpointState>;
+}
+
+/**
+ * Endpoint health for a `devicehook out` node: the deliveries' store (pass `store` to deliver()), and a
+ * status to show while the endpoint is disabled. `onChange` runs after a re-enable from the sidebar.
+ */
+export function endpointHealth(red: RED, node: RedNode, onChange: () => void): EndpointHealth {
+  const store = endpointStore(red);
+  onEndpointReenabled(node.id, () => onChange());
+  return {
+    store,
+    state: () => store.get(node.id),
+    disabled: () => store.get(node.id)?.status === 'failed',
+    status: () => (store.get(node.id)?.status === 'failed' ? { fill: 'red', shape: 'ring', text: 'endpoint disabled' } : undefined),
+    reenable: () => reenableEndpoint(red, node.id),
+  };
+}
