@@ -4,8 +4,8 @@
  * Every module re-exported here is pure in n8n's sense (no timers, no `process`, no globals; imports
  * only zod and `node:crypto`), so n8n community nodes can bundle it.
  */
-export { verify, verifySignature, refuseUnreadableBody, invalidOptions, normalizeSecrets, type SignatureCheck, DEFAULT_MAX_BYTES, DEFAULT_TOLERANCE_SECONDS, type VerifyInput } from './verify';
-export { usableSecrets, unresolvedVariable, secretsProblem, type UsableSecrets } from './secrets';
+export { verify, verifySignature, refuseUnreadableBody, invalidOptions, type SignatureCheck, DEFAULT_MAX_BYTES, DEFAULT_TOLERANCE_SECONDS, type VerifyInput } from './verify';
+export { normalizeSecrets, usableSecrets, unresolvedVariable, secretsProblem, type UsableSecrets } from './secrets';
 export {
   createReceiver,
   cleanTypes,
@@ -59,7 +59,8 @@ export {
 } from './delivery/deliver';
 export { redactUrl, redactUrlsIn, hasUserinfo } from './delivery/redact';
 export { isPrivateHostLiteral, isIpLiteral } from './delivery/address-rules';
-export { judgeAttempt, retryDelay, parseRetryAfter, retryPolicies, customRetryPolicy, NO_RETRIES, type AttemptErrorClass, type AttemptOutcome, type AttemptVerdict, type CustomRetryPolicyInput } from './delivery/retry-plan';
+export { judgeAttempt, retryDelay, parseRetryAfter, retryPolicies, type AttemptErrorClass, type AttemptOutcome, type AttemptVerdict } from './delivery/retry-plan';
+export { customRetryPolicy, NO_RETRIES, TRANSIENT_STATUSES, type CustomRetryPolicyInput } from './delivery/retry-policies';
 export { createMemoryEndpointStore, nextEndpointState, restartEndpoint, type EndpointState, type EndpointStateStore } from './delivery/endpoint-health';
 export { serializeBody } from './sign';
 export { outputIndexForType, outputLabelsFor, editorCatalogue } from './routing';

@@ -9,7 +9,7 @@ import { isSafeHeaderValue, isValidHeaderName } from '../headers';
 import { fillPlaceholders, type PlaceholderValues } from '../placeholders';
 import { isSerializedByUs, serializeBody, signText } from '../sign';
 import type { RetryPolicy, SignOptions, VendorId, VendorProfile } from '../types';
-import { normalizeSecrets } from '../verify';
+import { normalizeSecrets } from '../secrets';
 import { getVendor, vendorIds } from '../vendors/index';
 import { redactUrl, redactUrlsIn } from './redact';
 import { ACTIVE_ENDPOINT, nextEndpointState, type EndpointState, type EndpointStateStore } from './endpoint-health';
