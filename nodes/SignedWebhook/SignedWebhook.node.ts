@@ -476,7 +476,7 @@ function prepareItemDelivery(
 	const secrets = [secret];
 	const schemeOptions: SignOptions = { ...credentialSchemeOptions(scheme, credentials) };
 	const options = this.getNodeParameter('options', itemIndex, {}) as SignedWebhookOptions;
-	if (scheme === 'standard-webhooks' && options.messageId) schemeOptions.messageId = String(options.messageId);
+	if (getVendor(scheme)?.scheme.keepsMessageIdAcrossRetries && options.messageId) schemeOptions.messageId = String(options.messageId);
 
 	const headerRows = this.getNodeParameter('headers.header', itemIndex, []) as HeaderParameter[];
 	const headers: Record<string, string> = {};

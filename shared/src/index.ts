@@ -36,7 +36,7 @@ export {
   type ReplayStoreBounds,
 } from './replay-store';
 export { vendors, vendorIds, getVendor } from './vendors/index';
-export { standardWebhooksKey } from './schemes/standard-webhooks';
+export { standardWebhooksKey, newMessageId } from './schemes/standard-webhooks';
 export { headerLookup, isSafeHeaderValue, isValidHeaderName, safeHeaders, CREDENTIAL_HEADERS, type HeaderInput, type HeaderLookup } from './headers';
 export {
   deliver,

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { CREDENTIAL_HEADERS, deliver, DeliveryConfigError, prepareDelivery, redactUrl, vendors, type DeliveryResult, type PlaceholderValues, type PreparedDelivery } from '@devicehook/core';
+import { CREDENTIAL_HEADERS, deliver, newMessageId, DeliveryConfigError, prepareDelivery, redactUrl, vendors, type DeliveryResult, type PlaceholderValues, type PreparedDelivery } from '@devicehook/core';
 import {
   createNodeTransport,
   DEFAULT_OUTBOX_MAX_BYTES,
@@ -221,7 +221,7 @@ export = function register(RED: RED): void {
           extra: storableMessage(msg),
           // The message id is fixed before the first attempt, so a copy resent after a crash mid-attempt
           // carries the same webhook-id and receivers can drop it (Standard Webhooks; others ignore it).
-          progress: { attempts: [], messageId: `msg_${randomUUID().replace(/-/g, '')}` },
+          progress: { attempts: [], messageId: newMessageId() },
         };
         let stored;
         try {

@@ -10,6 +10,7 @@ import { fillPlaceholders, type PlaceholderValues } from '../placeholders';
 import { isSerializedByUs, serializeBody, signText } from '../sign';
 import type { RetryPolicy, SignOptions, VendorId, VendorProfile } from '../types';
 import { normalizeSecrets } from '../secrets';
+import { newMessageId } from '../schemes/standard-webhooks';
 import { getVendor, vendorIds } from '../vendors/index';
 import { redactUrl, redactUrlsIn } from './redact';
 import { ACTIVE_ENDPOINT, nextEndpointState, type EndpointState, type EndpointStateStore } from './endpoint-health';
@@ -308,13 +309,13 @@ export async function deliver(input: DeliveryInput, io: DeliveryIO): Promise<Del
   if (previous?.status === 'failed' && !input.ignoreEndpointFailure) {
     return result('endpoint_failed', `The endpoint is marked failed since ${previous.failedAt ?? 'earlier'} (${previous.reason ?? 'repeated failures'}); restart it to send again.`, previous);
   }
-  // Standard Webhooks keeps one message id across retries so receivers can de-duplicate.
+  // A scheme that keeps one message id across retries (Standard Webhooks) lets receivers de-duplicate.
   const schemeOptions: SignOptions = { ...config.schemeOptions };
   if (input.resume?.messageId !== undefined) schemeOptions.messageId = input.resume.messageId;
   const profile = getVendor(config.vendor) as VendorProfile;
   const text = serializeBody(profile, input.body); // once per delivery; only signatures change per attempt
   const body: SerializedBody = { text, bytes: Buffer.from(text, 'utf8'), isVendorForm: isSerializedByUs(input.body) };
-  if (config.vendor === 'standard-webhooks' && schemeOptions.messageId === undefined) schemeOptions.messageId = `msg_${uuid().replace(/-/g, '')}`;
+  if (profile.scheme.keepsMessageIdAcrossRetries && schemeOptions.messageId === undefined) schemeOptions.messageId = newMessageId(uuid);
 
   const resumeWait = input.resume?.nextAttemptAt !== undefined ? input.resume.nextAttemptAt - now() : 0;
   if (resumeWait > 0) await io.sleep(resumeWait, input.signal);
@@ -402,16 +403,19 @@ function describeFailure(attempt: DeliveryAttempt, count: number): string {
   }
 }
 
-/** Signs the serialized body; Standard Webhooks with several secrets carries one signature per secret. */
+/**
+ * Signs the serialized body; a scheme with a signature list header (Standard Webhooks) carries one
+ * signature per secret there, all over the first one's timestamp.
+ */
 function signFor(config: PreparedDelivery, profile: VendorProfile, body: SerializedBody, options: SignOptions): { body: Buffer; headers: Record<string, string> } {
   const [first, ...others] = config.secrets;
   if (first === undefined) return { body: body.bytes, headers: { 'Content-Type': 'application/json' } };
-  const signed = signText(profile, body.text, body.isVendorForm, first, options);
-  if (config.vendor === 'standard-webhooks' && others.length > 0) {
-    const timestamp = Number(signed.headers['webhook-timestamp']);
-    const extra = others.map((secret) => signText(profile, body.text, body.isVendorForm, secret, { ...options, timestamp }).headers['webhook-signature']);
-    signed.headers['webhook-signature'] = [signed.headers['webhook-signature'], ...extra].join(' ');
-  }
+  const listHeader = profile.scheme.signatureListHeader;
+  if (listHeader === undefined || others.length === 0) return signText(profile, body.text, body.isVendorForm, first, options);
+  const once: SignOptions = { ...options, timestamp: options.timestamp ?? Math.floor((options.now ?? Date.now()) / 1000) };
+  const signed = signText(profile, body.text, body.isVendorForm, first, once);
+  const extra = others.map((secret) => signText(profile, body.text, body.isVendorForm, secret, once).headers[listHeader]);
+  signed.headers[listHeader] = [signed.headers[listHeader], ...extra].join(' ');
   return signed;
 }
 

@@ -42,6 +42,8 @@ export const edgesenseScheme: SignatureScheme = {
     'HMAC-SHA256 in hex over the body without its "signature" member, sent in header X-EdgeSense-Signature and in the body ' +
     '(header and placement assumed; a header signature over the raw bytes is accepted too).',
   signatureHeaders: () => ['x-edgesense-signature'],
+  keepsMessageIdAcrossRetries: false,
+  settings: [],
   verify: (input) => verifyHmacHeader(input, config),
   sign({ text: bodyText, secret }) {
     const existing = signatureMember(bodyText);

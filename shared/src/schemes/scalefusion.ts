@@ -10,6 +10,8 @@ const config: HmacHeaderConfig = { algorithm: 'sha256', encoding: 'hex', header:
 export const scalefusionScheme: SignatureScheme = {
   description: 'HMAC-SHA256 in lower-case hex, header X-SF-Signature, over the raw body.',
   signatureHeaders: () => ['x-sf-signature'],
+  keepsMessageIdAcrossRetries: false,
+  settings: [],
   verify: (input) => verifyHmacHeader(input, config),
   sign: ({ text: body, secret }) => ({
     text: body,

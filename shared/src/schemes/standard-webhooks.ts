@@ -31,6 +31,14 @@ function usableKey(secret: string): Buffer | null {
   return key;
 }
 
+/**
+ * A new message id (`msg_` + 32 hex digits): the one place ids are minted, for signing, for delivery
+ * (kept across retries) and for the Node-RED outbox (fixed before the first attempt).
+ */
+export function newMessageId(uuid: () => string = randomUUID): string {
+  return `msg_${uuid().replace(/-/g, '')}`;
+}
+
 function isUsableSecret(secret: string): boolean {
   return usableKey(secret) !== null;
 }
@@ -38,6 +46,9 @@ function isUsableSecret(secret: string): boolean {
 export const standardWebhooksScheme: SignatureScheme = {
   description: 'Standard Webhooks: webhook-id, webhook-timestamp and webhook-signature (v1, base64 HMAC-SHA256 of id.timestamp.body).',
   signatureHeaders: () => ['webhook-id', 'webhook-timestamp', 'webhook-signature'],
+  keepsMessageIdAcrossRetries: true,
+  signatureListHeader: 'webhook-signature',
+  settings: [],
   verify(input): SchemeVerifyResult {
     const signatureHeader = input.headers.get('webhook-signature');
     if (signatureHeader === undefined) return { ok: false, unsigned: true };
@@ -77,7 +88,7 @@ export const standardWebhooksScheme: SignatureScheme = {
   },
   sign({ text, secret, options, nowMs }) {
     if (!isUsableSecret(secret)) throw new TypeError('The Standard Webhooks secret must be base64, usually written "whsec_…".');
-    const id = options.messageId ?? `msg_${randomUUID().replace(/-/g, '')}`;
+    const id = options.messageId ?? newMessageId();
     const timestamp = options.timestamp ?? Math.floor(nowMs / 1000);
     const mac = hmac('sha256', standardWebhooksKey(secret), `${id}.${timestamp}.${text}`).toString('base64');
     return {
