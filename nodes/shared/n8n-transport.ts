@@ -5,7 +5,7 @@
  */
 import type { IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 import { sleep as n8nSleep } from 'n8n-workflow';
-import { isPrivateHostLiteral, redactUrl, TransportError, type OutboundRequest, type Sleep, type Transport, type TransportResponse } from './core';
+import { DeliveryError, isPrivateHostLiteral, redactUrl, type OutboundRequest, type Sleep, type Transport, type TransportResponse } from './core';
 
 /** The part of `this.helpers` the transport needs. */
 export type HttpRequestHelpers = Pick<IExecuteFunctions['helpers'], 'httpRequest'>;
@@ -42,14 +42,14 @@ export function egressFilterOf(helpers: unknown): EgressFilterLike | undefined {
 	}
 }
 
-function blocked(url: string, why: string): TransportError {
-	return new TransportError(
+function blocked(url: string, why: string): DeliveryError {
+	return new DeliveryError(
 		'blocked',
 		`Refused to send to ${redactUrl(url)}: ${why}. Private, loopback, link-local and metadata addresses are refused unless the node's "Allow Private Network Targets" option is on.`,
 	);
 }
 
-/** Refuses a private target before anything is sent; throws a `blocked` TransportError. */
+/** Refuses a private target before anything is sent; throws a `blocked` DeliveryError. */
 async function checkTarget(url: string, guard: N8nTransportGuard): Promise<void> {
 	if (guard.allowPrivate) return;
 	let hostname: string;
@@ -100,7 +100,7 @@ export function createN8nTransport(helpers: HttpRequestHelpers, guard: N8nTransp
 		// on abort) reaches deliver() as it is, which classifies it with the core's classifyTransportError.
 		const response = (await helpers.httpRequest(options)) as FullResponse | undefined;
 		const statusCode = Number(response?.statusCode);
-		if (!Number.isInteger(statusCode)) throw new TransportError('network', 'The HTTP helper returned no status code.');
+		if (!Number.isInteger(statusCode)) throw new DeliveryError('network', 'The HTTP helper returned no status code.');
 		return { statusCode, headers: plainHeaders(response?.headers), body: bodyBytes(response?.body) };
 	};
 }

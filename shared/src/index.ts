@@ -42,8 +42,6 @@ export {
   deliver,
   prepareDelivery,
   classifyTransportError,
-  TransportError,
-  DeliveryConfigError,
   type DeliveryConfig,
   type PreparedDelivery,
   type DeliveryInput,
@@ -57,6 +55,7 @@ export {
   type Transport,
   type Sleep,
 } from './delivery/deliver';
+export { DeliveryError, isDeliveryError, type DeliveryErrorCode, type TransportErrorCode } from './delivery/errors';
 export { redactUrl, redactUrlsIn, hasUserinfo } from './delivery/redact';
 export { isPrivateHostLiteral, isIpLiteral } from './delivery/address-rules';
 export { judgeAttempt, retryDelay, parseRetryAfter, retryPolicies, type AttemptErrorClass, type AttemptOutcome, type AttemptVerdict } from './delivery/retry-plan';

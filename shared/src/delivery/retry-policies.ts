@@ -4,6 +4,7 @@
  * The registry of presets by id (which needs the vendor profiles) is in `retry-plan.ts`. Pure module.
  */
 import type { RetryPolicy } from '../types';
+import { DeliveryError } from './errors';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -57,18 +58,18 @@ export interface CustomRetryPolicyInput {
   failEndpointAfter?: number;
 }
 
-/** Builds and checks a custom retry policy. @throws RangeError on settings that cannot work. */
+/** Builds and checks a custom retry policy. @throws {@link DeliveryError} `config` on settings that cannot work. */
 export function customRetryPolicy(input: CustomRetryPolicyInput): RetryPolicy {
   const retries = input.retries;
-  if (!Number.isInteger(retries) || retries < 0 || retries > 50) throw new RangeError('retries must be a whole number from 0 to 50.');
+  if (!Number.isInteger(retries) || retries < 0 || retries > 50) throw new DeliveryError('config', 'retries must be a whole number from 0 to 50.');
   const delays = input.delaysMs
     ? Array.from({ length: retries }, (_, i) => input.delaysMs![Math.min(i, input.delaysMs!.length - 1)] ?? 0)
     : exponentialDelays(retries, input.initialDelayMs ?? 10 * TIME.SECOND, input.factor ?? 2, input.maxDelayMs ?? 10 * TIME.HOUR);
-  if (delays.some((d) => !Number.isFinite(d) || d < 0)) throw new RangeError('Retry delays must be non-negative numbers of milliseconds.');
+  if (delays.some((d) => !Number.isFinite(d) || d < 0)) throw new DeliveryError('config', 'Retry delays must be non-negative numbers of milliseconds.');
   const jitterRatio = input.jitterRatio ?? 0;
-  if (!(jitterRatio >= 0 && jitterRatio <= 1)) throw new RangeError('jitterRatio must be between 0 and 1.');
+  if (!(jitterRatio >= 0 && jitterRatio <= 1)) throw new DeliveryError('config', 'jitterRatio must be between 0 and 1.');
   const statuses = input.retryStatuses ?? TRANSIENT_STATUSES;
-  if (statuses.some((s) => !Number.isInteger(s) || s < 100 || s > 599)) throw new RangeError('retryStatuses must be HTTP status codes.');
+  if (statuses.some((s) => !Number.isInteger(s) || s < 100 || s > 599)) throw new DeliveryError('config', 'retryStatuses must be HTTP status codes.');
   return retryPolicy({
     id: 'custom',
     label: `Custom (${retries} retries)`,

@@ -4,6 +4,7 @@
  * header signature over the raw bytes is accepted too. A configuration of `hmac-header.ts`. Pure module.
  */
 import { decodeJsonString, topLevelMembers, withoutMember } from '../json/lossless-json';
+import { DeliveryError } from '../delivery/errors';
 import type { SignatureScheme } from '../types';
 import { signHmacHeader, verifyHmacHeader, type HmacHeaderConfig } from './hmac-header';
 
@@ -50,7 +51,7 @@ export const edgesenseScheme: SignatureScheme = {
     const unsigned = existing ? withoutMember(bodyText, existing) : bodyText;
     const mac = signHmacHeader(config, secret, unsigned);
     const members = topLevelMembers(unsigned);
-    if (members === undefined) throw new TypeError('An EdgeSense body must be a JSON object.');
+    if (members === undefined) throw new DeliveryError('invalid_body', 'An EdgeSense body must be a JSON object.');
     const last = members[members.length - 1];
     // Insert right after the last value (or the opening brace), so cutting the member out restores `unsigned` exactly.
     const at = last ? last.valueEnd : unsigned.indexOf('{') + 1;

@@ -4,26 +4,27 @@
  * configuration of `hmac-header.ts`. Pure module.
  */
 import { isSafeHeaderValue, isValidHeaderName } from '../headers';
+import { DeliveryError } from '../delivery/errors';
 import type { SchemeOptions, SignatureScheme } from '../types';
 import { signHmacHeader, verifyHmacHeader, type HmacHeaderConfig } from './hmac-header';
 
 const DEFAULT_HEADER = 'X-Signature';
 const DEFAULT_TIMESTAMP_HEADER = 'X-Timestamp';
 
-/** The scheme settings with defaults filled in; throws on settings that cannot work. */
+/** The scheme settings with defaults filled in; throws a {@link DeliveryError} on settings that cannot work. */
 export function genericHmacConfig(options: SchemeOptions): HmacHeaderConfig {
   const header = options.header?.trim() || DEFAULT_HEADER;
-  if (!isValidHeaderName(header)) throw new TypeError(`"${header}" is not a valid header name.`);
+  if (!isValidHeaderName(header)) throw new DeliveryError('invalid_header', `"${header}" is not a valid header name.`);
   const algorithm = options.algorithm ?? 'sha256';
-  if (!['sha1', 'sha256', 'sha512'].includes(algorithm)) throw new TypeError(`Unsupported HMAC algorithm "${algorithm}": use sha1, sha256 or sha512.`);
+  if (!['sha1', 'sha256', 'sha512'].includes(algorithm)) throw new DeliveryError('config', `Unsupported HMAC algorithm "${algorithm}": use sha1, sha256 or sha512.`);
   const encoding = options.encoding ?? 'hex';
-  if (encoding !== 'hex' && encoding !== 'base64') throw new TypeError(`Unsupported signature encoding "${encoding}": use hex or base64.`);
+  if (encoding !== 'hex' && encoding !== 'base64') throw new DeliveryError('config', `Unsupported signature encoding "${encoding}": use hex or base64.`);
   const prefix = options.prefix ?? '';
-  if (!isSafeHeaderValue(prefix)) throw new TypeError('The signature prefix may not contain CR, LF or NUL.');
+  if (!isSafeHeaderValue(prefix)) throw new DeliveryError('invalid_header', 'The signature prefix may not contain CR, LF or NUL.');
   const config: HmacHeaderConfig = { algorithm, encoding, header, prefix, label: `The ${header} signature` };
   if (options.signedContent === 'timestamp.body') {
     const timestampHeader = options.timestampHeader?.trim() || DEFAULT_TIMESTAMP_HEADER;
-    if (!isValidHeaderName(timestampHeader)) throw new TypeError(`"${timestampHeader}" is not a valid header name.`);
+    if (!isValidHeaderName(timestampHeader)) throw new DeliveryError('invalid_header', `"${timestampHeader}" is not a valid header name.`);
     config.timestampHeader = timestampHeader;
   }
   return config;

@@ -7,6 +7,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { decodeSignature, hmac, macEquals } from '../mac';
 import { checkTimestamp, refuse, truncate } from '../results';
+import { DeliveryError } from '../delivery/errors';
 import type { SchemeVerifyResult, SignatureScheme } from '../types';
 
 /** The key bytes of a Standard Webhooks secret (`whsec_` + base64; the prefix is optional). */
@@ -87,7 +88,7 @@ export const standardWebhooksScheme: SignatureScheme = {
     );
   },
   sign({ text, secret, options, nowMs }) {
-    if (!isUsableSecret(secret)) throw new TypeError('The Standard Webhooks secret must be base64, usually written "whsec_…".');
+    if (!isUsableSecret(secret)) throw new DeliveryError('config', 'The Standard Webhooks secret must be base64, usually written "whsec_…".');
     const id = options.messageId ?? newMessageId();
     const timestamp = options.timestamp ?? Math.floor(nowMs / 1000);
     const mac = hmac('sha256', standardWebhooksKey(secret), `${id}.${timestamp}.${text}`).toString('base64');
