@@ -57,6 +57,22 @@ export {
 } from './delivery/deliver';
 export { DeliveryError, isDeliveryError, type DeliveryErrorCode, type TransportErrorCode } from './delivery/errors';
 export { redactUrl, redactUrlsIn, hasUserinfo } from './delivery/redact';
+export {
+  ApiError,
+  isApiError,
+  httpStatusOf,
+  apiErrorDetail,
+  unsafeIdReason,
+  idSegment,
+  type ApiErrorCode,
+  type ApiObject,
+  type ApiRequest,
+  type ApiRequestOptions,
+} from './api/http-errors';
+/** The EdgeSense.io webhook API client; pass the HTTP call in (see `ApiRequest`). */
+export * as edgesenseApi from './api/edgesense';
+/** The 1NCE Cloud Integrator API client; pass the HTTP call in (see `ApiRequest`). */
+export * as oneNceApi from './api/one-nce';
 export { isPrivateHostLiteral, isIpLiteral } from './delivery/address-rules';
 export { judgeAttempt, retryDelay, parseRetryAfter, retryPolicies, type AttemptErrorClass, type AttemptOutcome, type AttemptVerdict } from './delivery/retry-plan';
 export { customRetryPolicy, NO_RETRIES, TRANSIENT_STATUSES, type CustomRetryPolicyInput } from './delivery/retry-policies';
