@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compactJsonDumps, JsonSyntaxError, NotSignableError, pythonJsonDumps } from '../../shared/src/json/lossless-json';
+import { compactBytesFromPythonForm, compactJsonDumps, JsonSyntaxError, NotSignableError, pythonJsonDumps } from '../../shared/src/json/lossless-json';
 
 // ---------------------------------------------------------------------------------------------------
 // The reference: one python3 run per batch
@@ -163,6 +163,8 @@ function compare(
       accepted++;
       if (py.dup) withDuplicateKeys++;
       same = 'ok' in ours[0] && ours[0].ok === py.ok && 'ok' in ours[1] && ours[1].ok === py.compact;
+      // InHand derives the compact form's bytes from the Python one (one pass): they must be Python's too.
+      if (pretty === pythonJsonDumps && py.utf8) same &&= compactBytesFromPythonForm(py.ok).equals(Buffer.from(py.compact, 'utf8'));
       if (!py.utf8 || py.negZeroInt) {
         notSignable++;
         same &&= oursSignable.every((o) => 'error' in o && o.error === 'NotSignableError');

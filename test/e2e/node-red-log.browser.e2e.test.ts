@@ -1,6 +1,6 @@
 /**
  * The DeviceHook sidebar in a real Node-RED 4 (the cached install, default settings, started as its own
- * process) driven by Debian's Chromium: a request with a wrong secret is refused, and the user finds the
+ * process, with the release tarball installed) driven by Debian's Chromium: a request with a wrong secret is refused, and the user finds the
  * reason one click after opening the editor (the sidebar tab); filters by response code; opens a payload
  * and copies it; sees an endpoint disabled by a 410 and re-enables it with the sidebar's button; the log is
  * still there after Node-RED restarts. Any console error, page error or failed request fails the test.
@@ -15,6 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign, vendors } from '../../shared/src/index';
 import { startNodeRed, stopAll, type FlowNode, type NodeRedRuntime } from '../helpers/node-red-runtime';
+import { releaseTarballs } from '../helpers/release-tarballs';
 import { startReceiver, type Receiver } from '../helpers/receiver';
 
 const require = createRequire(__filename);
@@ -90,7 +91,8 @@ describe('the DeviceHook sidebar in Node-RED 4 (Chromium)', () => {
     expect(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing`).toBe(true);
     expect(fs.existsSync(path.join(MODULE, 'dist', 'plugins', 'devicehook-log.html')), 'run `npm run build` first').toBe(true);
     receiver = await startReceiver(() => (gone ? { status: 410, body: 'this hook was deleted' } : { status: 200 }));
-    runtime = await startNodeRed({ major: '4', modules: [MODULE] });
+    // Installed from the release tarball, as a user installs it (the palette manager's npm install).
+    runtime = await startNodeRed({ major: '4', packages: [releaseTarballs().nodeRed] });
     await runtime.deploy(flows(receiver.url));
 
     // One accepted alert, then three with the wrong secret (as after a typo in the vendor's console).

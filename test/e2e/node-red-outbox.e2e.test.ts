@@ -63,7 +63,9 @@ describe.each(['4', '5'] as const)('Node-RED %s: the outbox of a node with a hos
 
     expect(readFileSync(runtimeConfig)).toEqual(configBefore);
     expect(topLevel()).toEqual([...new Set([...entriesBefore, 'devicehook'])].sort());
-    expect(readdirSync(join(runtime.userDir, 'devicehook'))).toEqual(['outbox']);
+    // Beside the outbox, only the node's delivery log (the DeviceHook sidebar's), in a folder named by the same hash.
+    expect(readdirSync(join(runtime.userDir, 'devicehook')).sort()).toEqual(['log', 'outbox']);
+    expect(readdirSync(join(runtime.userDir, 'devicehook', 'log'))).toEqual([createHash('sha256').update(HOSTILE_ID).digest('hex').slice(0, 32)]);
     const [file] = readdirSync(folder());
     expect(file).toMatch(/^e-[0-9a-f]{32}\.json$/);
     expect(statSync(join(folder(), file!)).mode & 0o777).toBe(0o600);
@@ -73,6 +75,7 @@ describe.each(['4', '5'] as const)('Node-RED %s: the outbox of a node with a hos
     // Deleted from the flow and deployed: its entry and folder go, nothing else.
     await runtime.deploy(base());
     await until(() => !existsSync(folder()), 10_000, 'the outbox folder to be removed');
+    await until(() => readdirSync(join(runtime.userDir, 'devicehook', 'log')).length === 0, 10_000, 'the log folder to be removed');
     expect(readFileSync(runtimeConfig)).toEqual(configBefore);
     expect(existsSync(runtime.flowFile)).toBe(true);
     expect((JSON.parse(readFileSync(runtime.flowFile, 'utf8')) as FlowNode[]).map((n) => n.id).sort()).toEqual(['cfg', 'keep', 'tab']);

@@ -324,7 +324,7 @@ async function startPostgres(dir: string, avoid: Set<number>): Promise<PostgresS
 const terminate = (child: ChildProcess) => terminateGroup(child, STOP_GRACE_MS);
 
 const live = new Set<() => Promise<void>>();
-/** Folders of stacks still running, removed however this process exits (the servers die with their stdin). */
+/** Folders of stacks still running, removed however this process exits (the watchdogs remove them if it is killed). */
 const roots = new Set<string>();
 let exitHook = false;
 

@@ -86,9 +86,35 @@ export function compactJsonDumps(text: string, options?: ReserializeOptions): st
 }
 
 /**
+ * The UTF-8 bytes of the compact form (as {@link compactJsonDumps} prints it) of a text that
+ * {@link pythonJsonDumps} printed, in one pass over bytes instead of a second scan: in Python's output,
+ * `", "` and `": "` outside strings are exactly the separators, and strings are `"…"` with backslash
+ * escapes. (A string with a lone surrogate becomes U+FFFD, as any UTF-8 encoding of it does.)
+ */
+export function compactBytesFromPythonForm(python: string): Buffer {
+  const source = Buffer.from(python, 'utf8');
+  const out = Buffer.allocUnsafe(source.length);
+  let o = 0;
+  let inString = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i] as number;
+    out[o++] = c;
+    if (inString) {
+      if (c === CH_BACKSLASH) out[o++] = source[++i] as number;
+      else if (c === CH_QUOTE) inString = false;
+    } else if (c === CH_QUOTE) {
+      inString = true;
+    } else if ((c === CH_COMMA || c === CH_COLON) && source[i + 1] === 32) {
+      i++;
+    }
+  }
+  return out.subarray(0, o);
+}
+
+/**
  * One open array or object. Each container builds its own output and hands it to its parent when it
- * closes. An object keeps its members apart (printed key, printed value, key identity), so a duplicated key
- * is resolved at the close by re-ordering references to strings — never by re-reading or copying output.
+ * closes. An object keeps one slot per distinct key, in order of first appearance (Python's dict): a
+ * duplicated key overwrites its slot's value as it is read — no re-reading, no re-ordering, no copy.
  * Frames are reused by depth, so many tiny objects cost no allocation of their own.
  *
  * Output is joined into flat strings ({@link joinParts}), except that a part of {@link LONG_PART} characters
@@ -101,38 +127,32 @@ class Frame {
   readonly parts: string[] = [];
   /** Arrays: items so far. */
   count = 0;
-  /** Objects: per member, the key's identity (equal exactly when Python's keys are equal). */
+  /** Objects, per slot: the key's identity (equal exactly when Python's keys are equal). */
   readonly keys: string[] = [];
-  /** Objects: per member, the key as Python prints it. */
+  /** Objects, per slot: the key as Python prints it (its first spelling; equal keys print alike). */
   readonly printedKeys: string[] = [];
-  /** Objects: per member, the value as Python prints it. */
+  /** Objects, per slot: the last value read for the key, as Python prints it. */
   readonly values: string[] = [];
-  /** Objects with many keys: the identities seen, for the duplicate check. */
-  keySet: Set<string> | null = null;
-  hasDuplicate = false;
+  /** Objects with more than {@link LINEAR_KEYS} distinct keys: identity → slot. */
+  slotOf: Map<string, number> | null = null;
+  /** Objects: the slot of the member being read. */
+  slot = 0;
   /**
    * Signable mode: the first reason this container has no faithful signed form. Arrays: from any item;
-   * objects: from any key (every distinct key survives), while a value's reason counts only when the value
-   * survives the duplicate resolution — Python (and JSON.parse) drop the earlier values of a key.
+   * objects: from any key (every distinct key survives), while a value's reason counts only while the value
+   * is its key's last — Python (and JSON.parse) drop the earlier values of a key.
    */
   issue: Issue | null = null;
-  /** Objects: members whose value has a reason, as [member index, reason]; null while there is none. */
-  valueIssues: Array<[number, Issue]> | null = null;
+  /** Objects, per slot: the reason of the slot's value, or null; null itself while no value has one. */
+  valueIssues: Array<Issue | null> | null = null;
   /** Set by {@link close}: the reason of the container just closed. */
   closedIssue: Issue | null = null;
 
+  /** A frame is new or was emptied by {@link close}. */
   open(isObject: boolean): void {
     this.isObject = isObject;
     this.issue = null;
-    if (isObject) {
-      this.keys.length = 0;
-      this.printedKeys.length = 0;
-      this.values.length = 0;
-      this.keySet = null;
-      this.hasDuplicate = false;
-      this.valueIssues = null;
-    } else {
-      this.parts.length = 0;
+    if (!isObject) {
       this.parts.push('[');
       this.count = 0;
     }
@@ -140,8 +160,9 @@ class Frame {
 
   add(value: string, issue: Issue | null, itemSep: string): void {
     if (this.isObject) {
-      if (issue !== null) (this.valueIssues ??= []).push([this.values.length, issue]);
-      this.values.push(value);
+      this.values[this.slot] = value;
+      if (issue !== null) (this.valueIssues ??= [])[this.slot] = issue;
+      else if (this.valueIssues !== null) this.valueIssues[this.slot] = null;
     } else {
       this.issue = worse(this.issue, issue);
       const parts = this.parts;
@@ -156,25 +177,33 @@ class Frame {
     }
   }
 
+  /** Finds or makes the slot of a key; the value read next goes there. */
   addKey(identity: string, printed: string, issue: Issue | null): void {
     const keys = this.keys;
     this.issue = worse(this.issue, issue);
-    if (!this.hasDuplicate) {
-      if (this.keySet === null && keys.length < 16) {
-        for (let k = 0; k < keys.length; k++) {
-          if (keys[k] === identity) {
-            this.hasDuplicate = true;
-            break;
-          }
+    let slot = -1;
+    if (this.slotOf === null) {
+      for (let k = 0; k < keys.length; k++) {
+        if (keys[k] === identity) {
+          slot = k;
+          break;
         }
-      } else {
-        if (this.keySet === null) this.keySet = new Set(keys);
-        if (this.keySet.has(identity)) this.hasDuplicate = true;
-        else this.keySet.add(identity);
       }
+      if (slot === -1 && keys.length === LINEAR_KEYS) {
+        this.slotOf = new Map();
+        for (let k = 0; k < keys.length; k++) this.slotOf.set(keys[k] as string, k);
+      }
+    } else {
+      slot = this.slotOf.get(identity) ?? -1;
     }
-    keys.push(identity);
-    this.printedKeys.push(printed);
+    if (slot === -1) {
+      slot = keys.length;
+      keys.push(identity);
+      this.printedKeys.push(printed);
+      this.values.push('');
+      this.slotOf?.set(identity, slot);
+    }
+    this.slot = slot;
   }
 
   /** The container's whole output (its reason, if any, in {@link closedIssue}); frees the references it held. */
@@ -186,42 +215,30 @@ class Frame {
       this.parts.length = 0;
     } else {
       const { printedKeys, values } = this;
-      let issue = this.issue;
       const parts = scratchParts;
       parts.length = 0;
       parts.push('{');
-      if (!this.hasDuplicate) {
-        for (let m = 0; m < values.length; m++) {
-          if (m > 0) parts.push(itemSep);
-          parts.push(printedKeys[m] as string, keySep, values[m] as string);
-        }
-        for (const [, valueIssue] of this.valueIssues ?? []) issue = worse(issue, valueIssue);
-      } else {
-        const { first, last } = resolveDuplicates(this.keys);
-        for (let k = 0; k < first.length; k++) {
-          if (k > 0) parts.push(itemSep);
-          parts.push(printedKeys[first[k] as number] as string, keySep, values[last[k] as number] as string);
-        }
-        if (this.valueIssues !== null) {
-          const surviving = new Set(last);
-          for (const [m, valueIssue] of this.valueIssues) if (surviving.has(m)) issue = worse(issue, valueIssue);
-        }
+      for (let k = 0; k < values.length; k++) {
+        if (k > 0) parts.push(itemSep);
+        parts.push(printedKeys[k] as string, keySep, values[k] as string);
       }
-      this.issue = issue;
-      this.keys.length = 0;
-      this.printedKeys.length = 0;
-      this.values.length = 0;
-      this.keySet = null;
-      this.valueIssues = null;
       parts.push('}');
       text = joinParts(parts);
       parts.length = 0;
+      for (const valueIssue of this.valueIssues ?? []) this.issue = worse(this.issue, valueIssue ?? null);
+      this.keys.length = 0;
+      this.printedKeys.length = 0;
+      this.values.length = 0;
+      this.slotOf = null;
+      this.valueIssues = null;
     }
     this.closedIssue = this.issue;
     return text;
   }
 }
 
+/** Up to this many distinct keys, an object finds a key's slot by a linear scan; past it, by a Map. */
+const LINEAR_KEYS = 16;
 /** A part this long is not copied into its container's output but kept by reference. */
 const LONG_PART = 1024;
 /** An array's pieces are joined whenever this many have piled up. */
@@ -261,46 +278,6 @@ function worse(current: Issue | null, next: Issue | null): Issue | null {
   if (next === null) return current;
   if (current === null || (current.kind === 'negative_zero' && next.kind === 'lone_surrogate')) return next;
   return current;
-}
-
-/**
- * Python builds a dict from the pairs: a duplicated key keeps its first position and takes its last value.
- * Returns, per distinct key in order of first appearance, the member whose key is printed (`first`) and
- * the member whose value is (`last`). Linear in the member count (a quadratic scan only below 16 members).
- */
-function resolveDuplicates(keys: string[]): { first: number[]; last: number[] } {
-  const first: number[] = [];
-  const last: number[] = [];
-  if (keys.length <= 16) {
-    for (let m = 0; m < keys.length; m++) {
-      let at = -1;
-      for (let k = 0; k < first.length; k++) {
-        if (keys[first[k] as number] === keys[m]) {
-          at = k;
-          break;
-        }
-      }
-      if (at === -1) {
-        first.push(m);
-        last.push(m);
-      } else {
-        last[at] = m;
-      }
-    }
-    return { first, last };
-  }
-  const position = new Map<string, number>();
-  for (let m = 0; m < keys.length; m++) {
-    const at = position.get(keys[m] as string);
-    if (at === undefined) {
-      position.set(keys[m] as string, first.length);
-      first.push(m);
-      last.push(m);
-    } else {
-      last[at] = m;
-    }
-  }
-  return { first, last };
 }
 
 const CH_QUOTE = 34;

@@ -4,7 +4,7 @@
  * JSON instead, and a sender may send exactly the signed bytes, so all three forms are accepted.
  * Pure module.
  */
-import { compactJsonDumps, NotSignableError, pythonJsonDumps, type ReserializeOptions } from '../json/lossless-json';
+import { compactBytesFromPythonForm, NotSignableError, pythonJsonDumps, type ReserializeOptions } from '../json/lossless-json';
 import type { SignatureScheme } from '../types';
 import { signHmacHeader, verifyHmacHeader, type HmacHeaderConfig } from './hmac-header';
 
@@ -24,7 +24,8 @@ const config: HmacHeaderConfig = {
   formsIncludePython: true,
   /**
    * One form at a time, likeliest first, each computed only when the ones before it did not match (the
-   * caller stops at the first match). Each form is one linear pass of the scanner.
+   * caller stops at the first match). The Python form is one linear pass of the scanner; the compact
+   * form one pass over its bytes.
    *
    * Injective: a body with a lone surrogate escape is refused before any MAC, as Python refuses it
    * (`json.dumps(…).encode('utf-8')` raises), so no signature covers both it and the body with U+FFFD;
@@ -51,8 +52,10 @@ const config: HmacHeaderConfig = {
     }
     if (form !== text) yield form;
     if (!rawFirst) yield input.rawBody;
-    const compact = compactJsonDumps(text, SIGNABLE);
-    if (compact !== text && compact !== form) yield compact;
+    // The same value with compact separators: derived from the Python form, not scanned again.
+    const compact = compactBytesFromPythonForm(form);
+    // Only spaces are removed, so the same length means the same bytes.
+    if (!compact.equals(input.rawBody) && compact.length !== Buffer.byteLength(form)) yield compact;
   },
 };
 
