@@ -215,6 +215,11 @@ export interface SignatureScheme {
    */
   readonly keepsMessageIdAcrossRetries: boolean;
   /**
+   * The scheme asks receivers to refuse repeated message ids (Standard Webhooks does): the default of a
+   * profile's `duplicates.onByDefault`, which `host/receiver.ts` `createReceiver` applies.
+   */
+  readonly needsReplayProtection: boolean;
+  /**
    * The header that may carry one signature per secret, space-separated, all over the same timestamp
    * (Standard Webhooks' `webhook-signature`); undefined when a request is signed with one secret only.
    */
@@ -257,7 +262,10 @@ export interface DuplicatePolicy {
    * included), so a retry of a delivery whose answer got lost is still recognised.
    */
   horizonSeconds: number;
-  /** True when the scheme asks receivers to refuse repeated ids (Standard Webhooks): on unless turned off. Read by `host/receiver.ts` `createReceiver`. */
+  /**
+   * Answer repeated ids as duplicates unless turned off: the scheme's `needsReplayProtection` (each vendor
+   * file sets it from there). Read by `host/receiver.ts` `createReceiver`.
+   */
   onByDefault: boolean;
 }
 

@@ -44,6 +44,7 @@ export const edgesenseScheme: SignatureScheme = {
     '(header and placement assumed; a header signature over the raw bytes is accepted too).',
   signatureHeaders: () => ['x-edgesense-signature'],
   keepsMessageIdAcrossRetries: false,
+  needsReplayProtection: false,
   settings: [],
   verify: (input) => verifyHmacHeader(input, config),
   sign({ text: bodyText, secret }) {

@@ -33,6 +33,7 @@ export function genericHmacConfig(options: SchemeOptions): HmacHeaderConfig {
 export const genericHmacScheme: SignatureScheme = {
   description: 'HMAC (sha1/sha256/sha512) in hex or base64 in a header of your choice, optional prefix, over the raw body or timestamp.body.',
   keepsMessageIdAcrossRetries: false,
+  needsReplayProtection: false,
   settings: ['header', 'algorithm', 'encoding', 'prefix', 'signedContent', 'timestampHeader', 'typeField', 'typeHeader'],
   signatureHeaders: (options) => {
     const config = genericHmacConfig(options);

@@ -75,6 +75,7 @@ export const inhandScheme: SignatureScheme = {
     '(the raw bytes and compact JSON are accepted too).',
   signatureHeaders: () => ['x-signature'],
   keepsMessageIdAcrossRetries: false,
+  needsReplayProtection: false,
   settings: [],
   verify: (input) => verifyHmacHeader(input, config),
   sign({ text, secret, textIsVendorForm }) {

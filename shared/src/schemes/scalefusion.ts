@@ -11,6 +11,7 @@ export const scalefusionScheme: SignatureScheme = {
   description: 'HMAC-SHA256 in lower-case hex, header X-SF-Signature, over the raw body.',
   signatureHeaders: () => ['x-sf-signature'],
   keepsMessageIdAcrossRetries: false,
+  needsReplayProtection: false,
   settings: [],
   verify: (input) => verifyHmacHeader(input, config),
   sign: ({ text: body, secret }) => ({

@@ -48,6 +48,7 @@ export const standardWebhooksScheme: SignatureScheme = {
   description: 'Standard Webhooks: webhook-id, webhook-timestamp and webhook-signature (v1, base64 HMAC-SHA256 of id.timestamp.body).',
   signatureHeaders: () => ['webhook-id', 'webhook-timestamp', 'webhook-signature'],
   keepsMessageIdAcrossRetries: true,
+  needsReplayProtection: true,
   signatureListHeader: 'webhook-signature',
   settings: [],
   verify(input): SchemeVerifyResult {

@@ -63,7 +63,7 @@ export const edgesense: VendorProfile = {
     documented: true,
   }),
   // Retries 10 s, 20 s, 40 s, 80 s, 160 s (±10 %): about 6 min in all; kept an hour.
-  duplicates: { horizonSeconds: 3600, onByDefault: false },
+  duplicates: { horizonSeconds: 3600, onByDefault: edgesenseScheme.needsReplayProtection },
   bodyStyle: 'compact',
   typeOf: (body) => text(body['event']),
   normalize: (body) => {

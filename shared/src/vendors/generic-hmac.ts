@@ -35,7 +35,7 @@ export const genericHmac: VendorProfile = {
     documented: false,
   }),
   // Senders differ (Shopify retries for 48 h, GitHub not at all); our assumed default spans ~9 min. Kept two days.
-  duplicates: { horizonSeconds: 2 * 24 * 3600, onByDefault: false },
+  duplicates: { horizonSeconds: 2 * 24 * 3600, onByDefault: genericHmacScheme.needsReplayProtection },
   bodyStyle: 'compact',
   typeOf: (body, headers, options) => {
     // A type field or header the user named must be there; without one, any body is accepted as "webhook".

@@ -97,7 +97,7 @@ export const inhandDm: VendorProfile = {
     documented: true,
   }),
   // Retries 10 s, 10 s, 10 s: 30 s in all; kept an hour.
-  duplicates: { horizonSeconds: 3600, onByDefault: false },
+  duplicates: { horizonSeconds: 3600, onByDefault: inhandScheme.needsReplayProtection },
   bodyStyle: 'python',
   typeOf: (body) => text(body['alertType']),
   normalize: (body) => ({

@@ -151,7 +151,7 @@ export const oneNce: VendorProfile = {
     documented: true,
   }),
   // Retries 150 s, 180 s, 420 s, 1020 s: 29.5 min in all; kept two hours.
-  duplicates: { horizonSeconds: 2 * 3600, onByDefault: false },
+  duplicates: { horizonSeconds: 2 * 3600, onByDefault: staticHeaderScheme.needsReplayProtection },
   bodyStyle: 'compact',
   typeOf: (body) => text(body['type']),
   normalize: (body) => ({

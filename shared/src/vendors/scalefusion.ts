@@ -81,7 +81,7 @@ export const scalefusion: VendorProfile = {
     documented: false,
   }),
   // Scalefusion does not retry; a copy sent by hand within an hour is still recognised.
-  duplicates: { horizonSeconds: 3600, onByDefault: false },
+  duplicates: { horizonSeconds: 3600, onByDefault: scalefusionScheme.needsReplayProtection },
   bodyStyle: 'python',
   typeOf: (body) => text(body['event']),
   normalize: (body) => {

@@ -46,7 +46,7 @@ export const standardWebhooks: VendorProfile = {
     documented: true,
   }),
   // Svix retries over ~27.6 h (+20 % jitter: 33 h); kept two days. The spec asks receivers to refuse repeated ids.
-  duplicates: { horizonSeconds: 2 * 24 * 3600, onByDefault: true },
+  duplicates: { horizonSeconds: 2 * 24 * 3600, onByDefault: standardWebhooksScheme.needsReplayProtection },
   bodyStyle: 'compact',
   typeOf: (body) => text(body['type']),
   normalize: (body, headers) => ({
