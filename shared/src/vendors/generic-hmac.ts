@@ -2,7 +2,6 @@
  * Generic HMAC: any sender that signs with an HMAC in a header (scheme in `schemes/generic-hmac.ts`), which
  * covers GitHub (`X-Hub-Signature-256: sha256=<hex>`), Shopify (base64) and most other senders.
  */
-import { z } from 'zod';
 import { genericHmacScheme } from '../schemes/generic-hmac';
 import type { VendorProfile } from '../types';
 import { exponentialDelays, retryPolicy, TIME } from '../delivery/retry-policies';
