@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 let broken = false;
-for (const script of ['core.mjs', 'delivery.mjs', 'node-red.mjs', 'n8n.mjs']) {
+for (const script of ['core.mjs', 'hostile.mjs', 'delivery.mjs', 'outbox.mjs', 'log.mjs', 'node-red.mjs', 'n8n.mjs']) {
   console.log(`\n== bench/${script}`);
   const { status } = spawnSync(process.execPath, [join(here, script)], { stdio: 'inherit' });
   if (status !== 0) broken = true;

@@ -17,7 +17,7 @@ export class EdgeSenseApi implements ICredentialType {
 
 	icon = { light: 'file:../icons/edgesense.svg', dark: 'file:../icons/edgesense.dark.svg' } as const;
 
-	documentationUrl = 'https://github.com/devicehook/devicehook#edgesenseio';
+	documentationUrl = 'https://github.com/devicehook/devicehook#edgesense-api';
 
 	properties: INodeProperties[] = [
 		{

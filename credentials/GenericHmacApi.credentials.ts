@@ -8,7 +8,7 @@ export class GenericHmacApi implements ICredentialType {
 
 	icon = { light: 'file:../icons/devicehook.svg', dark: 'file:../icons/devicehook.dark.svg' } as const;
 
-	documentationUrl = 'https://github.com/devicehook/devicehook#generic-hmac';
+	documentationUrl = 'https://github.com/devicehook/devicehook#hmac-webhook-secret';
 
 	properties: INodeProperties[] = [
 		{

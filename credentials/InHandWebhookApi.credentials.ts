@@ -8,7 +8,7 @@ export class InHandWebhookApi implements ICredentialType {
 
 	icon = { light: 'file:../icons/inhand.svg', dark: 'file:../icons/inhand.dark.svg' } as const;
 
-	documentationUrl = 'https://github.com/devicehook/devicehook#inhand-device-manager-and-incloud-manager';
+	documentationUrl = 'https://github.com/devicehook/devicehook#inhand-webhook-secret';
 
 	properties: INodeProperties[] = [
 		{

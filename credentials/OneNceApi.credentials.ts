@@ -19,7 +19,7 @@ export class OneNceApi implements ICredentialType {
 
 	icon = { light: 'file:../icons/1nce.svg', dark: 'file:../icons/1nce.dark.svg' } as const;
 
-	documentationUrl = 'https://github.com/devicehook/devicehook#1nce-cloud-integrator';
+	documentationUrl = 'https://github.com/devicehook/devicehook#1nce-api';
 
 	properties: INodeProperties[] = [
 		{

@@ -8,7 +8,7 @@ export class ScalefusionWebhookApi implements ICredentialType {
 
 	icon = { light: 'file:../icons/scalefusion.svg', dark: 'file:../icons/scalefusion.dark.svg' } as const;
 
-	documentationUrl = 'https://github.com/devicehook/devicehook#scalefusion';
+	documentationUrl = 'https://github.com/devicehook/devicehook#scalefusion-webhook-secret';
 
 	properties: INodeProperties[] = [
 		{

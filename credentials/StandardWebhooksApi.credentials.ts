@@ -8,7 +8,7 @@ export class StandardWebhooksApi implements ICredentialType {
 
 	icon = { light: 'file:../icons/standard-webhooks.svg', dark: 'file:../icons/standard-webhooks.dark.svg' } as const;
 
-	documentationUrl = 'https://github.com/devicehook/devicehook#standard-webhooks';
+	documentationUrl = 'https://github.com/devicehook/devicehook#standard-webhooks-secret';
 
 	properties: INodeProperties[] = [
 		{

@@ -22,6 +22,7 @@ function pinnedEvent(vendor, type, options = {}) {
   const body = core.getVendor(vendor).samples[type];
   const signed = core.sign({ vendor, body, secret, options });
   const result = core.verify({ vendor, rawBody: signed.body, headers: signed.headers, secrets: secret, options: { scheme: options } });
+  // (These pinned events are examples of the output; the workflows themselves carry no secret.)
   if (!result.ok) throw new Error(`sample ${vendor}/${type} did not verify: ${result.message}`);
   return { json: { ...result.event, authentication: result.authentication } };
 }
@@ -36,8 +37,9 @@ const inhandAlerts = {
       typeVersion: 1,
       position: [0, 0],
       webhookId: '2f9b8a70-3c1d-4f57-9d0e-6a1b2c3d4e01',
-      parameters: { eventTypes: ['offline', 'online', 'link_change'], routeByType: true, output: 'event', allowUnsigned: false, options: {} },
-      notes: 'Set the InHand Webhook Secret credential to the secret of the alert webhook in Device Manager, and paste this node\'s production URL there.',
+      parameters: { eventTypes: ['offline', 'online', 'link_change'], routeByType: true, output: 'event', allowUnauthenticated: false, allowUnsigned: false, options: {} },
+      notes:
+        'Set the InHand Webhook Secret credential to the secret of the alert webhook in Device Manager (or to an expression such as {{ $env.INHAND_SECRET }}), and paste this node\'s production URL there. Until the credential has a secret, every request is refused (503 not_configured).',
     },
     {
       id: 'b5d0c1e2-1111-4a6e-9a55-000000000002',
@@ -84,8 +86,9 @@ const oneNceTelemetry = {
       typeVersion: 1,
       position: [0, 0],
       webhookId: '3a0c9b81-4d2e-4068-8e1f-7b2c3d4e5f02',
-      parameters: { registerWebhook: true, integrationName: 'n8n telemetry', eventTypes: ['TELEMETRY_DATA'], routeByType: false, output: 'event', allowUnsigned: false, options: {} },
-      notes: 'On activation this registers a webhook integration at 1NCE (API user in the 1NCE API credential) that sends the credential\'s header with every message; on deactivation it removes it.',
+      parameters: { registerWebhook: true, integrationName: 'n8n telemetry', eventTypes: ['TELEMETRY_DATA'], routeByType: false, output: 'event', allowUnauthenticated: false, allowUnsigned: false, options: {} },
+      notes:
+        'On activation this registers a webhook integration at 1NCE (API user in the 1NCE API credential) that sends the credential\'s header with every message; on deactivation it removes it. Until the credential has a Webhook Header Value, every request is refused (503 not_configured).',
     },
     {
       id: 'c6e1d2f3-2222-4b7f-8b66-000000000002',

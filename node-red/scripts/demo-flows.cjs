@@ -7,8 +7,24 @@ const SECRETS = {
 };
 const demoSecret = (vendor) => SECRETS[vendor] ?? `demo-secret-${vendor}`;
 
+/**
+ * The environment variable each example's secret is read from. The examples ship with `${VAR}` as the
+ * secret: until the variable is set where Node-RED runs (or a secret is typed in), every request is
+ * refused 503 not_configured, naming the variable — an imported example never accepts forged requests.
+ */
+const SECRET_VARIABLES = {
+  'inhand-dm': 'INHAND_SECRET',
+  'incloud-manager': 'INCLOUD_SECRET',
+  edgesense: 'EDGESENSE_SECRET',
+  '1nce': 'ONENCE_API_KEY',
+  scalefusion: 'SCALEFUSION_SECRET',
+  'standard-webhooks': 'STANDARD_WEBHOOKS_SECRET',
+  'generic-hmac': 'HMAC_SECRET',
+};
+const secretVariable = (vendor) => `\${${SECRET_VARIABLES[vendor] ?? 'DEVICEHOOK_SECRET'}}`;
+
 /** Flow nodes for one vendor, laid out on tab `z` from row `y`. */
-function vendorNodes(vendorId, { z, y = 60, withCredentials = false, types }) {
+function vendorNodes(vendorId, { z, y = 60, withCredentials = false, secretFromEnv = false, types }) {
   const profile = vendors[vendorId];
   const chosen = types ?? profile.eventTypes.slice(0, 3).map((t) => t.value);
   const labels = chosen.map((value) => profile.eventTypes.find((t) => t.value === value)?.label ?? value);
@@ -20,6 +36,7 @@ function vendorNodes(vendorId, { z, y = 60, withCredentials = false, types }) {
     vendor: vendorId,
     ...(vendorId === 'generic-hmac' ? { header: 'X-Signature' } : {}),
     ...(withCredentials ? { credentials: { secret: demoSecret(vendorId) } } : {}),
+    ...(secretFromEnv ? { credentials: { secret: secretVariable(vendorId) } } : {}),
   };
   const inNode = {
     id: id('in'),
@@ -57,10 +74,15 @@ function vendorNodes(vendorId, { z, y = 60, withCredentials = false, types }) {
   return { config, nodes: [inNode, ...debugs], height: 40 * (chosen.length + 1) + 40 };
 }
 
-/** An importable example flow for one vendor (no secrets in it: set yours in the vendor node). */
+/** An importable example flow for one vendor: its secret is `${VAR}`, refused until that variable is set. */
 function exampleFlow(vendorId) {
-  const tab = { id: `dh-tab-${vendorId}`.replace(/[^a-z0-9-]/gi, ''), type: 'tab', label: `${vendors[vendorId].label} webhooks`, info: `Receives ${vendors[vendorId].label} webhooks on /hooks/${vendorId}, verifies them and routes them by type.` };
-  const built = vendorNodes(vendorId, { z: tab.id });
+  const tab = {
+    id: `dh-tab-${vendorId}`.replace(/[^a-z0-9-]/gi, ''),
+    type: 'tab',
+    label: `${vendors[vendorId].label} webhooks`,
+    info: `Receives ${vendors[vendorId].label} webhooks on /hooks/${vendorId}, verifies them and routes them by type. The secret is ${secretVariable(vendorId)}: set that environment variable where Node-RED runs (or type the secret into the vendor configuration); until then every request is refused (503 not_configured).`,
+  };
+  const built = vendorNodes(vendorId, { z: tab.id, secretFromEnv: true });
   return [tab, ...built.nodes, built.config];
 }
 
@@ -112,14 +134,14 @@ if (require.main === module && process.argv.includes('--write-examples')) {
     writeFileSync(join(dir, `${vendors[vendorId].label.replace(/[^\w.]+/g, ' ').trim()} - receive and route.json`), `${JSON.stringify(exampleFlow(vendorId), null, 2)}\n`);
   }
   const verifyExample = [
-    { id: 'dh-tab-verify', type: 'tab', label: 'Verify mid-flow', info: 'http in with "Do not parse request body" → devicehook verify → outputs by type, rejected → http response with the reason.' },
+    { id: 'dh-tab-verify', type: 'tab', label: 'Verify mid-flow', info: `http in with "Do not parse request body" → devicehook verify → outputs by type, rejected → http response with the reason (msg.answer). The secret is ${secretVariable('scalefusion')}: set that environment variable; until then every request is refused (503).` },
     { id: 'dh-v-httpin', type: 'http in', z: 'dh-tab-verify', name: '', url: '/hooks/scalefusion-core', method: 'post', upload: false, skipBodyParsing: true, swaggerDoc: '', x: 170, y: 80, wires: [['dh-v-verify']] },
     { id: 'dh-v-verify', type: 'devicehook verify', z: 'dh-tab-verify', name: '', vendor: 'dh-v-vendor', types: ['device.locked', 'device.lost'], typeLabels: ['Device Locked', 'Device Lost'], outputs: 4, strict: false, maxBytes: '', x: 420, y: 80, wires: [['dh-v-ok', 'dh-v-debug'], ['dh-v-ok', 'dh-v-debug'], ['dh-v-ok', 'dh-v-debug'], ['dh-v-refuse']] },
     { id: 'dh-v-ok', type: 'http response', z: 'dh-tab-verify', name: '200', statusCode: '200', headers: {}, x: 680, y: 60, wires: [] },
-    { id: 'dh-v-refuse', type: 'change', z: 'dh-tab-verify', name: 'reason', rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'error', tot: 'msg' }], x: 650, y: 140, wires: [['dh-v-http-refuse']] },
+    { id: 'dh-v-refuse', type: 'change', z: 'dh-tab-verify', name: 'reason', rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'answer', tot: 'msg' }], x: 650, y: 140, wires: [['dh-v-http-refuse']] },
     { id: 'dh-v-http-refuse', type: 'http response', z: 'dh-tab-verify', name: 'msg.statusCode', statusCode: '', headers: {}, x: 840, y: 140, wires: [] },
     { id: 'dh-v-debug', type: 'debug', z: 'dh-tab-verify', name: 'verified', active: true, tosidebar: true, complete: 'payload', targetType: 'msg', x: 670, y: 100, wires: [] },
-    { id: 'dh-v-vendor', type: 'devicehook-vendor', name: 'Scalefusion', vendor: 'scalefusion' },
+    { id: 'dh-v-vendor', type: 'devicehook-vendor', name: 'Scalefusion', vendor: 'scalefusion', credentials: { secret: secretVariable('scalefusion') } },
   ];
   writeFileSync(join(dir, 'Verify mid-flow after http in.json'), `${JSON.stringify(verifyExample, null, 2)}\n`);
   const outExample = [
@@ -128,7 +150,7 @@ if (require.main === module && process.argv.includes('--write-examples')) {
     { id: 'dh-o-out', type: 'devicehook out', z: 'dh-tab-out', name: '', vendor: 'dh-o-vendor', url: 'https://example.com/telemetry/:iccid:', method: 'POST', headers: [{ name: 'x-device-ip', value: ':ip:' }], retry: '1nce', timeout: '20000', ssrfGuard: true, x: 380, y: 80, wires: [['dh-o-ok'], ['dh-o-dead']] },
     { id: 'dh-o-ok', type: 'debug', z: 'dh-tab-out', name: 'delivered', active: true, tosidebar: true, complete: 'delivery', targetType: 'msg', x: 600, y: 60, wires: [] },
     { id: 'dh-o-dead', type: 'debug', z: 'dh-tab-out', name: 'dead letter', active: true, tosidebar: true, complete: 'true', targetType: 'full', x: 600, y: 100, wires: [] },
-    { id: 'dh-o-vendor', type: 'devicehook-vendor', name: '1NCE (x-api-key)', vendor: '1nce', header: 'x-api-key' },
+    { id: 'dh-o-vendor', type: 'devicehook-vendor', name: '1NCE (x-api-key)', vendor: '1nce', header: 'x-api-key', credentials: { secret: '${FORWARD_API_KEY}' } },
   ];
   writeFileSync(join(dir, 'Send signed webhooks with placeholders.json'), `${JSON.stringify(outExample, null, 2)}\n`);
 }

@@ -9,8 +9,8 @@ import type {
 	INodeTypeDescription,
 } from 'n8n-workflow';
 import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
-import { getVendor } from '../shared/core';
-import { deleteWebhook, listWebhooks, registerWebhook } from '../shared/edgesense-api';
+import { getVendor, redactUrl } from '../shared/core';
+import { deleteWebhook, listWebhooks, redactWebhook, registerWebhook } from '../shared/edgesense-api';
 
 const CATALOGUE = getVendor('edgesense')?.eventTypes ?? [];
 
@@ -151,10 +151,10 @@ export class EdgeSense implements INodeType {
 						throw new NodeOperationError(this.getNode(), 'Set a signing secret, here or as the webhook secret of the EdgeSense API credential', { itemIndex: i });
 					}
 					const registered = await registerWebhook.call(this, { url, events, secret });
-					returnData.push({ json: { ...registered, url, events }, pairedItem: { item: i } });
+					returnData.push({ json: { ...registered, url: redactUrl(url), events }, pairedItem: { item: i } });
 				} else if (operation === 'list') {
 					for (const hook of await listWebhooks.call(this)) {
-						returnData.push({ json: { ...hook.raw, webhookId: hook.webhookId }, pairedItem: { item: i } });
+						returnData.push({ json: { ...redactWebhook(hook.raw), webhookId: hook.webhookId }, pairedItem: { item: i } });
 					}
 				} else if (operation === 'delete') {
 					const webhookId = String(this.getNodeParameter('webhookId', i) ?? '').trim();

@@ -15,6 +15,7 @@ import {
 	createWebhookIntegration,
 	deleteIntegration,
 	listIntegrations,
+	redactIntegration,
 	ONE_NCE_SUBSCRIBABLE_EVENT_TYPES,
 	restartIntegration,
 	testIntegration,
@@ -317,12 +318,13 @@ export class OneNce implements INodeType {
 						eventTypes: eventTypesParameter(this.getNodeParameter('eventTypes', i, [])),
 						jsonPayloadEnabled: this.getNodeParameter('jsonPayloadEnabled', i, true) as boolean,
 					});
-					returnData.push({ json: integration, pairedItem: { item: i } });
+					// The header values are the secret 1NCE authenticates with: outputs show them as ***.
+					returnData.push({ json: redactIntegration(integration), pairedItem: { item: i } });
 				} else if (operation === 'list') {
 					const returnAll = this.getNodeParameter('returnAll', i, false) as boolean;
 					const limit = returnAll ? undefined : (this.getNodeParameter('limit', i, 50) as number);
 					for (const integration of await listIntegrations.call(this, { limit })) {
-						returnData.push({ json: integration, pairedItem: { item: i } });
+						returnData.push({ json: redactIntegration(integration), pairedItem: { item: i } });
 					}
 				} else if (operation === 'update') {
 					const integrationId = integrationIdParameter(this, i);
@@ -340,7 +342,7 @@ export class OneNce implements INodeType {
 						throw new NodeOperationError(this.getNode(), 'Add at least one field to update: URL, event types, headers or JSON payload', { itemIndex: i });
 					}
 					const integration = await updateWebhookIntegration.call(this, integrationId, patch);
-					returnData.push({ json: integration, pairedItem: { item: i } });
+					returnData.push({ json: redactIntegration(integration), pairedItem: { item: i } });
 				} else if (operation === 'test') {
 					const integrationId = integrationIdParameter(this, i);
 					const result = await testIntegration.call(this, integrationId);

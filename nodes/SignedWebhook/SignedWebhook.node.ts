@@ -24,7 +24,7 @@ import {
 	type VendorId,
 } from '../shared/core';
 import { checkSigningSecret } from '../shared/credential-test';
-import { createN8nSleep, createN8nTransport } from '../shared/n8n-transport';
+import { createN8nSleep, createN8nTransport, egressFilterOf } from '../shared/n8n-transport';
 import { credentialSchemeOptions } from '../shared/trigger';
 
 /** The credential that holds each scheme's secret (and, for HMAC and 1NCE, its header settings). */
@@ -37,6 +37,12 @@ const CREDENTIAL_OF_SCHEME: Record<VendorId, string> = {
 	scalefusion: 'scalefusionWebhookApi',
 	'standard-webhooks': 'standardWebhooksApi',
 };
+
+const PRIVATE_TARGETS_DESCRIPTION =
+	'Whether to send to private, loopback, link-local and cloud-metadata addresses (localhost, 10.x, 192.168.x, 169.254.169.254, fd00::/8, …). Turn on only for a receiver on your own network.';
+
+const PRIVATE_TARGETS_NOTICE =
+	'Private network targets are refused: a URL whose host is localhost or a private, loopback, link-local or metadata IP address is never sent to, and on n8n 2.41 or later host names are resolved and checked before each attempt. Not covered: a host name that resolves to a private address only after that check (DNS rebinding) and, on older n8n, any host name resolving to a private address. Set N8N_SSRF_PROTECTION_ENABLED=true for n8n to check every connection.';
 
 interface HeaderParameter {
 	name?: string;
@@ -56,7 +62,10 @@ export class SignedWebhook implements INodeType {
 		name: 'signedWebhook',
 		icon: { light: 'file:../../icons/devicehook.svg', dark: 'file:../../icons/devicehook.dark.svg' },
 		group: ['output'],
-		version: 1,
+		// 1.1: private network targets are refused unless "Allow Private Network Targets" is on. Version 1
+		// nodes (workflows saved before) keep sending where they did: for them the option defaults to on.
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{$parameter["method"] + " · " + $parameter["scheme"]}}',
 		description:
 			'Sends each item as a signed webhook — InHand, EdgeSense, 1NCE, Scalefusion, Standard Webhooks or HMAC — with retries and a log of every attempt',
@@ -155,6 +164,31 @@ export class SignedWebhook implements INodeType {
 				placeholder: 'https://example.com/webhooks/:iccid:',
 				description:
 					'Where to send the webhook. :iccid:, :imsi: and :ip: are filled from the item\'s "device" (or its top-level fields of those names), percent-encoded; a missing value becomes "none".',
+			},
+			{
+				displayName: 'Allow Private Network Targets',
+				name: 'allowPrivateNetworkTargets',
+				type: 'boolean',
+				noDataExpression: true,
+				default: true,
+				displayOptions: { show: { '@version': [1] } },
+				description: PRIVATE_TARGETS_DESCRIPTION,
+			},
+			{
+				displayName: 'Allow Private Network Targets',
+				name: 'allowPrivateNetworkTargets',
+				type: 'boolean',
+				noDataExpression: true,
+				default: false,
+				displayOptions: { show: { '@version': [{ _cnd: { gte: 1.1 } }] } },
+				description: PRIVATE_TARGETS_DESCRIPTION,
+			},
+			{
+				displayName: PRIVATE_TARGETS_NOTICE,
+				name: 'privateTargetsNotice',
+				type: 'notice',
+				default: '',
+				displayOptions: { show: { allowPrivateNetworkTargets: [false] } },
 			},
 			{
 				displayName: 'Method',
@@ -359,7 +393,8 @@ export class SignedWebhook implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
 		const returnData: INodeExecutionData[] = [];
-		const transport = createN8nTransport(this.helpers);
+		const allowPrivate = this.getNodeParameter('allowPrivateNetworkTargets', 0, this.getNode().typeVersion < 1.1) as boolean;
+		const transport = createN8nTransport(this.helpers, { allowPrivate, egressFilter: egressFilterOf(this.helpers) });
 		const sleep = createN8nSleep();
 		const signal = this.getExecutionCancelSignal?.();
 

@@ -21,7 +21,8 @@ import type {
 	INode,
 	JsonObject,
 } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { redactUrl } from './core';
 
 export type EdgeSenseContext = IHookFunctions | IExecuteFunctions | ILoadOptionsFunctions;
 
@@ -116,6 +117,45 @@ function describeBody(body: unknown): string | undefined {
 	return parts.length > 0 ? parts.join('; ').slice(0, 500) : JSON.stringify(body).slice(0, 500);
 }
 
+/**
+ * Why an id cannot be a path segment, or undefined when it can: empty, `.` or `..` (dot-segments that
+ * climb the URL), or holding `/`, `\`, `?`, `#` or a control character — also once percent-decoded,
+ * however many times (`%2e%2e`, `%252e%252e`, `%2F`).
+ */
+export function unsafeIdReason(id: string): string | undefined {
+	let text = String(id);
+	for (let round = 0; round < 5; round++) {
+		if (text === '') return 'it is empty';
+		if (text === '.' || text === '..') return `"${text}" would climb the API URL`;
+		if (/[/\\?#]/.test(text)) return 'it holds "/", "\\", "?" or "#"';
+		if ([...text].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return 'it holds a control character';
+		if (!text.includes('%')) return undefined;
+		let decoded: string;
+		try {
+			decoded = decodeURIComponent(text);
+		} catch {
+			return undefined; // not valid percent-encoding: sent as literal text, encoded
+		}
+		if (decoded === text) return undefined;
+		text = decoded;
+	}
+	return 'it is percent-encoded too many times';
+}
+
+/**
+ * An id as one encoded URL path segment, or a NodeOperationError before any request when it cannot be
+ * one (see {@link unsafeIdReason}).
+ */
+export function idSegment(node: INode, id: string, what: string): string {
+	const reason = unsafeIdReason(id);
+	if (reason !== undefined) {
+		throw new NodeOperationError(node, `The ${what} "${String(id).slice(0, 100)}" cannot be used: ${reason}. Nothing was sent.`, {
+			description: `Use the ${what} exactly as the API returned it.`,
+		});
+	}
+	return encodeURIComponent(id);
+}
+
 /** `text` ending in a full stop (unless it already ends in punctuation). */
 export function sentence(text: string): string {
 	return /[.!?]$/.test(text) ? text : `${text}.`;
@@ -156,8 +196,16 @@ async function edgeSenseRequest(this: EdgeSenseContext, action: string, options:
 	}
 }
 
-function webhookPath(webhookId: string): string {
-	return `/api/webhooks/${encodeURIComponent(webhookId)}`;
+function webhookPath(node: INode, webhookId: string): string {
+	return `/api/webhooks/${idSegment(node, webhookId, 'webhook ID')}`;
+}
+
+/** A webhook as listed, for output: the signing secret, if EdgeSense echoes it, shown as `***`; URL userinfo redacted. */
+export function redactWebhook(raw: IDataObject): IDataObject {
+	const out: IDataObject = { ...raw };
+	for (const key of Object.keys(out)) if (/secret|token|api-?key|password/i.test(key) && out[key] !== undefined && out[key] !== null) out[key] = '***';
+	if (typeof out.url === 'string') out.url = redactUrl(out.url);
+	return out;
 }
 
 /** Registers a webhook: EdgeSense signs what it sends to `url` with `secret`. */
@@ -202,8 +250,9 @@ function webhookEntries(response: unknown): IDataObject[] {
 
 /** Deletes a webhook. A webhook EdgeSense no longer knows (404) counts as deleted. */
 export async function deleteWebhook(this: EdgeSenseContext, webhookId: string): Promise<EdgeSenseDeleted> {
+	const url = webhookPath(this.getNode(), webhookId); // refuses a dot-segment id before anything is sent
 	try {
-		await this.helpers.httpRequestWithAuthentication.call(this, EDGESENSE_CREDENTIAL, { method: 'DELETE', url: webhookPath(webhookId), json: true });
+		await this.helpers.httpRequestWithAuthentication.call(this, EDGESENSE_CREDENTIAL, { method: 'DELETE', url, json: true });
 		return { webhookId, deleted: true, existed: true };
 	} catch (error) {
 		if (httpStatusOf(error) === 404) return { webhookId, deleted: true, existed: false };

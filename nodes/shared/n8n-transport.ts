@@ -5,10 +5,68 @@
  */
 import type { IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 import { sleep as n8nSleep } from 'n8n-workflow';
-import { TransportError, type OutboundRequest, type Sleep, type Transport, type TransportResponse } from './core';
+import { isPrivateHostLiteral, redactUrl, TransportError, type OutboundRequest, type Sleep, type Transport, type TransportResponse } from './core';
 
 /** The part of `this.helpers` the transport needs. */
 export type HttpRequestHelpers = Pick<IExecuteFunctions['helpers'], 'httpRequest'>;
+
+/**
+ * What n8n 2.41+ offers nodes as `helpers.getSecureEgressFilter()` (absent in older versions): the
+ * instance's SSRF rules, resolving host names. Only the part used here.
+ */
+export interface EgressFilterLike {
+	validateUrl(url: string): Promise<{ ok: true } | { ok: false; error: Error }>;
+}
+
+/** How the transport guards against requests to private networks (SSRF). */
+export interface N8nTransportGuard {
+	/** Send to private, loopback, link-local and metadata targets too (the node option). */
+	allowPrivate: boolean;
+	/** n8n's egress filter, when this n8n has one: resolves the host and checks the addresses. */
+	egressFilter?: EgressFilterLike;
+}
+
+/**
+ * n8n's egress filter under the policy that always applies n8n's SSRF rules (`'enforced'`), when this n8n
+ * has one (2.41+). n8n gives nodes no connect-time hook for `httpRequest`; this resolves the host before
+ * each attempt.
+ */
+export function egressFilterOf(helpers: unknown): EgressFilterLike | undefined {
+	const get = (helpers as { getSecureEgressFilter?: (policy?: string) => EgressFilterLike } | undefined)?.getSecureEgressFilter;
+	if (typeof get !== 'function') return undefined;
+	try {
+		const filter = get.call(helpers, 'enforced');
+		return filter && typeof filter.validateUrl === 'function' ? filter : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+function blocked(url: string, why: string): TransportError {
+	return new TransportError(
+		'blocked',
+		`Refused to send to ${redactUrl(url)}: ${why}. Private, loopback, link-local and metadata addresses are refused unless the node's "Allow Private Network Targets" option is on.`,
+	);
+}
+
+/** Refuses a private target before anything is sent; throws a `blocked` TransportError. */
+async function checkTarget(url: string, guard: N8nTransportGuard): Promise<void> {
+	if (guard.allowPrivate) return;
+	let hostname: string;
+	try {
+		hostname = new URL(url).hostname;
+	} catch {
+		return; // the helper reports the bad URL
+	}
+	if (isPrivateHostLiteral(hostname)) throw blocked(url, `${hostname} is a private, loopback or reserved address`);
+	if (!guard.egressFilter) return;
+	const result = await guard.egressFilter.validateUrl(url);
+	if (result.ok) return;
+	const error = result.error as Error & { name?: string };
+	// n8n's SsrfBlockedIpError / SsrfBlockedHostnameError: refused. Anything else (DNS failure) is what it is.
+	if (/^Ssrf/.test(String(error?.name ?? ''))) throw blocked(url, `${hostname} resolves to a blocked address (${error.message})`);
+	throw error;
+}
 
 interface FullResponse {
 	body?: unknown;
@@ -19,10 +77,12 @@ interface FullResponse {
 /**
  * A transport for `deliver()` over `helpers.httpRequest`: the exact signed bytes as a Buffer, the full
  * response whatever its status (the engine judges it), redirects never followed, the response body as
- * bytes.
+ * bytes. With a guard that does not allow private targets, each attempt first refuses a literal private
+ * address or `localhost`, then (n8n 2.41+) asks n8n's egress filter about the resolved addresses.
  */
-export function createN8nTransport(helpers: HttpRequestHelpers): Transport {
+export function createN8nTransport(helpers: HttpRequestHelpers, guard: N8nTransportGuard = { allowPrivate: true }): Transport {
 	return async (request: OutboundRequest): Promise<TransportResponse> => {
+		await checkTarget(request.url, guard); // before every attempt: a name may resolve differently later
 		const options: IHttpRequestOptions = {
 			method: request.method,
 			url: request.url,

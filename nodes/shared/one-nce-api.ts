@@ -25,7 +25,8 @@ import type {
 	JsonObject,
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
-import { apiErrorDetail, httpStatusOf, sentence } from './edgesense-api';
+import { redactUrl } from './core';
+import { apiErrorDetail, httpStatusOf, idSegment, sentence } from './edgesense-api';
 
 export type OneNceContext = IHookFunctions | IExecuteFunctions | ILoadOptionsFunctions;
 
@@ -97,7 +98,7 @@ export function oneNceError(node: INode, error: unknown, action: string, hints: 
 	} else if (status === 409) {
 		reason = `1NCE refused the change as conflicting (HTTP 409)${detail ? `: ${sentence(detail)}` : '.'} An integration with this name may already exist.`;
 	} else if (status === 400 || status === 422) {
-		const https = hints.url !== undefined && !/^https:\/\//i.test(hints.url) ? ` 1NCE only delivers to HTTPS URLs, and "${hints.url}" is not one.` : '';
+		const https = hints.url !== undefined && !/^https:\/\//i.test(hints.url) ? ` 1NCE only delivers to HTTPS URLs, and "${redactUrl(hints.url)}" is not one.` : '';
 		reason = `1NCE refused the request as invalid (HTTP ${status})${detail ? `: ${sentence(detail)}` : '.'}${https}`;
 	} else if (status === 429) {
 		reason = '1NCE is rate-limiting this API user (HTTP 429). Try again later.';
@@ -128,8 +129,26 @@ async function oneNceRequest(
 	}
 }
 
-function idPath(prefix: string, integrationId: string, suffix = ''): string {
-	return `${prefix}/${encodeURIComponent(integrationId)}${suffix}`;
+/** The API path of one integration; an id that is not one safe path segment is refused before any request. */
+function idPath(node: INode, prefix: string, integrationId: string, suffix = ''): string {
+	return `${prefix}/${idSegment(node, integrationId, 'integration ID')}${suffix}`;
+}
+
+/**
+ * An integration as shown in outputs and errors: every header value as `***` (1NCE authenticates by a
+ * static header, so its value is the secret), URL userinfo redacted.
+ */
+export function redactIntegration<T>(value: T): T {
+	if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+	const out = { ...(value as IDataObject) };
+	const headers = out.headers;
+	if (Array.isArray(headers)) {
+		out.headers = headers.map((h) => (h && typeof h === 'object' && !Array.isArray(h) ? { ...(h as IDataObject), ...('value' in (h as IDataObject) ? { value: '***' } : {}) } : '***'));
+	} else if (headers && typeof headers === 'object') {
+		out.headers = Object.fromEntries(Object.keys(headers as IDataObject).map((name) => [name, '***']));
+	}
+	if (typeof out.url === 'string') out.url = redactUrl(out.url);
+	return out as T;
 }
 
 /** `[{type}]` from names or `{type, version}` objects; duplicates dropped, order kept. */
@@ -175,7 +194,7 @@ export async function createWebhookIntegration(this: OneNceContext, input: OneNc
 	if (!integration) {
 		throw new NodeApiError(this.getNode(), { message: 'no integration id in the answer' } as JsonObject, {
 			message: `Could not create the webhook integration "${input.name}" at 1NCE: the answer carries no integration id`,
-			description: `1NCE answered: ${JSON.stringify(response ?? null).slice(0, 500)}`,
+			description: `1NCE answered: ${JSON.stringify(redactIntegration(response ?? null)).slice(0, 500)}`,
 		});
 	}
 	return integration;
@@ -222,10 +241,11 @@ export async function listIntegrations(this: OneNceContext, options: ListIntegra
 
 /** One integration with its url and headers, or undefined when 1NCE does not know the id (404). */
 export async function getIntegration(this: OneNceContext, integrationId: string): Promise<OneNceIntegration | undefined> {
+	const url = idPath(this.getNode(), '/v1/integrate/clouds', integrationId); // refused before any request
 	try {
 		const response = await this.helpers.httpRequestWithAuthentication.call(this, ONE_NCE_CREDENTIAL, {
 			method: 'GET',
-			url: idPath('/v1/integrate/clouds', integrationId),
+			url,
 			json: true,
 		});
 		return asIntegration(response);
@@ -248,7 +268,7 @@ export async function updateWebhookIntegration(this: OneNceContext, integrationI
 	const response = await oneNceRequest.call(
 		this,
 		`update integration ${integrationId}`,
-		{ method: 'PATCH', url: idPath('/v1/integrate/clouds/webhooks', integrationId), body },
+		{ method: 'PATCH', url: idPath(this.getNode(), '/v1/integrate/clouds/webhooks', integrationId), body },
 		{ integrationId, url: patch.url },
 	);
 	return asIntegration(response) ?? ({ id: integrationId, name: '', state: '', type: 'WEBHOOK', eventTypes: [], ...(response as IDataObject) } as OneNceIntegration);
@@ -259,7 +279,7 @@ export async function testIntegration(this: OneNceContext, integrationId: string
 	const response = (await oneNceRequest.call(
 		this,
 		`test integration ${integrationId}`,
-		{ method: 'POST', url: idPath('/v1/integrate/clouds/webhooks', integrationId, '/test') },
+		{ method: 'POST', url: idPath(this.getNode(), '/v1/integrate/clouds/webhooks', integrationId, '/test') },
 		{ integrationId },
 	)) as IDataObject | undefined;
 	return { ...(response ?? {}), testStatus: String(response?.testStatus ?? ''), message: String(response?.message ?? '') };
@@ -270,7 +290,7 @@ export async function restartIntegration(this: OneNceContext, integrationId: str
 	const response = (await oneNceRequest.call(
 		this,
 		`restart integration ${integrationId}`,
-		{ method: 'POST', url: idPath('/v1/integrate/clouds/webhooks', integrationId, '/restart') },
+		{ method: 'POST', url: idPath(this.getNode(), '/v1/integrate/clouds/webhooks', integrationId, '/restart') },
 		{ integrationId },
 	)) as IDataObject | undefined;
 	return { ...(response ?? {}), restartStatus: String(response?.restartStatus ?? ''), message: String(response?.message ?? '') };
@@ -278,10 +298,11 @@ export async function restartIntegration(this: OneNceContext, integrationId: str
 
 /** Deletes an integration. One 1NCE no longer knows (404) counts as deleted. */
 export async function deleteIntegration(this: OneNceContext, integrationId: string): Promise<OneNceDeleted> {
+	const url = idPath(this.getNode(), '/v1/integrate/clouds', integrationId); // refused before any request
 	try {
 		await this.helpers.httpRequestWithAuthentication.call(this, ONE_NCE_CREDENTIAL, {
 			method: 'DELETE',
-			url: idPath('/v1/integrate/clouds', integrationId),
+			url,
 			json: true,
 		});
 		return { integrationId, deleted: true, existed: true };

@@ -1,10 +1,11 @@
 /**
  * What every DeviceHook trigger shares: its parameters, its outputs (one per chosen event type plus
- * "Other", as n8n's Switch does) and its webhook handler, a thin adapter over the core's `verify`.
+ * "Other", as n8n's Switch does) and its webhook handler, glue around the core's host kit (`createReceiver`),
+ * which decides every answer.
  *
  * The handler depends on nothing in the process: secrets come from the credential, the replay list from
  * the workflow's static data, so any n8n process (queue mode's webhook processors too) can answer. (Each
- * process also remembers the ids it accepted, which only adds refusals of copies sent right after or at once.)
+ * process also remembers the ids it accepted, which only adds duplicates of copies sent right after or at once.)
  */
 import type {
 	ICredentialDataDecryptedObject,
@@ -16,22 +17,21 @@ import type {
 	IWebhookResponseData,
 } from 'n8n-workflow';
 import {
-	createMemoryReplayStore,
-	createRecordReplayStore,
+	cleanTypes,
+	createReceiver,
 	DEFAULT_TOLERANCE_SECONDS,
+	describeDecision,
 	getVendor,
-	layeredReplayStore,
-	outputIndexForType,
-	refuseUnreadableBody,
-	scopedReplayStore,
-	verify,
+	hostReplayStore,
+	type Decision,
+	type ReplayStore,
 	type SchemeOptions,
 	type VendorId,
 } from './core';
 
 /**
- * The one webhook of every trigger. A refusal is written by the node itself (its status varies), and so
- * is the answer to a request whose id went into the replay list; other accepted requests are answered by
+ * The one webhook of every trigger. A refusal or duplicate is written by the node itself (its status
+ * varies), and so is the answer to a request whose id went into the replay list; other answers are sent by
  * n8n with the node's `webhookResponse`, which `responseData: ''` selects (n8n's onReceived answer: a
  * non-empty responseData would be sent instead, 'noData' sends nothing).
  */
@@ -69,13 +69,9 @@ export function routedTypes(vendor: VendorId, chosen: readonly string[]): string
 	return chosen.length > 0 ? [...chosen] : (getVendor(vendor)?.eventTypes ?? []).map((entry) => entry.value);
 }
 
-/** Reads the Event Types parameter: a list from the catalogue, or comma-separated text for open vendors. */
+/** Reads the Event Types parameter: a list from the catalogue, or comma-separated text for open vendors (the core cleans it). */
 export function chosenTypes(value: unknown): string[] {
-	if (Array.isArray(value)) return value.map(String).filter(Boolean);
-	return String(value ?? '')
-		.split(',')
-		.map((type) => type.trim())
-		.filter(Boolean);
+	return cleanTypes(value);
 }
 
 export interface TriggerPropertiesInput {
@@ -93,6 +89,10 @@ export function triggerProperties(input: TriggerPropertiesInput): INodePropertie
 	const profile = getVendor(input.vendor);
 	const catalogue = profile?.eventTypes ?? [];
 	const noun = input.noun;
+	const duplicates = profile?.duplicates;
+	const horizonHours = Math.round(((duplicates?.horizonSeconds ?? 3600) / 3600) * 10) / 10;
+	const retryMs = (profile?.retryPolicy.retryDelaysMs ?? []).reduce((sum, delay) => sum + delay, 0);
+	const retrySpan = retryMs === 0 ? 'no retries' : retryMs >= 3_600_000 ? `about ${Math.round(retryMs / 360_000) / 10} h` : `about ${Math.ceil(retryMs / 60_000)} min`;
 	const typesProperty: INodeProperties =
 		catalogue.length > 0
 			? {
@@ -136,6 +136,22 @@ export function triggerProperties(input: TriggerPropertiesInput): INodePropertie
 			default: 'event',
 		},
 		{
+			displayName: 'Accept Unauthenticated Requests',
+			name: 'allowUnauthenticated',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to start the workflow for every request, unchecked, while the credential has no secret. Off: without a secret every request is refused (503) with a message saying what to set.',
+		},
+		{
+			displayName:
+				'Anyone who knows this webhook URL can start the workflow with any request while the credential has no secret. Use this only while setting up, or behind a network that only the vendor can reach; enter the secret as soon as you have it.',
+			name: 'unauthenticatedWarning',
+			type: 'notice',
+			default: '',
+			displayOptions: { show: { allowUnauthenticated: [true] } },
+		},
+		{
 			displayName: 'Allow Unsigned Requests',
 			name: 'allowUnsigned',
 			type: 'boolean',
@@ -158,27 +174,35 @@ export function triggerProperties(input: TriggerPropertiesInput): INodePropertie
 			default: {},
 			options: [
 				{
+					displayName: 'Detect Duplicate Messages',
+					name: 'refuseReplays',
+					type: 'boolean',
+					default: false,
+					description: `Whether to answer a message ID received before with 200 "duplicate" and start nothing, so the sender stops retrying (IDs are kept in the workflow, as hashes, not in one n8n process).${duplicates?.onByDefault ? ' Standard Webhooks triggers do this unless the option is added and off: the spec asks for it.' : ''}`,
+				},
+				{
+					displayName: 'Duplicate Window (Hours)',
+					name: 'duplicateHorizonHours',
+					type: 'number',
+					typeOptions: { minValue: 0, numberPrecision: 1 },
+					default: 0,
+					description: `How long message IDs are remembered for duplicate detection; 0 means ${horizonHours} h, enough for ${profile?.label ?? 'the sender'}, which retries for ${retrySpan}`,
+				},
+				{
 					displayName: 'Include Headers',
 					name: 'includeHeaders',
 					type: 'boolean',
 					default: false,
-					description: 'Whether to add the request headers to the output, under "headers"',
+					description:
+						'Whether to add the request headers to the output, under "headers". Headers that carry a secret (the signature or authentication header, Authorization, Proxy-Authorization, Cookie) are left out.',
 				},
 				{
 					displayName: 'Maximum Body Size (KiB)',
 					name: 'maxBodyKiB',
 					type: 'number',
 					typeOptions: { minValue: 1 },
-					default: 1024,
+					default: 1024, // DEFAULT_MAX_BYTES, which applies when the option is not added (test/n8n/triggers.test.ts checks they agree)
 					description: 'Larger requests are refused with 413 before they are hashed or parsed',
-				},
-				{
-					displayName: 'Refuse Replayed Messages',
-					name: 'refuseReplays',
-					type: 'boolean',
-					default: false,
-					description:
-						'Whether to refuse a message ID seen within the timestamp window (kept in the workflow, not in one n8n process). Standard Webhooks triggers refuse replays unless this is set and off.',
 				},
 				{
 					displayName: 'Strict Schema',
@@ -205,6 +229,7 @@ interface TriggerOptions {
 	includeHeaders?: boolean;
 	maxBodyKiB?: number;
 	refuseReplays?: boolean;
+	duplicateHorizonHours?: number;
 	strictSchema?: boolean;
 	toleranceSeconds?: number;
 	typeField?: string;
@@ -231,114 +256,104 @@ export function credentialSchemeOptions(vendor: VendorId, credentials: ICredenti
 	return options;
 }
 
-/**
- * Message ids this process accepted lately, per workflow and node: in front of the workflow's static data,
- * it refuses a copy that arrives while the first is still in flight or before n8n has saved the list (both
- * would read static data without the id). Only ever adds refusals, so any process may answer any request;
- * bounded, and expired ids leave as new ones come.
- */
-const acceptedInThisProcess = createMemoryReplayStore({ maxEntries: 10_000 });
-
 export interface WebhookHandlerInput {
 	vendor: VendorId;
 	credentialName: string;
 }
 
+/** Writes a decision's answer as the node's own response (refusals, duplicates, and accepted requests whose id went into the replay list). */
+function writeAnswer(context: IWebhookFunctions, decision: Decision): void {
+	const response = context.getResponseObject();
+	response.status(decision.answer.status).json(decision.answer.body);
+}
+
 /**
- * Handles one request: verify over the raw bytes, answer at once, then start the workflow on the output
- * of the event's type. A refused request is answered with the core's status and message and starts
- * nothing; a type the user did not choose is answered 200 and starts nothing.
+ * Handles one request, as glue around the core's host kit: read the bytes, hand them with the credential,
+ * the parameters and the workflow's replay list to `createReceiver().receive()`, write its answer, and
+ * start the workflow on the output it chose. Every status and body comes from the core, so a Node-RED
+ * `devicehook in` answers the same request the same way.
  */
 export async function handleTriggerWebhook(this: IWebhookFunctions, input: WebhookHandlerInput): Promise<IWebhookResponseData> {
 	const request = this.getRequestObject();
-	const response = this.getResponseObject();
-	// n8n reads the raw body for JSON, text and form requests; other content types are read here. n8n
-	// consumes a multipart body itself, and a client may vanish mid-upload: then there is nothing to read,
-	// and the request is refused like any other (a throw here would make n8n answer 500 and save a failed
-	// execution, and senders retry a 500).
-	if (!request.rawBody) {
-		try {
-			await request.readRawBody();
-		} catch (error) {
-			const failure = refuseUnreadableBody(request.headers);
-			this.logger.debug(`DeviceHook ${input.vendor} trigger could not read a request body: ${(error as Error).message}`);
-			response.status(failure.status).json({ error: failure.code, message: failure.message });
-			return { noWebhookResponse: true };
-		}
+	// No credential at all (deleted, or never chosen) reads as no secret: refused 503 below, never a 500.
+	let credentials: ICredentialDataDecryptedObject = {};
+	try {
+		credentials = await this.getCredentials(input.credentialName);
+	} catch (error) {
+		this.logger.warn(`DeviceHook ${input.vendor} trigger has no usable credential: ${(error as Error).message}`);
 	}
-
-	const credentials = await this.getCredentials(input.credentialName);
 	const options = this.getNodeParameter('options', {}) as TriggerOptions;
-	const allowUnsigned = this.getNodeParameter('allowUnsigned', false) as boolean;
-	const toleranceSeconds = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
 	const scheme = credentialSchemeOptions(input.vendor, credentials);
 	if (options.typeField) scheme.typeField = options.typeField;
 	if (options.typeHeader) scheme.typeHeader = options.typeHeader;
-
-	const refuseReplays = options.refuseReplays ?? input.vendor === 'standard-webhooks';
-	const staticData = this.getWorkflowStaticData('node');
-	let replayStore;
-	if (refuseReplays) {
-		if (typeof staticData.seenMessageIds !== 'object' || staticData.seenMessageIds === null) staticData.seenMessageIds = {};
-		const scope = `${this.getWorkflow().id ?? ''}/${this.getNode().name}/${this.getMode()}`;
-		replayStore = layeredReplayStore(
-			scopedReplayStore(acceptedInThisProcess, scope),
-			createRecordReplayStore(staticData.seenMessageIds as Record<string, number>),
-		);
-	}
-
-	const result = verify({
-		vendor: input.vendor,
-		rawBody: request.rawBody ?? Buffer.alloc(0),
-		headers: request.headers,
-		secrets: credentialSecrets(credentials),
-		options: {
-			allowUnsigned,
-			maxBytes: Math.max(1, options.maxBodyKiB ?? 1024) * 1024,
-			toleranceSeconds,
-			strictSchema: options.strictSchema ?? false,
-			scheme,
-			...(replayStore ? { replayStore } : {}),
-		},
-	});
-	if (!result.ok) {
-		this.logger.debug(`DeviceHook ${input.vendor} trigger refused a request: ${result.code}`, { message: result.message });
-		response.status(result.status).json({ error: result.code, message: result.message });
-		return { noWebhookResponse: true };
-	}
-
-	const event = result.event;
 	const chosen = chosenTypes(this.getNodeParameter('eventTypes', []));
 	const routeByType = this.getNodeParameter('routeByType', false) as boolean;
-	if (!routeByType && chosen.length > 0 && !chosen.includes(event.type)) {
+	const receiver = createReceiver({
+		vendor: input.vendor,
+		secrets: credentialSecrets(credentials),
+		allowUnauthenticated: this.getNodeParameter('allowUnauthenticated', false) === true,
+		allowUnsigned: this.getNodeParameter('allowUnsigned', false) === true,
+		...(options.maxBodyKiB !== undefined ? { maxBytes: Number(options.maxBodyKiB) * 1024 } : {}),
+		...(options.toleranceSeconds !== undefined ? { toleranceSeconds: options.toleranceSeconds } : {}),
+		...(options.refuseReplays !== undefined ? { duplicates: options.refuseReplays } : {}),
+		...(options.duplicateHorizonHours !== undefined && options.duplicateHorizonHours !== 0 ? { duplicateHorizonSeconds: Number(options.duplicateHorizonHours) * 3600 } : {}),
+		strictSchema: options.strictSchema ?? false,
+		scheme,
+		types: routeByType ? routedTypes(input.vendor, chosen) : chosen,
+		unchosenTypes: routeByType ? 'route' : 'ignore',
+	});
+
+	// n8n reads the raw body for JSON, text and form requests; other content types are read here. n8n
+	// consumes a multipart body itself, and a client may vanish mid-upload: then there is nothing to read,
+	// and the kit refuses it like any other request (a throw would make n8n answer 500, which senders retry).
+	let rawBody: Buffer | undefined = request.rawBody;
+	if (!rawBody && !receiver.problem) {
+		try {
+			await request.readRawBody();
+			rawBody = request.rawBody ?? Buffer.alloc(0);
+		} catch (error) {
+			this.logger.debug(`DeviceHook ${input.vendor} trigger could not read a request body: ${(error as Error).message}`);
+		}
+	}
+
+	// The replay list lives in the workflow's static data (saved with it, read by every process in queue
+	// mode), behind this process's memory; the core decides both (hostReplayStore).
+	let replayStore: ReplayStore | undefined;
+	if (receiver.duplicates.on) {
+		const staticData = this.getWorkflowStaticData('node');
+		if (typeof staticData.seenMessageIds !== 'object' || staticData.seenMessageIds === null) staticData.seenMessageIds = {};
+		replayStore = hostReplayStore(staticData.seenMessageIds as Record<string, number>, `${this.getWorkflow().id ?? ''}/${this.getNode().name}/${this.getMode()}`);
+	}
+
+	const decision = receiver.receive({ headers: request.headers, rawBody, ...(replayStore ? { replayStore } : {}) });
+	if (decision.kind === 'refused' || decision.kind === 'duplicate') {
+		this.logger.debug(`DeviceHook ${input.vendor} trigger: ${describeDecision(decision)}`);
+		writeAnswer(this, decision);
+		return { noWebhookResponse: true };
+	}
+	if (decision.kind === 'ignored') {
 		// Nothing is queued, so n8n saves static data (the replay list) and then sends this answer.
-		return { webhookResponse: { received: true, started: false, reason: `${event.type} is not one of the types this workflow takes` } };
+		return { webhookResponse: decision.answer.body };
 	}
 
+	const event = decision.event;
 	const output = this.getNodeParameter('output', 'event') as 'event' | 'body';
-	const json: IDataObject = output === 'body' ? { ...(event.raw as IDataObject) } : { ...(event as unknown as IDataObject), authentication: result.authentication };
-	if (options.includeHeaders) json.headers = request.headers as IDataObject;
+	const json: IDataObject = output === 'body' ? { ...(event.raw as IDataObject) } : { ...(event as unknown as IDataObject), authentication: decision.authentication };
+	if (options.includeHeaders) json.headers = receiver.safeHeaders(request.headers) as IDataObject;
 	const item: INodeExecutionData = { json };
+	const outputs = routeByType ? receiver.types.length + 1 : 1;
+	const workflowData: INodeExecutionData[][] = Array.from({ length: outputs }, () => [] as INodeExecutionData[]);
+	workflowData[decision.output]!.push(item);
 
-	let workflowData: INodeExecutionData[][];
-	if (routeByType) {
-		const types = routedTypes(input.vendor, chosen);
-		workflowData = Array.from({ length: types.length + 1 }, () => [] as INodeExecutionData[]);
-		workflowData[outputIndexForType(types, event.type)]!.push(item);
-	} else {
-		workflowData = [[item]];
-	}
-	const answer = { received: true, started: true, type: event.type };
 	if (replayStore) {
 		// The replay list changed: n8n must save it before it hands the execution on. It does when the node
 		// answers itself (noWebhookResponse); when n8n answers, it saves only after the execution is queued,
 		// and in queue mode such a save was lost (measured: test/hardening/n8n-queue-mode.test.ts). A copy
-		// sent to this process right after the answer is refused by acceptedInThisProcess meanwhile.
-		response.status(200).json(answer);
+		// sent to this process right after the answer is answered as a duplicate by the process memory meanwhile.
+		writeAnswer(this, decision);
 		return { noWebhookResponse: true, workflowData };
 	}
 	// Otherwise n8n answers, at once (EdgeSense wants a reply within 3 s, 1NCE within 20 s) but only once it
 	// has registered the execution, which paces a sender to what n8n can take instead of piling executions up.
-	return { workflowData, webhookResponse: answer };
+	return { workflowData, webhookResponse: decision.answer.body };
 }
-

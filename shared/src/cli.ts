@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DeliveryConfigError, deliver, prepareDelivery, type DeliveryAttempt } from './delivery/deliver';
+import { redactUrl, redactUrlsIn } from './delivery/redact';
 import { customRetryPolicy, retryPolicies } from './delivery/retry-plan';
 import { headerLookup } from './headers';
 import { placeholderValuesOf } from './placeholders';
@@ -27,6 +28,8 @@ export interface CliIO {
   stderr: (text: string) => void;
   readStdin: () => Promise<Buffer>;
   signal?: AbortSignal;
+  /** The environment (DEVICEHOOK_SECRET, DEVICEHOOK_PREVIOUS_SECRET); none when absent. */
+  env?: Record<string, string | undefined>;
 }
 
 class UsageError extends Error {}
@@ -41,7 +44,17 @@ const SCHEME_OPTIONS = {
   'auth-header': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
-const COMMON = { vendor: { type: 'string' }, secret: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } } as const;
+const COMMON = {
+  vendor: { type: 'string' },
+  secret: { type: 'string', multiple: true },
+  'secret-file': { type: 'string', multiple: true },
+  help: { type: 'boolean', short: 'h' },
+  json: { type: 'boolean' },
+} as const;
+
+const SECRET_SOURCES = `Secrets: --secret S (repeatable; visible to other users in "ps"), --secret-file FILE (repeatable;
+  one secret per file, a final newline ignored), or the environment: DEVICEHOOK_SECRET and, during a
+  rotation, DEVICEHOOK_PREVIOUS_SECRET (read only when neither option is given).`;
 
 const HELP: Record<string, string> = {
   main: `devicehook — verify, sign and send IoT vendor webhooks
@@ -65,6 +78,7 @@ each attempt as it happens.
   --type TYPE          event type of the sample to send (default: the vendor's first)
   --body FILE|-        send this JSON instead of a sample
   --secret S           signing secret (repeat for Standard Webhooks rotation); none: unsigned
+  --secret-file FILE   the secret from a file (preferred: --secret shows in "ps" for the whole retry schedule)
   --header 'N: V'      extra header (repeatable); values may use :iccid: :imsi: :ip:
   --iccid/--imsi/--ip  placeholder values (default: the event's device)
   --retry PRESET       ${Object.keys(retryPolicies).join(', ')} (default: the vendor's)
@@ -73,21 +87,25 @@ each attempt as it happens.
   --allow-private      allow private and reserved addresses (the SSRF guard is on unless the URL is localhost)
   --json               print the delivery result as JSON
 Scheme options (generic-hmac, 1nce): --algorithm, --encoding, --signature-header, --prefix,
-  --signed-content body|timestamp.body, --timestamp-header, --auth-header`,
-  sign: `Usage: devicehook sign --vendor ID --secret S [--type TYPE | --body FILE|-] [--json]
+  --signed-content body|timestamp.body, --timestamp-header, --auth-header
+${SECRET_SOURCES}`,
+  sign: `Usage: devicehook sign --vendor ID (--secret S | --secret-file FILE) [--type TYPE | --body FILE|-] [--json]
 
 Prints the headers, a blank line and the exact body bytes the vendor would send.
-Scheme options as for "send".`,
-  verify: `Usage: devicehook verify --vendor ID --secret S [--secret S2] [FILE|-]
+Scheme options as for "send".
+${SECRET_SOURCES}`,
+  verify: `Usage: devicehook verify --vendor ID (--secret S | --secret-file FILE) [--secret S2] [FILE|-]
 
 Reads a captured request — optional request line, header lines, a blank line, the body — and says
-whether it verifies, and if not, why. Exit 0 when verified, 1 when not.
+whether it verifies, and if not, why. Exit 0 when verified, 1 when not, 2 without a secret (nothing
+can be verified without one).
 
   --allow-unsigned     accept a request without a signature
-  --tolerance SECONDS  timestamp window (default 300)
+  --tolerance SECONDS  timestamp window (default 300; a positive whole number)
   --now UNIX_SECONDS   check timestamps as of this time (for old captures)
   --strict             refuse unknown fields
-Scheme options as for "send".`,
+Scheme options as for "send".
+${SECRET_SOURCES}`,
   vendors: `Usage: devicehook vendors [ID] [--json]
 
 Lists the vendors, or one vendor's event types, scheme and retry policy.`,
@@ -143,6 +161,41 @@ function usage<T>(parse: () => T): T {
   }
 }
 
+/**
+ * A number option, parsed strictly: digits only (and a fraction where allowed), within bounds. `5m`,
+ * `abc`, `1e3` or an empty value is a usage error (exit 2), never NaN passed on to turn a check off.
+ */
+function numberOption(values: Record<string, unknown>, name: string, rules: { min: number; fraction?: boolean }): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const text = String(raw).trim();
+  const pattern = rules.fraction ? /^\d+(\.\d+)?$/ : /^\d+$/;
+  const value = Number(text);
+  if (!pattern.test(text) || !Number.isFinite(value) || value < rules.min) {
+    throw new UsageError(`--${name} takes ${rules.fraction ? 'a number' : 'a whole number'} ≥ ${rules.min}; got "${text.slice(0, 40)}".`);
+  }
+  return value;
+}
+
+/** The secrets, current first: --secret and --secret-file, else DEVICEHOOK_SECRET and DEVICEHOOK_PREVIOUS_SECRET. */
+function secretsFrom(values: Record<string, unknown>, io: CliIO): string[] {
+  const secrets = [...((values['secret'] as string[] | undefined) ?? [])];
+  for (const file of (values['secret-file'] as string[] | undefined) ?? []) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(`Cannot read the secret file ${file}: ${(error as Error).message}`);
+    }
+    const secret = text.replace(/\r?\n$/, '');
+    if (secret === '') throw new UsageError(`The secret file ${file} is empty.`);
+    secrets.push(secret);
+  }
+  if (secrets.length > 0) return secrets;
+  const env = io.env ?? {};
+  return [env['DEVICEHOOK_SECRET'], env['DEVICEHOOK_PREVIOUS_SECRET']].filter((s): s is string => typeof s === 'string' && s !== '');
+}
+
 function formatAttempt(a: DeliveryAttempt): string {
   const what = a.statusCode !== undefined ? `HTTP ${a.statusCode}` : `${a.errorClass}: ${a.error ?? ''}`;
   const next = a.verdict === 'retry' ? ` → retry in ${((a.nextRetryInMs ?? 0) / 1000).toFixed(1)} s` : a.verdict === 'delivered' ? ' → delivered' : ` → ${a.verdict}`;
@@ -177,19 +230,24 @@ async function send(args: string[], io: CliIO): Promise<number> {
     if (colon <= 0) throw new UsageError(`--header takes "Name: value"; got "${header}".`);
     headers[header.slice(0, colon).trim()] = header.slice(colon + 1).trim();
   }
-  const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
+  const timeoutMs = numberOption(values, 'timeout', { min: 1 });
+  const retries = numberOption(values, 'retries', { min: 0 });
+  const retryDelay = numberOption(values, 'retry-delay', { min: 1 });
   let retryPolicy: string | RetryPolicy | undefined = values.retry;
-  if (values.retries !== undefined) {
+  if (retries !== undefined) {
     try {
-      retryPolicy = customRetryPolicy({ retries: Number(values.retries), initialDelayMs: Number(values['retry-delay'] ?? 10_000) });
+      retryPolicy = customRetryPolicy({ retries, initialDelayMs: retryDelay ?? 10_000 });
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
   }
+  if (values.secret !== undefined) {
+    io.stderr('devicehook: warning: --secret is visible to other users of this machine (ps) for as long as send runs; use --secret-file or DEVICEHOOK_SECRET.');
+  }
   const config = prepareDelivery({
     url,
     vendor: profile.id,
-    secrets: (values.secret as string[] | undefined) ?? [],
+    secrets: secretsFrom(values, io),
     schemeOptions: schemeOptionsFrom(values),
     headers,
     ...(retryPolicy !== undefined ? { retryPolicy } : {}),
@@ -204,11 +262,11 @@ async function send(args: string[], io: CliIO): Promise<number> {
   try {
     host = new URL(url.replace(/:(iccid|imsi|ip):/g, 'x')).hostname;
   } catch {
-    throw new UsageError(`"${url}" is not a valid URL.`);
+    throw new UsageError(`"${redactUrl(url)}" is not a valid URL.`);
   }
   const ssrfGuard = !values['allow-private'] && !isExplicitlyLocalHost(host);
   const transport = createNodeTransport({ ssrfGuard });
-  if (!values.json) io.stdout(`sending ${profile.label} "${type}" to ${url} (retry policy: ${config.retryPolicy.label})`);
+  if (!values.json) io.stdout(`sending ${profile.label} "${type}" to ${redactUrl(url)} (retry policy: ${config.retryPolicy.label})`);
   try {
     const result = await deliver(
       { config, body, placeholders, ...(io.signal ? { signal: io.signal } : {}) },
@@ -226,8 +284,8 @@ async function signCommand(args: string[], io: CliIO): Promise<number> {
   const { values } = usage(() => parseArgs({ args, allowPositionals: true, strict: true, options: { ...COMMON, ...SCHEME_OPTIONS, type: { type: 'string' }, body: { type: 'string' } } }));
   if (values.help) return io.stdout(HELP['sign'] as string), EXIT.OK;
   const profile = profileFrom(values);
-  const secret = (values.secret as string[] | undefined)?.[0];
-  if (!secret) throw new UsageError('--secret is required to sign.');
+  const secret = secretsFrom(values, io)[0];
+  if (!secret) throw new UsageError('A secret is required to sign: --secret-file FILE, --secret S, or DEVICEHOOK_SECRET.');
   const { body } = await bodyFrom(values, profile, io);
   let signed: ReturnType<typeof sign>;
   try {
@@ -274,6 +332,12 @@ async function verifyCommand(args: string[], io: CliIO): Promise<number> {
   if (values.help) return io.stdout(HELP['verify'] as string), EXIT.OK;
   const profile = profileFrom(values);
   if (positionals.length > 1) throw new UsageError('verify takes one capture file, or - for standard input.');
+  const secrets = secretsFrom(values, io);
+  if (secrets.length === 0) {
+    throw new UsageError(`verify needs the ${profile.label} secret: --secret-file FILE, --secret S, or DEVICEHOOK_SECRET. Without one nothing can be verified.`);
+  }
+  const toleranceSeconds = numberOption(values, 'tolerance', { min: 1 });
+  const nowSeconds = numberOption(values, 'now', { min: 1, fraction: true });
   const source = positionals[0] ?? '-';
   let bytes: Buffer;
   try {
@@ -286,15 +350,19 @@ async function verifyCommand(args: string[], io: CliIO): Promise<number> {
     vendor: profile.id,
     rawBody: captured.body,
     headers: captured.headers,
-    secrets: (values.secret as string[] | undefined) ?? [],
+    secrets,
     options: {
       allowUnsigned: Boolean(values['allow-unsigned']),
       strictSchema: Boolean(values.strict),
       scheme: schemeOptionsFrom(values),
-      ...(values.tolerance !== undefined ? { toleranceSeconds: Number(values.tolerance) } : {}),
-      ...(values.now !== undefined ? { now: Number(values.now) * 1000 } : {}),
+      ...(toleranceSeconds !== undefined ? { toleranceSeconds } : {}),
+      ...(nowSeconds !== undefined ? { now: nowSeconds * 1000 } : {}),
     },
   });
+  // A secret that is only an unset ${VAR}, or options the core refuses: a configuration error, not a verdict.
+  if (!result.ok && (result.code === 'not_configured' || (result.code === 'invalid_input' && /^options\./.test(result.message)))) {
+    throw new UsageError(result.message);
+  }
   if (values.json) io.stdout(JSON.stringify(result, null, 2));
   else if (result.ok) {
     const e = result.event;
@@ -351,7 +419,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       io.stderr(`devicehook: ${error.message}`);
       return EXIT.USAGE;
     }
-    io.stderr(`devicehook: ${error instanceof Error ? error.message : String(error)}`);
+    io.stderr(`devicehook: ${redactUrlsIn(error instanceof Error ? error.message : String(error))}`);
     return EXIT.FAILED;
   }
 }
@@ -370,6 +438,7 @@ export async function main(): Promise<void> {
       return Buffer.concat(chunks);
     },
     signal: controller.signal,
+    env: process.env,
   });
   process.exitCode = code;
 }

@@ -10,6 +10,7 @@ export {
   createReceiver,
   cleanTypes,
   describeDecision,
+  refusal,
   DEFAULT_READ_TIMEOUT_MS,
   type Receiver,
   type ReceiverConfig,

@@ -14,9 +14,10 @@ const BIN = join(__dirname, '..', '..', 'shared', 'bin', 'devicehook.js');
 const tmp = mkdtempSync(join(tmpdir(), 'devicehook-cli-'));
 
 /** Runs the built binary (async, so the in-process receiver keeps answering). */
-function run(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(args: string[], input?: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args]);
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('DEVICEHOOK_')));
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...clean, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -110,6 +111,66 @@ describe('devicehook sign and verify', () => {
     const result = await run(['verify', '--vendor', 'standard-webhooks', '--secret', secret, '-'], stale);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/timestamp_out_of_window/);
+  });
+});
+
+describe('secrets and numbers on the command line', () => {
+  const signedCapture = async () => (await run(['sign', '--vendor', 'scalefusion', '--secret', 'file-secret', '--type', 'device.locked'])).stdout;
+
+  it('verify without a secret exits 2 and says how to give one (it never prints "verified")', async () => {
+    const result = await run(['verify', '--vendor', 'scalefusion', '-'], await signedCapture());
+    expect(result.code).toBe(2);
+    expect(result.stdout).not.toMatch(/verified/);
+    expect(result.stderr).toMatch(/verify needs the Scalefusion secret: --secret-file FILE, --secret S, or DEVICEHOOK_SECRET/);
+  });
+
+  it('verify with a secret that is an unset ${VAR} exits 2 naming the variable', async () => {
+    const result = await run(['verify', '--vendor', 'scalefusion', '--secret', '${SF_SECRET}', '-'], await signedCapture());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/SF_SECRET/);
+  });
+
+  it('takes the secret from --secret-file (final newline ignored) or from DEVICEHOOK_SECRET / DEVICEHOOK_PREVIOUS_SECRET', async () => {
+    const capture = await signedCapture();
+    const file = join(tmp, 'secret.txt');
+    writeFileSync(file, 'file-secret\n');
+    expect(await run(['verify', '--vendor', 'scalefusion', '--secret-file', file, '-'], capture)).toMatchObject({ code: 0 });
+    expect(await run(['verify', '--vendor', 'scalefusion', '-'], capture, { DEVICEHOOK_SECRET: 'file-secret' })).toMatchObject({ code: 0 });
+    expect(await run(['verify', '--vendor', 'scalefusion', '-'], capture, { DEVICEHOOK_SECRET: 'new', DEVICEHOOK_PREVIOUS_SECRET: 'file-secret' })).toMatchObject({ code: 0 });
+    const empty = join(tmp, 'empty.txt');
+    writeFileSync(empty, '');
+    expect((await run(['verify', '--vendor', 'scalefusion', '--secret-file', empty, '-'], capture)).code).toBe(2);
+    const signedFromFile = await run(['sign', '--vendor', 'scalefusion', '--secret-file', file]);
+    expect(signedFromFile.code).toBe(0);
+  });
+
+  it.each([
+    ['verify', '--tolerance', 'abc'],
+    ['verify', '--tolerance', '5m'],
+    ['verify', '--tolerance', '0'],
+    ['verify', '--now', 'abc'],
+    ['verify', '--now', 'Infinity'],
+    ['send', '--timeout', '5s'],
+    ['send', '--retries', 'x'],
+    ['send', '--retry-delay', '1.5'],
+  ])('%s %s %s is a usage error (exit 2), not a check silently turned off', async (command, option, value) => {
+    const args = command === 'verify' ? ['verify', '--vendor', 'scalefusion', '--secret', 'file-secret', option, value, '-'] : ['send', '--vendor', 'scalefusion', option, value, 'http://127.0.0.1:9/'];
+    const result = await run(args, await signedCapture());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`--${option.slice(2)} takes`);
+  });
+
+  it('send warns on stderr when --secret is used (visible in ps), not with --secret-file', async () => {
+    receiver = await startReceiver(() => ({ status: 200 }));
+    const withFlag = await run(['send', '--vendor', 'scalefusion', '--secret', 's', '--retry', 'none', `${receiver.url}/hook`]);
+    expect(withFlag.code).toBe(0);
+    expect(withFlag.stderr).toMatch(/warning: --secret is visible to other users of this machine \(ps\)/);
+    const file = join(tmp, 'send-secret.txt');
+    writeFileSync(file, 's');
+    const withFile = await run(['send', '--vendor', 'scalefusion', '--secret-file', file, '--retry', 'none', `${receiver.url}/hook`]);
+    expect(withFile.code).toBe(0);
+    expect(withFile.stderr).toBe('');
+    expect(verify({ vendor: 'scalefusion', rawBody: receiver.requests[1]!.body, headers: receiver.requests[1]!.headers, secrets: 's' }).ok).toBe(true);
   });
 });
 

@@ -231,3 +231,37 @@ describe('transport errors are classified by name and code, not instanceof', () 
     }
   });
 });
+
+describe('the CLI shows no URL userinfo', () => {
+  const runSend = async (args: string[]) => {
+    const { runCli } = await import('../../shared/src/cli');
+    const out: string[] = [];
+    const code = await runCli(['send', '--vendor', 'scalefusion', '--secret', 'cli-signing-secret', '--retry', 'none', ...args], {
+      stdout: (t: string) => out.push(t),
+      write: (t: string | Buffer) => out.push(String(t)),
+      stderr: (t: string) => out.push(t),
+      readStdin: async () => Buffer.alloc(0),
+    });
+    return { code, text: out.join('\n') };
+  };
+
+  it('devicehook send: progress, result and --json show ***@', async () => {
+    receiver = await startReceiver(() => ({ status: 500 }));
+    const url = receiver.url.replace('http://', 'http://cli-user:cli-pa55@');
+    for (const extra of [[], ['--json']]) {
+      const { code, text } = await runSend([...extra, `${url}/hook`]);
+      expect(code).not.toBe(0);
+      expect(text).toContain('***@127.0.0.1');
+      expect(text).not.toContain('cli-pa55');
+      expect(text).not.toContain('cli-user');
+    }
+    expect(receiver.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('cli-user:cli-pa55').toString('base64')}`);
+  });
+
+  it('devicehook send: a bad URL is quoted without its userinfo', async () => {
+    const { code, text } = await runSend(['http://cli-user:cli-pa55@exa mple.com/x']);
+    expect(code).toBe(2);
+    expect(text).toContain('***@exa mple.com');
+    expect(text).not.toContain('cli-pa55');
+  });
+});

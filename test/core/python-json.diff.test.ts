@@ -6,6 +6,10 @@
  *
  * and both throw JsonSyntaxError exactly where json.loads raises.
  *
+ * The 'signable' mode (what InHand's verifier computes) is compared too: it throws NotSignableError exactly
+ * where Python's `json.dumps(…, ensure_ascii=False).encode('utf-8')` raises (a lone surrogate) or the parsed
+ * value holds an integer -0 (parse_int saw "-0" and it survived duplicate keys), and otherwise equals json.dumps.
+ *
  * Inputs are generated as JSON *source text* (fast-check, fixed seeds), so number spellings, escapes,
  * whitespace and duplicate keys reach the code under test as written. Every batch goes to ONE python3
  * process: the texts travel in a JSON file written by JSON.stringify (which escapes lone surrogates, so
@@ -19,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compactJsonDumps, JsonSyntaxError, pythonJsonDumps } from '../../shared/src/json/lossless-json';
+import { compactBytesFromPythonForm, compactJsonDumps, JsonSyntaxError, NotSignableError, pythonJsonDumps } from '../../shared/src/json/lossless-json';
 
 // ---------------------------------------------------------------------------------------------------
 // The reference: one python3 run per batch
@@ -30,6 +34,21 @@ import json, sys
 if hasattr(sys, 'set_int_max_str_digits'):
     sys.set_int_max_str_digits(4300)  # the interpreter default; pinned so PYTHONINTMAXSTRDIGITS cannot move it
 dups = [False]
+class NegZero(int):
+    pass
+def parse_int(s):
+    return NegZero(0) if s == '-0' else int(s)
+def holds_negzero(value):  # after duplicate keys dropped their earlier values, as json.loads does
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, NegZero):
+            return True
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
 def pairs_hook(pairs):
     if len({k for k, _ in pairs}) != len(pairs):
         dups[0] = True
@@ -45,12 +64,18 @@ for text in json.load(open(sys.argv[1], encoding='utf-8')):
         continue
     dups[0] = False
     json.loads(text, object_pairs_hook=pairs_hook)
-    results.append({'ok': pretty, 'compact': compact, 'dup': dups[0]})
+    negzero = holds_negzero(json.loads(text, parse_int=parse_int))
+    try:
+        pretty.encode('utf-8')
+        utf8 = True
+    except UnicodeEncodeError:
+        utf8 = False
+    results.append({'ok': pretty, 'compact': compact, 'dup': dups[0], 'utf8': utf8, 'negZeroInt': negzero})
 header = {'version': list(sys.version_info[:3]), 'cScanner': json.scanner.c_make_scanner is not None}
 sys.stdout.write(json.dumps({'header': header, 'results': results}, ensure_ascii=True))
 `;
 
-type PyResult = { ok: string; compact: string; dup: boolean } | { error: string };
+type PyResult = { ok: string; compact: string; dup: boolean; utf8: boolean; negZeroInt: boolean } | { error: string };
 
 const workDir = mkdtempSync(join(tmpdir(), 'python-json-diff-'));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
@@ -84,6 +109,7 @@ function outcome(fn: Impl, text: string): Outcome {
     return { ok: fn(text) };
   } catch (error) {
     // Anything but JsonSyntaxError (RangeError, TypeError, …) is a bug of its own: it never equals Python.
+    if (error instanceof NotSignableError) return { error: 'NotSignableError' };
     if (error instanceof JsonSyntaxError) return { error: 'JsonSyntaxError' };
     return { error: `UNEXPECTED ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}` };
   }
@@ -101,6 +127,8 @@ function showOutcome(o: Outcome | PyResult): string {
 }
 
 interface Report {
+  /** Accepted by json.loads but with no faithful signed form (lone surrogate or integer -0). */
+  notSignable: number;
   total: number;
   failures: number;
   accepted: number;
@@ -111,22 +139,40 @@ interface Report {
 
 const MAX_REPORTED = 6;
 
-function compare(texts: readonly string[], pretty: Impl = pythonJsonDumps, compact: Impl = compactJsonDumps): Report {
+const signablePretty: Impl = (text) => pythonJsonDumps(text, { signable: true });
+const signableCompact: Impl = (text) => compactJsonDumps(text, { signable: true });
+
+function compare(
+  texts: readonly string[],
+  pretty: Impl = pythonJsonDumps,
+  compact: Impl = compactJsonDumps,
+  signable: readonly [Impl, Impl] = [signablePretty, signableCompact],
+): Report {
   const expected = runPython(texts);
   const details: string[] = [];
   let failures = 0;
   let accepted = 0;
   let withDuplicateKeys = 0;
+  let notSignable = 0;
   texts.forEach((text, n) => {
     const py = expected[n] as PyResult;
     const ours = [outcome(pretty, text), outcome(compact, text)] as const;
+    const oursSignable = [outcome(signable[0], text), outcome(signable[1], text)] as const;
     let same: boolean;
     if ('ok' in py) {
       accepted++;
       if (py.dup) withDuplicateKeys++;
       same = 'ok' in ours[0] && ours[0].ok === py.ok && 'ok' in ours[1] && ours[1].ok === py.compact;
+      // InHand derives the compact form's bytes from the Python one (one pass): they must be Python's too.
+      if (pretty === pythonJsonDumps && py.utf8) same &&= compactBytesFromPythonForm(py.ok).equals(Buffer.from(py.compact, 'utf8'));
+      if (!py.utf8 || py.negZeroInt) {
+        notSignable++;
+        same &&= oursSignable.every((o) => 'error' in o && o.error === 'NotSignableError');
+      } else {
+        same &&= 'ok' in oursSignable[0] && oursSignable[0].ok === py.ok && 'ok' in oursSignable[1] && oursSignable[1].ok === py.compact;
+      }
     } else {
-      same = ours.every((o) => 'error' in o && o.error === 'JsonSyntaxError');
+      same = [...ours, ...oursSignable].every((o) => 'error' in o && o.error === 'JsonSyntaxError');
     }
     if (same) return;
     failures++;
@@ -137,6 +183,8 @@ function compare(texts: readonly string[], pretty: Impl = pythonJsonDumps, compa
           `    python:  ${'ok' in py ? show(py.ok) : `raises ${py.error}`}`,
           `    ours:    ${showOutcome(ours[0])}`,
           ...('ok' in py ? [`    python compact: ${show(py.compact)}`, `    ours compact:   ${showOutcome(ours[1])}`] : []),
+          ...('ok' in py ? [`    python utf-8 encodable: ${py.utf8}, integer -0: ${py.negZeroInt}`] : []),
+          `    ours signable:  ${showOutcome(oursSignable[0])} / ${showOutcome(oursSignable[1])}`,
         ].join('\n'),
       );
     }
@@ -145,7 +193,7 @@ function compare(texts: readonly string[], pretty: Impl = pythonJsonDumps, compa
     failures === 0
       ? ''
       : `${failures} of ${texts.length} texts differ from python3 (first ${details.length} shown):\n${details.join('\n')}`;
-  return { total: texts.length, failures, accepted, rejected: texts.length - accepted, withDuplicateKeys, message };
+  return { total: texts.length, failures, accepted, rejected: texts.length - accepted, withDuplicateKeys, notSignable, message };
 }
 
 function expectSameAsPython(texts: readonly string[]): Report {
@@ -463,15 +511,15 @@ describe('pythonJsonDumps / compactJsonDumps against python3 json.dumps(json.loa
     const texts = ['1e5', '{"10":1,"2":2}', '"\\ud800é😀"', '[1,]', '{"a":1,"a":2}'];
     const py = runPython(texts);
     expect(py).toEqual([
-      { ok: '100000.0', compact: '100000.0', dup: false },
-      { ok: '{"10": 1, "2": 2}', compact: '{"10":1,"2":2}', dup: false },
-      { ok: '"\ud800é😀"', compact: '"\ud800é😀"', dup: false },
+      { ok: '100000.0', compact: '100000.0', dup: false, utf8: true, negZeroInt: false },
+      { ok: '{"10": 1, "2": 2}', compact: '{"10":1,"2":2}', dup: false, utf8: true, negZeroInt: false },
+      { ok: '"\ud800é😀"', compact: '"\ud800é😀"', dup: false, utf8: false, negZeroInt: false },
       { error: 'JSONDecodeError' },
-      { ok: '{"a": 2}', compact: '{"a":2}', dup: true },
+      { ok: '{"a": 2}', compact: '{"a":2}', dup: true, utf8: true, negZeroInt: false },
     ]);
     // A naive re-serializer must be caught on every one of these texts.
     const naive = (text: string) => JSON.stringify(JSON.parse(text));
-    const report = compare(texts, naive, naive);
+    const report = compare(texts, naive, naive, [naive, naive]);
     expect(report.failures).toBe(texts.length);
     expect(report.message).toContain('100000.0');
     expect(report.message).toContain('\\ud800'); // lone surrogate shown escaped
@@ -556,6 +604,39 @@ describe('pythonJsonDumps / compactJsonDumps against python3 json.dumps(json.loa
     );
     const report = expectSameAsPython([...hand, ...generated]);
     expect(report.accepted).toBe(report.total);
+  });
+
+  it('signable mode is injective: a lone surrogate, an integer -0 and look-alike keys never share a signed form', () => {
+    // Each pair used to give ONE signed form for two different parsed bodies.
+    const pairs: Array<[string, string]> = [
+      ['{"a":"\\ud800"}', '{"a":"\ufffd"}'], // as UTF-8, a lone surrogate became U+FFFD
+      ['{"a":"x\\udfff"}', '{"a":"x\ufffd"}'],
+      ['{"a":"\\ud83d\\u0041"}', '{"a":"\ufffdA"}'],
+      ['{"a":-0}', '{"a":0}'], // Python prints int -0 as 0; JavaScript parses -0
+      ['[1,-0,2]', '[1,0,2]'],
+      ['{"\\ud800":1,"b":2}', '{"\ufffd":1,"b":2}'],
+    ];
+    for (const [odd, plain] of pairs) {
+      expect(() => pythonJsonDumps(odd, { signable: true }), show(odd)).toThrow(NotSignableError);
+      expect(() => compactJsonDumps(odd, { signable: true }), show(odd)).toThrow(NotSignableError);
+      expect(pythonJsonDumps(plain, { signable: true })).toBe(pythonJsonDumps(plain));
+    }
+    // Key identity is exact: a real key spelling the old internal marker (U+FFFF + hex) is a key of its own.
+    const keyCases = [
+      '{"\\ud800":1,"\uffffd800":2}', '{"\uffffd800":1,"\\ud800":2}', '{"\ud800":1,"\uffffd800":2}',
+      '{"\\udc00d800":1,"\\ud800":2,"\udc00d800":3}', '{"\\ud83d\ude00":1,"\uffffd83d\ude00":2,"😀":3}',
+      '{"\\ud800\\ud800":1,"\ud800\\ud800":2,"\\ud800\ud800":3}',
+    ];
+    // And against Python, with the signable verdicts: -0.0 is a float (fine), -0 is not; U+FFFD is fine.
+    const report = expectSameAsPython([
+      ...pairs.flat(), ...keyCases,
+      '-0', '[-0.0,-0e0,-0E+1,0]', '{"\\uffff":1,"\uffff":2}',
+      // a dropped earlier value is not part of the body: Python (and JSON.parse) keep the last one
+      '{"a":-0,"a":1}', '{"a":"\\ud800","a":"x"}', '[{"a":[-0],"a":[0]}]',
+'{"a":-0.0}', '"\ufffd\\ufffd"', '"\\ud83d\\ude00"', '"😀"', '{"😀":1,"\\ud83d\\ude00":2}',
+    ]);
+    expect(report.notSignable).toBe(pairs.length + keyCases.length + 1);
+    expect(pythonJsonDumps('{"\\ud800":1,"\uffffd800":2}')).toBe('{"\ud800": 1, "\uffffd800": 2}');
   });
 
   it('3,000 mutated documents: refused exactly where Python refuses, equal where both accept', () => {

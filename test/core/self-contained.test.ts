@@ -114,7 +114,7 @@ export function findEscapes(file: string, text: string): Escape[] {
     const base = args[0] as string;
     let from: string | undefined;
     if (/__dirname|import\.meta/.test(base)) from = dir;
-    else if (/^(?:root|ROOT|repoRoot|REPO_ROOT)$/.test(base)) from = '.';
+    else if (/^(?:root|ROOT|repoRoot|REPO_ROOT)$/.test(base) && new RegExp(`\\b(?:const|let|var)\\s+${base}\\s*=[^;\\n]*(?:__dirname|import\\.meta)`).test(text)) from = '.';
     else if (literal(base)?.startsWith('.')) from = posix.join(dir, literal(base) as string);
     if (from === undefined) continue;
     let target = from;
@@ -190,6 +190,8 @@ describe('the checker finds what the old code did', () => {
 
   it('leaves paths inside the repository alone', () => {
     expect(lines('test/core/x.test.ts', "import { verify } from '../../shared/src/index';\nconst root = join(__dirname, '..', '..');")).toEqual([]);
+    expect(lines('test/core/x.test.ts', "const root = mkdtempSync(join(tmpdir(), 'x-'));\nexistsSync(join(root, '..', 'etc'));")).toEqual([]);
+    expect(lines('scripts/x.mjs', "const root = join(dirname(fileURLToPath(import.meta.url)), '..');\njoin(root, '..', 'shared');")).toHaveLength(1);
     expect(lines('bench/core.mjs', "const core = require('../shared');")).toEqual([]);
     expect(lines('node-red/README.md', 'Built on [`@devicehook/core`](../shared).')).toEqual([]);
     expect(lines('scripts/x.mjs', "const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');")).toEqual([]);

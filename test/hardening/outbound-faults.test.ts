@@ -21,7 +21,7 @@
  * What the e2e suite already proves (one message, fail then recover, one graceful restart) is not repeated.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
@@ -29,6 +29,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryEndpointStore, customRetryPolicy, deliver, NO_RETRIES, verify, type DeliveryConfig, type DeliveryResult, type RetryPolicy, type VendorId } from '../../shared/src/index';
 import { createNodeTransport, deliverWithNode, nodeSleep } from '../../shared/src/node/index';
 import { startNodeRed, stopAll, type FlowNode, type NodeRedRuntime } from '../helpers/node-red-runtime';
+import { readOutbox } from '../helpers/outbox';
 import { closedPort } from '../helpers/receiver';
 
 const MODULE = join(__dirname, '..', '..', 'node-red');
@@ -611,9 +612,9 @@ function nodeRedFlows(receiverUrl: string, latePort: number): FlowNode[] {
       [['fmain'], ['flate'], ['fsw'], ['ffeedres']],
     ),
     { id: 'ffeedres', type: 'http response', z: 'ftab', statusCode: '', headers: {}, wires: [] },
-    { id: 'fmain', type: 'devicehook out', z: 'ftab', vendor: 'fcfgsf', url: `${receiverUrl}/target`, retry: 'inhand', timeout: String(NR_TIMEOUT_MS), headers: [], wires: [['freport'], ['freport']] },
-    { id: 'flate', type: 'devicehook out', z: 'ftab', vendor: 'fcfgsf', url: `http://127.0.0.1:${latePort}/target`, retry: 'default', timeout: String(NR_TIMEOUT_MS), headers: [], wires: [['freport'], ['freport']] },
-    { id: 'fsw', type: 'devicehook out', z: 'ftab', vendor: 'fcfgsw', url: `${receiverUrl}/sw`, retry: 'inhand', timeout: String(NR_TIMEOUT_MS), headers: [], wires: [['freport'], ['freport']] },
+    { id: 'fmain', type: 'devicehook out', z: 'ftab', ssrfGuard: false, vendor: 'fcfgsf', url: `${receiverUrl}/target`, retry: 'inhand', timeout: String(NR_TIMEOUT_MS), headers: [], wires: [['freport'], ['freport']] },
+    { id: 'flate', type: 'devicehook out', z: 'ftab', ssrfGuard: false, vendor: 'fcfgsf', url: `http://127.0.0.1:${latePort}/target`, retry: 'default', timeout: String(NR_TIMEOUT_MS), headers: [], wires: [['freport'], ['freport']] },
+    { id: 'fsw', type: 'devicehook out', z: 'ftab', ssrfGuard: false, vendor: 'fcfgsw', url: `${receiverUrl}/sw`, retry: 'inhand', timeout: String(NR_TIMEOUT_MS), headers: [], wires: [['freport'], ['freport']] },
     // Both outputs of every out node → one record per message at the receiver (it survives the kills).
     fn(
       'freport',
@@ -654,12 +655,7 @@ describe.each(MAJORS)('(b) devicehook out in a real Node-RED %s, SIGKILLed while
       .filter((h) => h.path === '/delivered' || h.path === '/failed')
       .map((h) => ({ kind: h.path === '/delivered' ? 'delivered' : 'failed', ...(JSON.parse(h.body.toString('utf8')) as Omit<Record_, 'kind'>) }));
   const outboxOf = (nodeId: string): Array<{ id: string; body: { id: string }; progress?: { attempts: unknown[]; nextAttemptAt?: number; messageId?: string } }> => {
-    const file = join(runtime.userDir, 'devicehook', `outbox-${nodeId}.json`);
-    try {
-      return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : [];
-    } catch {
-      return []; // being renamed over right now
-    }
+    return readOutbox(runtime.userDir, nodeId);
   };
   /** SIGKILL: no close handlers, no flush, exactly like a power cut for the process. */
   const kill = async () => {

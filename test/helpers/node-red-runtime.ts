@@ -67,6 +67,8 @@ export interface StartOptions {
   settings?: Record<string, unknown>;
   /** Fixed port; by default a free one is picked. */
   port?: number;
+  /** Options for the node binary itself, before red.js (e.g. `--max-old-space-size=512`, a small device's heap). */
+  nodeArgs?: string[];
 }
 
 export interface NodeRedRuntime {

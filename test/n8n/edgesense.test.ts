@@ -10,6 +10,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EdgeSense } from '../../nodes/EdgeSense/EdgeSense.node';
 import { EdgeSenseTrigger } from '../../nodes/EdgeSense/EdgeSenseTrigger.node';
+import { redactWebhook } from '../../nodes/shared/edgesense-api';
 import { startFakeEdgeSense, type FakeEdgeSense } from '../helpers/fake-vendor-apis';
 import { executeContext, hookContext, loadOptionsContext, webhookAnswer, webhookContext, type ContextOptions } from '../helpers/n8n-context';
 
@@ -243,7 +244,7 @@ describe('EdgeSense Trigger: requests from EdgeSense', () => {
     const { h, run } = deliver(signed);
     const result = await run;
 
-    expect(webhookAnswer(h, result)).toEqual({ status: 200, body: { received: true, started: true, type: 'device.alert' } });
+    expect(webhookAnswer(h, result)).toEqual({ status: 200, body: { received: true, type: 'device.alert' } });
     expect(result.workflowData).toHaveLength(1);
     const item = result.workflowData![0]![0]!;
     expect(item.json).toMatchObject({ type: 'device.alert', device: { id: 'edge-node-321' } });
@@ -256,7 +257,7 @@ describe('EdgeSense Trigger: requests from EdgeSense', () => {
     const { h, run } = deliver({ body: tampered, headers: signed.headers });
     const result = await run;
 
-    expect(webhookAnswer(h, result)).toMatchObject({ status: 401, body: { error: 'signature_mismatch' } });
+    expect(webhookAnswer(h, result)).toMatchObject({ status: 401, body: { code: 'signature_mismatch' } });
     expect(result.workflowData).toBeUndefined();
   });
 
@@ -272,7 +273,7 @@ describe('EdgeSense Trigger: requests from EdgeSense', () => {
     const { h, run } = deliver(signed, { eventTypes: ['device.alert'] });
     const result = await run;
     expect(result.workflowData).toBeUndefined();
-    expect(webhookAnswer(h, result)).toMatchObject({ status: 200, body: { received: true, started: false } });
+    expect(webhookAnswer(h, result)).toMatchObject({ status: 200, body: { received: true, ignored: true } });
   });
 });
 
@@ -361,5 +362,34 @@ describe('EdgeSense node', () => {
     api.failNext({ status: 500 });
     const [items] = await run({ operation: 'list' }, { continueOnFail: true }).output;
     expect(items![0]!.json).toEqual({ error: expect.stringContaining('HTTP 500'), httpCode: '500' });
+  });
+});
+
+describe('EdgeSense node: ids and secrets', () => {
+  const node = new EdgeSense();
+  const run = (parameters: IDataObject) =>
+    node.execute.call(executeContext({ nodeType: node, parameters: { resource: 'webhook', ...parameters }, credentials: credentials() }).context as IExecuteFunctions);
+
+  it.each(['.', '..', '%2e%2e', '%2E', '%252e%252e', 'a/b', '..%2f..%2fadmin', 'a\\b', 'x?y', 'x#y'])('refuses to delete the webhook id %j, before any request', async (id) => {
+    const before = api.requests.length;
+    const error = await run({ operation: 'delete', webhookId: id }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NodeOperationError);
+    expect((error as Error).message).toMatch(/webhook ID .* cannot be used: .*Nothing was sent/);
+    expect(api.requests.length).toBe(before);
+  });
+
+  it('deletes other ids as one encoded path segment', async () => {
+    await run({ operation: 'delete', webhookId: 'wh 1+2' });
+    expect(api.requests.at(-1)!.path).toBe('/api/webhooks/wh 1+2'); // decoded once by the fake: one whole segment
+  });
+
+  it('list output never shows a secret EdgeSense might echo, nor URL userinfo', () => {
+    expect(redactWebhook({ webhookId: 'w', url: 'https://u:p@r.example.com/', secret: 's3', apiKey: 'k', events: ['a'] })).toEqual({
+      webhookId: 'w',
+      url: 'https://***@r.example.com/',
+      secret: '***',
+      apiKey: '***',
+      events: ['a'],
+    });
   });
 });

@@ -10,6 +10,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OneNce } from '../../nodes/OneNce/OneNce.node';
 import { OneNceTrigger } from '../../nodes/OneNce/OneNceTrigger.node';
+import { redactIntegration } from '../../nodes/shared/one-nce-api';
 import { startFakeOneNce, type FakeOneNce } from '../helpers/fake-vendor-apis';
 import { startReceiver } from '../helpers/receiver';
 import { executeContext, hookContext, loadOptionsContext, webhookAnswer, webhookContext, type ContextOptions } from '../helpers/n8n-context';
@@ -266,7 +267,7 @@ describe('1NCE Trigger: messages from the Cloud Integrator', () => {
   it('starts the workflow for a message carrying the header value', async () => {
     const { h, run } = deliver({ 'x-api-key': HEADER_VALUE });
     const result = await run;
-    expect(webhookAnswer(h, result)).toEqual({ status: 200, body: { received: true, started: true, type: 'TELEMETRY_DATA' } });
+    expect(webhookAnswer(h, result)).toEqual({ status: 200, body: { received: true, type: 'TELEMETRY_DATA' } });
     expect(result.workflowData![0]![0]!.json).toMatchObject({ type: 'TELEMETRY_DATA', device: { iccid: '8988280666000002864' } });
   });
 
@@ -449,5 +450,53 @@ describe('1NCE node', () => {
     ).output;
     expect(tested![0]).toEqual({ json: { error: expect.stringContaining('1NCE failed to process the request (HTTP 503)'), httpCode: '503' }, pairedItem: { item: 0 } });
     expect(tested![1]).toEqual({ json: { integrationId: existing.id, testStatus: 'SUCCESS', message: 'Test was successful' }, pairedItem: { item: 1 } });
+  });
+});
+
+describe('1NCE node: ids and secrets', () => {
+  const node = new OneNce();
+  const run = (parameters: IDataObject, continueOnFail = false) =>
+    node.execute.call(executeContext({ nodeType: node, parameters: { resource: 'integration', ...parameters }, credentials: stored, continueOnFail }).context as IExecuteFunctions);
+
+  it.each(['.', '..', '%2e', '%2E%2e', '.%2e', '%252e%252e', 'a/b', '../x', 'a\\b', 'x?y', 'x#y', '%2F', 'a%2fb', '%3F', '%23', 'a\u0000b'])(
+    'refuses the integration id %j before any request, for every operation that takes one',
+    async (id) => {
+      for (const operation of ['update', 'test', 'restart', 'delete']) {
+        const error = await run({ operation, integrationId: id, updateFields: { jsonPayloadEnabled: true } }).catch((e: unknown) => e);
+        expect(error, operation).toBeInstanceOf(NodeOperationError);
+        expect((error as Error).message, operation).toMatch(/integration ID .* cannot be used: .*Nothing was sent/);
+      }
+      expect(apiCalls()).toEqual([]);
+    },
+  );
+
+  it('sends other ids as one encoded path segment', async () => {
+    await run({ operation: 'delete', integrationId: 'a b+c:d@e' });
+    // The fake decodes the path once: the id arrives whole, as one segment.
+    expect(apiCalls().map((request) => request.path)).toEqual(['/v1/integrate/clouds/a b+c:d@e']);
+  });
+
+  it('Create and Update outputs show every header value as *** — the static header value is the secret', async () => {
+    const [created] = await run({ operation: 'create', name: 'Backend', url: 'https://backend.example.com/in', headers: { header: [{ name: 'x-tenant', value: 'acme-tenant-value' }] } });
+    const existing = api.addIntegration({ name: 'keep me', headers: { 'x-api-key': 'old' } });
+    const [updated] = await run({ operation: 'update', integrationId: existing.id, updateFields: { headers: { header: [{ name: 'x-extra', value: 'extra-value' }] } } });
+    // 1NCE got the real values...
+    expect(integrations()[0]!.headers).toEqual({ 'x-tenant': 'acme-tenant-value', 'x-api-key': HEADER_VALUE });
+    // ...the outputs show the names only.
+    for (const items of [created, updated]) {
+      const json = items![0]!.json as { headers?: Record<string, string> };
+      const text = JSON.stringify(items);
+      expect(text).not.toContain(HEADER_VALUE);
+      if (json.headers) expect(Object.values(json.headers).every((value) => value === '***')).toBe(true);
+    }
+    expect(Object.keys((created![0]!.json as { headers: object }).headers)).toEqual(['x-tenant', 'x-api-key']);
+    expect(JSON.stringify(created)).not.toContain('acme-tenant-value');
+    expect(JSON.stringify(updated)).not.toContain('extra-value');
+  });
+
+  it('redacts header values in either shape 1NCE may use, and URL userinfo', () => {
+    expect(redactIntegration({ id: 'i', url: 'https://u:p@h.example.com/x', headers: { 'x-api-key': 'v' } })).toEqual({ id: 'i', url: 'https://***@h.example.com/x', headers: { 'x-api-key': '***' } });
+    expect(redactIntegration({ id: 'i', headers: [{ name: 'x-api-key', value: 'v' }] })).toEqual({ id: 'i', headers: [{ name: 'x-api-key', value: '***' }] });
+    expect(redactIntegration(null)).toBe(null);
   });
 });

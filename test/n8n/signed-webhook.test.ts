@@ -52,6 +52,17 @@ interface Run {
 	credentials: Record<string, ICredentialDataDecryptedObject>;
 	continueOnFail?: boolean;
 	signal?: AbortSignal;
+	/** The node's version in the workflow. @defaultValue 1 */
+	typeVersion?: number;
+	/** Extra helpers (e.g. n8n 2.41's getSecureEgressFilter). */
+	helpers?: Record<string, unknown>;
+}
+
+/** Whether a property applies to this node version (its `@version` display option, as n8n reads it). */
+function forVersion(property: INodeProperties, version: number): boolean {
+	const versions = property.displayOptions?.show?.['@version'] as unknown[] | undefined;
+	if (!versions) return true;
+	return versions.some((v) => (typeof v === 'number' ? v === version : typeof v === 'object' && v !== null && '_cnd' in v ? version >= Number((v as { _cnd: { gte?: number } })._cnd.gte ?? Infinity) : false));
 }
 
 interface Ran {
@@ -61,10 +72,10 @@ interface Ran {
 }
 
 /** Runs execute() as n8n would: parameters with the node's defaults, credentials by name, real HTTP. */
-async function run({ parameters, items = [{}], credentials, continueOnFail = false, signal }: Run): Promise<Ran> {
+async function run({ parameters, items = [{}], credentials, continueOnFail = false, signal, typeVersion = 1, helpers = {} }: Run): Promise<Ran> {
 	const credentialNames: string[] = [];
 	const httpRequest = vi.fn((options: IHttpRequestOptions) => n8nHttpRequest(options));
-	const nodeData = { id: 'n1', name: 'Signed Webhook', type: 'n8n-nodes-devicehook.signedWebhook', typeVersion: 1, position: [0, 0], parameters };
+	const nodeData = { id: 'n1', name: 'Signed Webhook', type: 'n8n-nodes-devicehook.signedWebhook', typeVersion, position: [0, 0], parameters };
 	const context = {
 		getInputData: () => items.map((json) => ({ json })),
 		getNode: () => nodeData,
@@ -72,7 +83,7 @@ async function run({ parameters, items = [{}], credentials, continueOnFail = fal
 			const [first, ...rest] = name.split('.');
 			let value: unknown = parameters[first!];
 			if (typeof value === 'function') value = (value as (i: number) => unknown)(itemIndex);
-			if (value === undefined) value = properties.find((p: INodeProperties) => p.name === first)?.default;
+			if (value === undefined) value = properties.find((p: INodeProperties) => p.name === first && forVersion(p, typeVersion))?.default;
 			for (const key of rest) value = value && typeof value === 'object' ? (value as IDataObject)[key] : undefined;
 			if (value === undefined) {
 				if (arguments.length < 3) throw new Error(`Could not get parameter "${name}"`);
@@ -88,7 +99,7 @@ async function run({ parameters, items = [{}], credentials, continueOnFail = fal
 		},
 		continueOnFail: () => continueOnFail,
 		getExecutionCancelSignal: () => signal,
-		helpers: { httpRequest },
+		helpers: { httpRequest, ...helpers },
 		logger,
 	} as unknown as IExecuteFunctions;
 	const [output] = await node.execute.call(context);
@@ -593,5 +604,124 @@ describe('n8n transport and sleep', () => {
 		const started = Date.now();
 		await real(30);
 		expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+	});
+});
+
+// n8n's own SSRF rules (SsrfProtectionService, what helpers.getSecureEgressFilter() returns in n8n 2.41+)
+// with its default blocked ranges; only DNS is scripted, so a public-looking name can resolve anywhere.
+const { SsrfProtectionService } = createRequire(path.join(root, 'package.json'))('@n8n/backend-network') as {
+	SsrfProtectionService: new (
+		config: { blockedIpRanges: string[]; allowedIpRanges: string[]; allowedHostnames: string[]; blockedHostnames: string[] },
+		dns: { lookup(hostname: string, options?: unknown): Promise<Array<{ address: string; family: number }>> },
+		logger: unknown,
+	) => { validateUrl(url: string): Promise<{ ok: boolean; error?: Error }> };
+};
+const N8N_DEFAULT_BLOCKED = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '127.0.0.0/8', '::1/128', '169.254.0.0/16', 'fe80::/10', 'fc00::/7', 'fd00::/8', '0.0.0.0/8'];
+function n8nEgressFilter(resolve: (hostname: string) => string) {
+	const scopedLogger = { ...logger, scoped: () => scopedLogger };
+	const service = new SsrfProtectionService(
+		{ blockedIpRanges: N8N_DEFAULT_BLOCKED, allowedIpRanges: [], allowedHostnames: [], blockedHostnames: [] },
+		{ lookup: async (hostname) => [{ address: resolve(hostname), family: resolve(hostname).includes(':') ? 6 : 4 }] },
+		scopedLogger,
+	);
+	const policies: unknown[] = [];
+	return { policies, getSecureEgressFilter: (policy?: unknown) => (policies.push(policy), service) };
+}
+
+describe('Signed Webhook: private network targets (SSRF)', () => {
+	const hmac = (url: string, extra: Record<string, unknown> = {}) => ({ scheme: 'generic-hmac', url, retryPolicy: 'default', ...extra });
+
+	it('new nodes (1.1) refuse literal private, loopback, metadata and localhost targets: nothing sent, one attempt, not retried', async () => {
+		const r = await receive();
+		for (const host of ['127.0.0.1', 'localhost', '[::1]', '[::ffff:127.0.0.1]', '169.254.169.254', '10.0.0.5', '0.0.0.0', 'app.localhost']) {
+			const url = `http://${host}:${r.port}/hook`;
+			const { output, httpRequest } = await run({ parameters: hmac(url), credentials: ALL_CREDENTIALS, continueOnFail: true, typeVersion: 1.1 });
+			expect(httpRequest, host).not.toHaveBeenCalled();
+			const json = output[0]!.json as { delivered: boolean; attempts: Array<{ errorClass: string; verdict: string }>; error: string };
+			expect(json.delivered, host).toBe(false);
+			expect(json.attempts, host).toHaveLength(1);
+			expect(json.attempts[0], host).toMatchObject({ errorClass: 'blocked', verdict: 'fail' });
+			expect(json.error, host).toMatch(/Refused to send.*Allow Private Network Targets/);
+		}
+		expect(r.requests).toHaveLength(0);
+	});
+
+	it('without continueOnFail the refusal is a NodeApiError that names the option', async () => {
+		const r = await receive();
+		await expect(run({ parameters: hmac(`${r.url}/hook`), credentials: ALL_CREDENTIALS, typeVersion: 1.1 })).rejects.toThrow(/Refused to send to http:\/\/127\.0\.0\.1/);
+		expect(r.requests).toHaveLength(0);
+	});
+
+	it('"Allow Private Network Targets" on: the same target is delivered', async () => {
+		const r = await receive();
+		const { output } = await run({ parameters: hmac(`${r.url}/hook`, { allowPrivateNetworkTargets: true }), credentials: ALL_CREDENTIALS, typeVersion: 1.1 });
+		expect(output[0]!.json).toMatchObject({ delivered: true });
+		expect(r.requests).toHaveLength(1);
+	});
+
+	it('version 1 nodes (saved before the option existed) keep sending to private targets', async () => {
+		const r = await receive();
+		const { output } = await run({ parameters: hmac(`${r.url}/hook`), credentials: ALL_CREDENTIALS, typeVersion: 1 });
+		expect(output[0]!.json).toMatchObject({ delivered: true });
+		const v1 = properties.find((p) => p.name === 'allowPrivateNetworkTargets' && forVersion(p, 1));
+		const v11 = properties.find((p) => p.name === 'allowPrivateNetworkTargets' && forVersion(p, 1.1));
+		expect([v1?.default, v11?.default]).toEqual([true, false]);
+		expect(node.description.defaultVersion).toBe(1.1);
+	});
+
+	it('n8n 2.41+: a host name that resolves to a private address is refused by n8n\'s egress filter, asked with the enforced policy', async () => {
+		const r = await receive();
+		const egress = n8nEgressFilter(() => '10.1.2.3');
+		const { output, httpRequest } = await run({
+			parameters: hmac(`http://hooks.example.com:${r.port}/hook`),
+			credentials: ALL_CREDENTIALS,
+			continueOnFail: true,
+			typeVersion: 1.1,
+			helpers: egress,
+		});
+		expect(egress.policies).toEqual(['enforced']);
+		expect(httpRequest).not.toHaveBeenCalled();
+		expect(output[0]!.json).toMatchObject({ delivered: false, attempts: [{ errorClass: 'blocked', verdict: 'fail' }] });
+		expect((output[0]!.json as { error: string }).error).toMatch(/hooks\.example\.com resolves to a blocked address/);
+	});
+
+	it('n8n 2.41+: a host name that resolves to a public address is sent (the filter passes it)', async () => {
+		const r = await receive();
+		// Resolves "publicly" for the filter; the request itself goes to the local receiver by its IP.
+		const egress = n8nEgressFilter(() => '93.184.216.34');
+		const filter = egress.getSecureEgressFilter();
+		expect((await filter.validateUrl('http://hooks.example.com/')).ok).toBe(true);
+		const { output } = await run({ parameters: hmac(`${r.url}/hook`, { allowPrivateNetworkTargets: true }), credentials: ALL_CREDENTIALS, typeVersion: 1.1, helpers: egress });
+		expect(output[0]!.json).toMatchObject({ delivered: true });
+	});
+
+	it('the node says what the guard leaves open', () => {
+		const notice = properties.find((p) => p.name === 'privateTargetsNotice');
+		expect(notice?.type).toBe('notice');
+		expect(notice?.displayName).toMatch(/DNS rebinding/);
+		expect(notice?.displayName).toMatch(/N8N_SSRF_PROTECTION_ENABLED=true/);
+	});
+});
+
+describe('Signed Webhook: URL userinfo is never shown', () => {
+	it('the output, the error and the attempt log show ***@ instead of user:password', async () => {
+		const r = await receive(() => ({ status: 500 }));
+		const url = r.url.replace('http://', 'http://hook-user:url-pa55word@');
+		const { output } = await run({ parameters: { scheme: 'generic-hmac', url: `${url}/hook`, retryPolicy: 'none' }, credentials: ALL_CREDENTIALS, continueOnFail: true });
+		expect(r.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('hook-user:url-pa55word').toString('base64')}`);
+		const item = output[0]!;
+		expect(item.json).toMatchObject({ delivered: false, url: `${r.url.replace('http://', 'http://***@')}/hook` });
+		const shown = JSON.stringify({ json: item.json, message: item.error?.message, description: item.error?.description, context: (item.error as { context?: unknown })?.context });
+		expect(shown).not.toContain('url-pa55word');
+		expect(shown).not.toContain('hook-user');
+		await expect(run({ parameters: { scheme: 'generic-hmac', url: `${url}/hook`, retryPolicy: 'none' }, credentials: ALL_CREDENTIALS })).rejects.toSatisfy(
+			(error: NodeApiError) => !JSON.stringify({ m: error.message, d: error.description }).includes('url-pa55word'),
+		);
+	});
+
+	it('a URL that cannot be parsed is quoted without its userinfo', async () => {
+		await expect(
+			run({ parameters: { scheme: 'generic-hmac', url: 'http://hook-user:url-pa55word@exa mple.com/x' }, credentials: ALL_CREDENTIALS }),
+		).rejects.toSatisfy((error: NodeOperationError) => error.message.includes('http://***@exa mple.com/x') && !error.message.includes('url-pa55word'));
 	});
 });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
-import { getVendor, outputLabelsFor, sign, type VendorId } from '../../shared/src/index';
+import { DEFAULT_MAX_BYTES, getVendor, outputLabelsFor, sign, type VendorId } from '../../shared/src/index';
 import { HmacWebhookTrigger } from '../../nodes/HmacWebhook/HmacWebhookTrigger.node';
 import { InCloudManagerTrigger } from '../../nodes/InCloudManager/InCloudManagerTrigger.node';
 import { InHandDeviceManagerTrigger } from '../../nodes/InHand/InHandDeviceManagerTrigger.node';
@@ -160,6 +160,8 @@ const cases: VendorCase[] = [
 	},
 ];
 
+const json0 = (answer: Answer) => answer.outputs![0]![0]!.json;
+
 function signed(c: VendorCase, withSecret = c.secrets[0], body: unknown = c.body) {
 	const request = sign({ vendor: c.vendor, body, secret: withSecret, options: c.signOptions });
 	return { rawBody: request.body, headers: { 'content-type': 'application/json', ...request.headers } };
@@ -169,7 +171,7 @@ describe.each(cases)('$vendor trigger', (c) => {
 	it('starts the workflow with the normalized event for a signed request and answers 200 at once', async () => {
 		const answer = await call({ node: c.node, ...signed(c), credentials: c.credentials });
 		expect(answer.status).toBe(200);
-		expect(answer.body).toMatchObject({ received: true, started: true });
+		expect(answer.body).toEqual({ received: true, type: json0(answer).type });
 		expect(answer.outputs).toHaveLength(1);
 		const json = answer.outputs![0]![0]!.json;
 		expect(json).toMatchObject({ vendor: c.vendor, raw: c.body, authentication: 'verified' });
@@ -188,7 +190,7 @@ describe.each(cases)('$vendor trigger', (c) => {
 		const tampered = Buffer.from(request.rawBody.toString('utf8').replace(/}$/, ', "injected": true}'));
 		const answer = await call({ node: c.node, rawBody: tampered, headers: request.headers, credentials: c.credentials });
 		expect(answer.status).toBe(401);
-		expect(answer.body).toMatchObject({ error: 'signature_mismatch' });
+		expect(answer.body).toMatchObject({ code: 'signature_mismatch' });
 		expect(String(answer.body!.message)).not.toBe('');
 		expect(answer.outputs).toBeUndefined();
 	});
@@ -204,7 +206,7 @@ describe.each(cases)('$vendor trigger', (c) => {
 		const rawBody = Buffer.from(JSON.stringify(c.body));
 		const refused = await call({ node: c.node, rawBody, headers: { 'content-type': 'application/json' }, credentials: c.credentials });
 		expect(refused.status).toBe(401);
-		expect(refused.body).toMatchObject({ error: 'signature_missing' });
+		expect(refused.body).toMatchObject({ code: 'signature_missing' });
 		expect(refused.outputs).toBeUndefined();
 
 		const allowed = await call({
@@ -224,6 +226,35 @@ describe.each(cases)('$vendor trigger', (c) => {
 		const json = answer.outputs![0]![0]!.json;
 		expect({ ...json, headers: undefined }).toEqual({ ...c.body, headers: undefined });
 		expect(json.headers).toMatchObject({ 'content-type': 'application/json' });
+	});
+
+	it('leaves headers that carry a secret out of "Include Headers"', async () => {
+		const request = signed(c);
+		const headers = { ...request.headers, Authorization: 'Bearer t', Cookie: 'session=1', 'Proxy-Authorization': 'Basic x', 'X-Request-Id': 'r1' };
+		const answer = await call({ node: c.node, rawBody: request.rawBody, headers, credentials: c.credentials, parameters: { options: { includeHeaders: true } } });
+		const kept = answer.outputs![0]![0]!.json.headers as Record<string, string>;
+		expect(kept['x-request-id']).toBe('r1');
+		const schemeHeaders = getVendor(c.vendor)!.scheme.signatureHeaders((c.signOptions ?? {}) as never);
+		for (const name of [...schemeHeaders, 'authorization', 'cookie', 'proxy-authorization']) expect(Object.keys(kept), name).not.toContain(name.toLowerCase());
+		// The MAC or key itself appears nowhere in the output (webhook-id is the event id, and stays as such).
+		for (const [name, value] of Object.entries(request.headers)) {
+			if (schemeHeaders.includes(name.toLowerCase()) && !/-(id|timestamp)$/i.test(name)) expect(JSON.stringify(answer.outputs)).not.toContain(value);
+		}
+	});
+
+	it('fails closed: without a secret every request is refused 503 not_configured, unless "Accept Unauthenticated Requests" is on', async () => {
+		const request = signed(c);
+		for (const credentials of [{ ...c.credentials, secret: '', previousSecret: '' }, { ...c.credentials, secret: '${WEBHOOK_SECRET}', previousSecret: '' }]) {
+			const refused = await call({ node: c.node, ...request, credentials });
+			expect(refused.status).toBe(503);
+			expect(refused.body).toMatchObject({ code: 'not_configured' });
+			expect(refused.outputs).toBeUndefined();
+		}
+		const named = await call({ node: c.node, ...request, credentials: { ...c.credentials, secret: '${WEBHOOK_SECRET}', previousSecret: '' } });
+		expect(String(named.body!.message)).toContain('WEBHOOK_SECRET');
+		const open = await call({ node: c.node, ...request, credentials: { ...c.credentials, secret: '', previousSecret: '' }, parameters: { allowUnauthenticated: true } });
+		expect(open.status).toBe(200);
+		expect(open.outputs![0]![0]!.json.authentication).toBe('no_secret');
 	});
 
 	it('refuses a body over the size cap with 413 before checking it', async () => {
@@ -249,11 +280,11 @@ describe.each(cases)('$vendor trigger', (c) => {
 		const withoutType = Object.fromEntries(Object.entries(request.headers).filter(([name]) => name.toLowerCase() !== 'content-type'));
 		const multipart = await call({ node: c.node, unreadable: true, headers: { ...withoutType, 'content-type': 'multipart/form-data; boundary=x' }, credentials: c.credentials });
 		expect(multipart.status).toBe(415);
-		expect(multipart.body).toMatchObject({ error: 'unsupported_media_type' });
+		expect(multipart.body).toMatchObject({ code: 'unsupported_media_type' });
 		expect(multipart.outputs).toBeUndefined();
 		const json = await call({ node: c.node, unreadable: true, headers: request.headers, credentials: c.credentials });
 		expect(json.status).toBe(400);
-		expect(json.body).toMatchObject({ error: 'invalid_input' });
+		expect(json.body).toMatchObject({ code: 'invalid_input' });
 		expect(json.outputs).toBeUndefined();
 	});
 
@@ -293,10 +324,10 @@ describe('routing by event type', () => {
 		}
 	});
 
-	it('without routing, answers 200 to types not chosen and starts nothing', async () => {
+	it('without routing, answers 200 "ignored" to types not chosen and starts nothing', async () => {
 		const answer = await call({ node, ...signed(c, secret, bodyOfType(third)), credentials: c.credentials, parameters: { eventTypes: [first] } });
 		expect(answer.status).toBe(200);
-		expect(answer.body).toMatchObject({ received: true, started: false });
+		expect(answer.body).toMatchObject({ received: true, ignored: true, message: expect.stringContaining(third) });
 		expect(answer.outputs).toBeUndefined();
 		const taken = await call({ node, ...signed(c, secret, bodyOfType(first)), credentials: c.credentials, parameters: { eventTypes: [first] } });
 		expect(taken.outputs![0]![0]!.json.type).toBe(first);
@@ -352,22 +383,23 @@ describe('generic HMAC trigger settings', () => {
 		const stale = sign({ vendor: 'generic-hmac', body: { type: 't' }, secret, options: { ...options, timestamp: Math.floor(Date.now() / 1000) - 3600 } });
 		const answer = await call({ node, rawBody: stale.body, headers: stale.headers, credentials });
 		expect(answer.status).toBe(401);
-		expect(answer.body).toMatchObject({ error: 'timestamp_out_of_window' });
+		expect(answer.body).toMatchObject({ code: 'timestamp_out_of_window' });
 	});
 });
 
 describe('Standard Webhooks replay protection', () => {
 	const c = cases[3]!;
-	it('refuses a replayed message id with 409, keeping the list in the workflow static data', async () => {
+	it('answers a repeated message id 200 "duplicate" and starts nothing, keeping the list (hashed) in the workflow static data', async () => {
 		const staticData: IDataObject = {};
 		const request = sign({ vendor: 'standard-webhooks', body: c.body, secret: swSecret, options: { messageId: 'msg_replayed_1' } });
 		const first = await call({ node: c.node, rawBody: request.body, headers: request.headers, credentials: c.credentials, staticData });
 		expect(first.status).toBe(200);
-		expect(Object.keys(staticData.seenMessageIds as object)).toEqual(['standard-webhooks:msg_replayed_1']);
+		expect(Object.keys(staticData.seenMessageIds as object)).toHaveLength(1);
+		expect(JSON.stringify(staticData)).not.toContain('msg_replayed_1'); // a fixed-size hash, not the id
 		// A second n8n process with the same (persisted) static data refuses it too: nothing is kept in memory.
 		const again = await call({ node: new StandardWebhooksTrigger(), rawBody: request.body, headers: request.headers, credentials: c.credentials, staticData });
-		expect(again.status).toBe(409);
-		expect(again.body).toMatchObject({ error: 'replayed' });
+		expect(again.status).toBe(200);
+		expect(again.body).toMatchObject({ received: true, duplicate: true, message: expect.stringContaining('already received') });
 		expect(again.outputs).toBeUndefined();
 	});
 
@@ -375,12 +407,12 @@ describe('Standard Webhooks replay protection', () => {
 		const request = sign({ vendor: 'standard-webhooks', body: c.body, secret: swSecret });
 		const withList = await call({ node: c.node, rawBody: request.body, headers: request.headers, credentials: c.credentials });
 		expect(withList.result.noWebhookResponse).toBe(true);
-		expect(withList.body).toEqual({ received: true, started: true, type: c.body.type });
+		expect(withList.body).toEqual({ received: true, type: c.body.type });
 		expect(withList.outputs![0]).toHaveLength(1);
 		const other = sign({ vendor: 'standard-webhooks', body: c.body, secret: swSecret });
 		const withoutList = await call({ node: c.node, rawBody: other.body, headers: other.headers, credentials: c.credentials, parameters: { options: { refuseReplays: false } } });
 		expect(withoutList.result.noWebhookResponse).toBeUndefined();
-		expect(withoutList.result.webhookResponse).toEqual({ received: true, started: true, type: c.body.type });
+		expect(withoutList.result.webhookResponse).toEqual({ received: true, type: c.body.type });
 		expect(withoutList.outputs![0]).toHaveLength(1);
 	});
 
@@ -391,7 +423,7 @@ describe('Standard Webhooks replay protection', () => {
 			call({ node: c.node, rawBody: request.body, headers: request.headers, credentials: c.credentials, staticData: {}, workflowId });
 		expect((await send('wf-in-flight')).status).toBe(200);
 		const copy = await send('wf-in-flight');
-		expect(copy.status).toBe(409);
+		expect(copy.body).toMatchObject({ duplicate: true });
 		expect(copy.outputs).toBeUndefined();
 		// The same message to another workflow (a sender fanning out to two endpoints) is that workflow's first.
 		expect((await send('wf-other')).status).toBe(200);
@@ -405,6 +437,33 @@ describe('Standard Webhooks replay protection', () => {
 		const again = await call({ node: c.node, rawBody: request.body, headers: request.headers, credentials: c.credentials, staticData, parameters });
 		expect(again.status).toBe(200);
 		expect(staticData.seenMessageIds).toBeUndefined();
+	});
+});
+
+describe('trigger parameters', () => {
+	const node = new InHandDeviceManagerTrigger() as unknown as { description: { properties: Array<{ name: string; default?: unknown; options?: Array<{ name: string; default?: unknown }> }> } };
+	const property = (name: string) => node.description.properties.find((p) => p.name === name);
+	const option = (name: string) => property('options')!.options!.find((p) => p.name === name);
+
+	it('"Accept Unauthenticated Requests" is off by default and shows a warning notice when on', () => {
+		expect(property('allowUnauthenticated')).toMatchObject({ type: 'boolean', default: false });
+		expect(property('unauthenticatedWarning')).toMatchObject({ type: 'notice', displayOptions: { show: { allowUnauthenticated: [true] } } });
+	});
+
+	it('the body size shown is the core’s default, and the duplicate window names the vendor’s horizon', () => {
+		expect(option('maxBodyKiB')!.default).toBe(DEFAULT_MAX_BYTES / 1024);
+		expect(JSON.stringify(option('duplicateHorizonHours'))).toContain(`${getVendor('inhand-dm')!.duplicates.horizonSeconds / 3600} h`);
+	});
+
+	it('a duplicate window of a few hours is used as given', async () => {
+		const c = cases[3]!;
+		const staticData: IDataObject = {};
+		const request = sign({ vendor: 'standard-webhooks', body: c.body, secret: swSecret });
+		const before = Date.now();
+		await call({ node: c.node, rawBody: request.body, headers: request.headers, credentials: c.credentials, staticData, parameters: { options: { duplicateHorizonHours: 3 } } });
+		const [expiry] = Object.values(staticData.seenMessageIds as Record<string, number>);
+		expect(expiry! - before).toBeGreaterThanOrEqual(3 * 3600_000 - 1000);
+		expect(expiry! - before).toBeLessThanOrEqual(3 * 3600_000 + 5000);
 	});
 });
 

@@ -68,7 +68,7 @@ describe('devicehook in', () => {
     const arrived = nextMessage('h0');
     const res = await supertest(RED!.httpNode as never).post('/hooks/inhand').set(offline.headers).send(offline.body.toString());
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ ok: true });
+    expect(res.body).toEqual({ received: true, type: 'offline' });
     const msg = await arrived;
     expect(msg.topic).toBe('offline');
     expect(msg.payload).toMatchObject({ vendor: 'inhand-dm', type: 'offline', typeLabel: 'Gateway offline', device: { serialNumber: 'RF3151342000003' } });
@@ -152,6 +152,166 @@ describe('devicehook in', () => {
   });
 });
 
+describe('devicehook in: secure defaults', () => {
+  const swSecret = `whsec_${Buffer.from('a-standard-webhooks-key-32-bytes').toString('base64')}`;
+  const post = (path: string, request: { headers: Record<string, string>; body: Buffer }) =>
+    supertest(RED!.httpNode as never).post(path).set(request.headers).send(request.body.toString());
+
+  it('fails closed: without a secret every request is refused 503 not_configured, with a red status', async () => {
+    await helper.load([vendorNode, capturing(inNode)], inFlow([]), { v1: {} });
+    const signed = sign({ vendor: 'inhand-dm', body: vendors['inhand-dm'].samples['online'], secret: 'anything' });
+    const res = await post('/hooks/inhand', signed);
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ code: 'not_configured', message: expect.stringContaining('No secret is set') });
+    expect(helper.getNode('in1').status.lastCall.args[0]).toMatchObject({ fill: 'red', shape: 'ring', text: 'devicehook-in.status.not-configured' });
+  });
+
+  it('an unset ${VAR} secret is refused 503 naming the variable (not used as the literal text)', async () => {
+    delete process.env.DEVICEHOOK_UNSET_SECRET;
+    await helper.load([vendorNode, capturing(inNode)], inFlow([]), { v1: { secret: '${DEVICEHOOK_UNSET_SECRET}' } });
+    const forged = sign({ vendor: 'inhand-dm', body: vendors['inhand-dm'].samples['online'], secret: '${DEVICEHOOK_UNSET_SECRET}' });
+    const res = await post('/hooks/inhand', forged);
+    expect(res.status).toBe(503);
+    expect(res.body.message).toContain('DEVICEHOOK_UNSET_SECRET');
+  });
+
+  it('"Accept unauthenticated requests" takes unchecked requests, with a yellow ring "unauthenticated"', async () => {
+    const flow = inFlow([]);
+    (flow[0] as Record<string, unknown>).allowUnauthenticated = true;
+    await helper.load([vendorNode, capturing(inNode)], flow, { v1: {} });
+    const node = helper.getNode('in1');
+    expect(node.status.lastCall.args[0]).toMatchObject({ fill: 'yellow', shape: 'ring', text: 'devicehook-in.status.unauthenticated' });
+    const arrived = nextMessage('h0');
+    const res = await supertest(RED!.httpNode as never).post('/hooks/inhand').set('Content-Type', 'application/json').send(JSON.stringify(vendors['inhand-dm'].samples['online']));
+    expect(res.status).toBe(200);
+    expect((await arrived).authentication).toBe('no_secret');
+    expect(node.status.lastCall.args[0]).toMatchObject({ fill: 'yellow', shape: 'ring' });
+  });
+
+  it('msg.headers leaves out the headers that carry a secret (1NCE’s key, authorization, proxy-authorization, cookie)', async () => {
+    const flow = inFlow([], '/hooks/1nce');
+    (flow[0] as Record<string, unknown>).vendor = '1nce';
+    await helper.load([vendorNode, capturing(inNode)], flow, { v1: { secret: 'the-1nce-key' } });
+    const signed = sign({ vendor: '1nce', body: vendors['1nce'].samples['LIFECYCLE'], secret: 'the-1nce-key' });
+    const arrived = nextMessage('h0');
+    const res = await post('/hooks/1nce', { ...signed, headers: { ...signed.headers, Authorization: 'Bearer t', Cookie: 'c=1', 'Proxy-Authorization': 'Basic p', 'X-Trace': 't1' } });
+    expect(res.status).toBe(200);
+    const headers = (await arrived).headers as Record<string, string>;
+    expect(headers['x-trace']).toBe('t1');
+    for (const name of ['x-api-key', 'authorization', 'cookie', 'proxy-authorization']) expect(Object.keys(headers)).not.toContain(name);
+    expect(JSON.stringify(headers)).not.toContain('the-1nce-key');
+  });
+
+  it.each(['/flows', '/auth/token', '/settings', '/devicehook/vendors', '/inject/abc'])('refuses the admin path %s at deploy, with a red status, and does not take its requests', async (url) => {
+    await helper.load([vendorNode, capturing(inNode)], inFlow([], url), { v1: { secret: SECRET } });
+    const node = helper.getNode('in1');
+    expect(node.status.lastCall.args[0]).toMatchObject({ fill: 'red', shape: 'ring', text: 'devicehook-in.status.admin-path' });
+    expect(node.error.lastCall.args[0]).toMatch(/devicehook-in.errors.admin-path/);
+    const signed = sign({ vendor: 'inhand-dm', body: vendors['inhand-dm'].samples['online'], secret: SECRET });
+    expect((await post(url, signed)).status).not.toBe(200);
+  });
+
+  it('refuses any path under a separate httpAdminRoot, and takes the same path once the editor has moved', async () => {
+    helper.settings({ userDir, httpAdminRoot: '/admin' });
+    try {
+      await helper.load([vendorNode, capturing(inNode)], inFlow([], '/admin/hooks'), { v1: { secret: SECRET } });
+      expect(helper.getNode('in1').status.lastCall.args[0]).toMatchObject({ fill: 'red', text: 'devicehook-in.status.admin-path' });
+      await helper.unload();
+      await helper.load([vendorNode, capturing(inNode)], inFlow([], '/flows'), { v1: { secret: SECRET } });
+      expect(helper.getNode('in1').status.lastCall.args[0]).toMatchObject({ fill: 'grey', text: 'devicehook-in.status.listening' });
+    } finally {
+      helper.settings({ userDir });
+    }
+  });
+
+  const swFlow = () => {
+    const flow = inFlow([], '/hooks/sw');
+    (flow[0] as Record<string, unknown>).vendor = 'standard-webhooks';
+    return flow;
+  };
+  const swRequest = (id: string) => sign({ vendor: 'standard-webhooks', body: { type: 'invoice.paid' }, secret: swSecret, options: { messageId: id } });
+
+  it('answers a repeated message id 200 duplicate and sends nothing, and still knows it after a redeploy', async () => {
+    await helper.load([vendorNode, capturing(inNode)], swFlow(), { v1: { secret: swSecret } });
+    let messages = 0;
+    const count = () => helper.getNode('h0').on('input', () => messages++);
+    count();
+    const request = swRequest(`msg_redeploy_${Date.now()}`);
+    expect((await post('/hooks/sw', request)).body).toEqual({ received: true, type: 'invoice.paid' });
+    const again = await post('/hooks/sw', request);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ received: true, duplicate: true, message: expect.stringContaining('already received') });
+    await helper.setFlows(swFlow(), 'full', { v1: { secret: swSecret } });
+    count();
+    const afterRedeploy = await post('/hooks/sw', request);
+    expect(afterRedeploy.body).toMatchObject({ duplicate: true });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(messages).toBe(1);
+  });
+
+  it('keeps the ids in Node-RED’s global context (hashed), so a persistent context store keeps them across a restart', async () => {
+    const contextDir = mkdtempSync(join(tmpdir(), 'devicehook-nr-ctx-'));
+    helper.settings({ userDir: contextDir, contextStorage: { default: { module: 'localfilesystem' } } });
+    try {
+      const id = `msg_restart_${Date.now()}`;
+      await helper.load([vendorNode, capturing(inNode)], swFlow(), { v1: { secret: swSecret } });
+      expect((await post('/hooks/sw', swRequest(id))).body).toMatchObject({ received: true, type: 'invoice.paid' });
+      const global = helper.getNode('in1').context().global;
+      const keys: string[] = await new Promise((resolve, reject) => global.keys((error: Error | null, list: string[]) => (error ? reject(error) : resolve(list))));
+      const key = keys.find((k) => k.startsWith('devicehook_seen_'))!;
+      expect(key).toBeDefined();
+      const stored = await new Promise<Record<string, number>>((resolve) => global.get(key, (_e: unknown, v: Record<string, number>) => resolve(v)));
+      expect(Object.keys(stored).every((k) => k.length === 22)).toBe(true);
+      expect(JSON.stringify(stored)).not.toContain(id);
+      await helper.unload(); // flushes the localfilesystem store
+      await helper.load([vendorNode, capturing(inNode)], swFlow(), { v1: { secret: swSecret } });
+      expect((await post('/hooks/sw', swRequest(id))).body).toMatchObject({ duplicate: true });
+    } finally {
+      await helper.unload();
+      helper.settings({ userDir });
+      rmSync(contextDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('shipped example flows', () => {
+  const dir = join(__dirname, '..', '..', 'node-red', 'examples');
+  const receiving = readdirSync(dir).filter((file) => file.endsWith('receive and route.json'));
+
+  it.each(receiving)('%s fails closed until its ${VAR} secret is set, then verifies', async (file) => {
+    const flow = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Array<Record<string, unknown>>;
+    const config = flow.find((n) => n.type === 'devicehook-vendor')!;
+    const inNodeDef = flow.find((n) => n.type === 'devicehook in')!;
+    const secretText = (config.credentials as { secret: string }).secret;
+    const variable = /^\$\{(\w+)\}$/.exec(secretText)?.[1];
+    expect(variable, 'the example ships a ${VAR} secret').toBeDefined();
+    const vendor = String(config.vendor);
+    // The example as shipped, minus its tab and debug nodes (the test runtime loads only our nodes).
+    const nodes = flow.filter((n) => n.type !== 'tab' && n.type !== 'debug').map((n) => ({ ...n, credentials: undefined, wires: n.type === 'devicehook in' ? (n.wires as unknown[]).map(() => []) : n.wires }));
+    const secret = vendor === 'standard-webhooks' ? `whsec_${Buffer.from('an-example-secret-of-32-bytes!!!').toString('base64')}` : 'example-secret';
+    const body = Object.values(vendors[vendor as keyof typeof vendors].samples)[0];
+    const options = vendor === 'generic-hmac' ? { header: String(config.header) } : undefined;
+    delete process.env[variable!];
+    await helper.load([vendorNode, capturing(inNode)], nodes, { [String(config.id)]: { secret: secretText } });
+    // Signed with the literal text (anyone who reads the flow could); Standard Webhooks cannot sign with it, any key shows the point.
+    const forged = sign({ vendor: vendor as never, body, secret: vendor === 'standard-webhooks' ? secret : secretText, options });
+    const refused = await supertest(RED!.httpNode as never).post(String(inNodeDef.url)).set(forged.headers).send(forged.body.toString());
+    expect(refused.status).toBe(503);
+    expect(refused.body.message).toContain(variable);
+    await helper.unload();
+
+    process.env[variable!] = secret;
+    try {
+      await helper.load([vendorNode, capturing(inNode)], nodes, { [String(config.id)]: { secret: secretText } });
+      const signedRequest = sign({ vendor: vendor as never, body, secret, options });
+      const accepted = await supertest(RED!.httpNode as never).post(String(inNodeDef.url)).set(signedRequest.headers).send(signedRequest.body.toString());
+      expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+    } finally {
+      delete process.env[variable!];
+    }
+  });
+});
+
 describe('devicehook verify', () => {
   const flow = (types: string[]) => [
     vendorConfig('scalefusion'),
@@ -180,6 +340,40 @@ describe('devicehook verify', () => {
     helper.getNode('ver').receive({ payload: vendors.scalefusion.samples['device.locked'], headers: signed.headers });
     const msg = await parsed;
     expect(msg.error).toMatchObject({ status: 400, code: 'invalid_input', message: 'devicehook-verify.errors.parsed-payload' });
+    expect(msg.answer).toEqual({ code: 'invalid_input', message: 'devicehook-verify.errors.parsed-payload' });
+  });
+});
+
+describe('devicehook verify: secure defaults', () => {
+  it('rejects every message 503 not_configured without a secret, and sends a duplicate to "rejected" with statusCode 200', async () => {
+    const flow = [
+      vendorConfig('standard-webhooks'),
+      { id: 'ver', type: 'devicehook verify', vendor: 'v1', types: [], outputs: 2, wires: [['h0'], ['h1']] },
+      { id: 'h0', type: 'helper' },
+      { id: 'h1', type: 'helper' },
+    ];
+    await helper.load([vendorNode, verifyNode], flow, { v1: {} });
+    const swSecret = `whsec_${Buffer.from('a-standard-webhooks-key-32-bytes').toString('base64')}`;
+    const signed = sign({ vendor: 'standard-webhooks', body: { type: 'a.b' }, secret: swSecret, options: { messageId: `m_${Date.now()}` } });
+    let rejected = nextMessage('h1');
+    helper.getNode('ver').receive({ payload: signed.body, headers: signed.headers });
+    expect(await rejected).toMatchObject({ statusCode: 503, error: { code: 'not_configured' }, answer: { code: 'not_configured' } });
+
+    await helper.unload();
+    await helper.load([vendorNode, verifyNode], flow, { v1: { secret: swSecret } });
+    const accepted = nextMessage('h0');
+    helper.getNode('ver').receive({ payload: signed.body, headers: signed.headers });
+    expect((await accepted).topic).toBe('a.b');
+    rejected = nextMessage('h1');
+    helper.getNode('ver').receive({ payload: signed.body, headers: signed.headers });
+    expect(await rejected).toMatchObject({ statusCode: 200, error: { code: 'duplicate' }, answer: { received: true, duplicate: true } });
+  });
+
+  it('without a vendor configuration, rejects with 503 not_configured', async () => {
+    await helper.load([vendorNode, verifyNode], [{ id: 'ver', type: 'devicehook verify', vendor: '', types: [], outputs: 2, wires: [[], ['h1']] }, { id: 'h1', type: 'helper' }]);
+    const rejected = nextMessage('h1');
+    helper.getNode('ver').receive({ payload: '{}', headers: {} });
+    expect(await rejected).toMatchObject({ statusCode: 503, error: { code: 'not_configured', message: 'devicehook-verify.errors.no-vendor' } });
   });
 });
 

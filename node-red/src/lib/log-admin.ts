@@ -12,8 +12,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { deliveryEntry, LogFilterError, parseLogFilter, receiptEntry, restartEndpoint, type DeliveryLogInput, type EndpointState, type LogEntry } from '@devicehook/core';
-import { logExists, openFileEndpointStore, openLogStore, type FileEndpointStore, type FileLogStore } from '@devicehook/core/node';
+import { deliveryEntry, LogFilterError, parseLogFilter, receiptEntry, restartEndpoint, type Decision, type DeliveryLogInput, type EndpointState, type LogEntry } from '@devicehook/core';
+import { logExists, openFileEndpointStore, openLogStore, removeLog, type FileEndpointStore, type FileLogStore } from '@devicehook/core/node';
 import type { HttpRequest, HttpResponse, RED, RedNode } from './red';
 
 /** User settings under `devicehookLog` in settings.js. */
@@ -28,6 +28,8 @@ export interface LogSettings {
   maxAgeDays?: number;
   /** Segment size. @defaultValue 4 MiB */
   segmentBytes?: number;
+  /** At most one refusal warning per node in this many ms. @defaultValue 10 000 */
+  warnIntervalMs?: number;
 }
 
 /** At most one refusal warning per node in this window; the others are counted and reported at its end. */
@@ -120,6 +122,7 @@ export interface ReceiptFacts {
  * refusal, with its reason. Returns the entry (with the request id minted for it).
  */
 export function recordReceipt(red: RED, node: RedNode, facts: ReceiptFacts): LogEntry | undefined {
+  registry().red ??= red;
   registry().nodes.set(node.id, node);
   const requestId = facts.requestId ?? randomUUID();
   const entry = safeAppend(red, node, () =>
@@ -138,7 +141,7 @@ export function recordReceipt(red: RED, node: RedNode, facts: ReceiptFacts): Log
       ...payloadOptions(red),
     }),
   );
-  if (facts.status >= 300) warnRefusal(node, `${facts.status} ${facts.code ?? 'refused'}: ${entry?.reason ?? facts.message ?? ''}`.trim());
+  if (facts.status >= 300) warnRefusal(red, node, `${facts.status} ${facts.code ?? 'refused'}: ${entry?.reason ?? facts.message ?? ''}`.trim());
   return entry;
 }
 
@@ -146,26 +149,52 @@ export function recordReceipt(red: RED, node: RedNode, facts: ReceiptFacts): Log
  * For refusals answered before any node code runs (413 too large, 408 too slow, from the raw-body
  * capture): logs them against the node that owns the path, with the same warning.
  */
-export function recordEarlyRefusal(nodeId: string, status: number, code: string, message: string, headers?: Record<string, string | string[] | undefined>): void {
+export function recordEarlyDecision(nodeId: string, decision: Decision, headers?: Record<string, string | string[] | undefined>): void {
   const { red, nodes } = registry();
   if (!red) return;
-  const node = nodes.get(nodeId) ?? ({ id: nodeId } as RedNode);
-  const entry = safeAppend(red, node, () => receiptEntry({ node: nodeId, requestId: randomUUID(), status, code, message, ...(headers ? { headers } : {}) }));
-  if (typeof node.warn === 'function') warnRefusal(node, `${status} ${code}: ${entry?.reason ?? message}`);
+  const node = nodes.get(nodeId) ?? (red.nodes.getNode(nodeId) as RedNode | null) ?? undefined;
+  if (node) recordDecision(red, node, decision, { ...(headers ? { headers } : {}) });
+}
+
+/** The log entry of a host-kit decision (accepted, ignored, duplicate or refused), with the request's headers and body. */
+export function recordDecision(
+  red: RED,
+  node: RedNode,
+  decision: Decision,
+  facts: { headers?: Record<string, string | string[] | undefined>; body?: unknown; vendor?: { vendor: string; secrets(): string[] } | undefined },
+): LogEntry | undefined {
+  const body = Buffer.isBuffer(facts.body) || typeof facts.body === 'string' ? facts.body : undefined;
+  const common: ReceiptFacts = {
+    status: decision.answer.status,
+    ...(facts.headers ? { headers: facts.headers } : {}),
+    ...(body !== undefined ? { body } : {}),
+    ...(facts.vendor ? { vendor: facts.vendor.vendor, secrets: facts.vendor.secrets() } : {}),
+  };
+  switch (decision.kind) {
+    case 'accepted':
+      return recordReceipt(red, node, { ...common, ...(decision.event.type ? { type: decision.event.type } : {}) });
+    case 'ignored':
+      return recordReceipt(red, node, { ...common, ignored: true, message: decision.message, ...(decision.event.type ? { type: decision.event.type } : {}) });
+    default:
+      return recordReceipt(red, node, { ...common, code: decision.code, message: decision.message });
+  }
 }
 
 /** Logs a delivery's first planned retry, or its end. */
 export function recordDelivery(red: RED, node: RedNode, input: Omit<DeliveryLogInput, 'node' | 'keepPayload' | 'payloadCap'>): LogEntry | undefined {
+  registry().red ??= red;
   registry().nodes.set(node.id, node);
   return safeAppend(red, node, () => deliveryEntry({ ...input, node: node.id, ...payloadOptions(red) }));
 }
 
-function warnRefusal(node: Pick<RedNode, 'id' | 'warn'>, text: string): void {
+function warnRefusal(red: RED, node: Pick<RedNode, 'id' | 'warn'>, text: string): void {
+  const configured = settingsOf(red).warnIntervalMs;
+  const windowMs = typeof configured === 'number' && configured >= 0 ? configured : WARN_WINDOW_MS;
   const states = registry().warn;
   const state = states.get(node.id) ?? { last: 0, suppressed: 0 };
   states.set(node.id, state);
   const now = Date.now();
-  if (now - state.last >= WARN_WINDOW_MS && !state.timer) {
+  if (now - state.last >= windowMs && !state.timer) {
     state.last = now;
     node.warn(`Refused a request: ${text}`);
     return;
@@ -178,8 +207,8 @@ function warnRefusal(node: Pick<RedNode, 'id' | 'warn'>, text: string): void {
       state.last = Date.now();
       const count = state.suppressed;
       state.suppressed = 0;
-      if (count > 0) node.warn(`Refused ${count} more request${count === 1 ? '' : 's'} in the last ${WARN_WINDOW_MS / 1000} s (latest: ${state.latest}). See the DeviceHook sidebar for each one.`);
-    }, Math.max(0, WARN_WINDOW_MS - (now - state.last)));
+      if (count > 0) node.warn(`Refused ${count} more request${count === 1 ? '' : 's'} in the last ${Math.round(windowMs / 1000)} s (latest: ${state.latest}). See the DeviceHook sidebar for each one.`);
+    }, Math.max(0, windowMs - (now - state.last)));
     state.timer.unref();
   }
 }
@@ -191,6 +220,22 @@ export function forgetNode(nodeId: string): void {
   registry().warn.delete(nodeId);
   registry().nodes.delete(nodeId);
   registry().reenableListeners.delete(nodeId);
+}
+
+/**
+ * On close: a node deleted for good (`removed`) takes its log and endpoint state with it, as it takes its
+ * outbox; a redeployed or stopped node keeps them and only has its log flushed.
+ */
+export async function closeLog(red: RED, nodeId: string, removed: boolean): Promise<void> {
+  forgetNode(nodeId);
+  try {
+    if (removed) {
+      await removeLog(join(baseDir(red), 'log'), nodeId);
+      endpointStore(red).remove(nodeId);
+    } else if (logExists(join(baseDir(red), 'log'), nodeId)) await nodeLog(red, nodeId).flush();
+  } catch {
+    // Nothing to keep the node from closing.
+  }
 }
 
 /** Lets a sending node hear about a re-enable from the sidebar. */
@@ -295,4 +340,42 @@ function withoutPayload(entry: LogEntry): LogEntry & { hasPayload?: boolean } {
 
 function emptyCounts() {
   return { received: 0, accepted: 0, ignored: 0, duplicate: 0, refused: 0, sent: 0, delivered: 0, failed: 0, retrying: 0, byCode: {}, byStatus: {}, byType: {}, lost: 0 };
+}
+
+/** A body as text for the log (objects as JSON). */
+export function bodyText(body: unknown): string | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return body;
+  if (Buffer.isBuffer(body)) return body.toString('utf8');
+  try {
+    return JSON.stringify(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a sending node needs for endpoint health: the store, its state, a status, and re-enabling. */
+export interface EndpointHealth {
+  store: FileEndpointStore;
+  state(): EndpointState | undefined;
+  disabled(): boolean;
+  /** The node status while the endpoint is disabled (undefined while active). */
+  status(): { fill: 'red'; shape: 'ring'; text: string } | undefined;
+  reenable(): Promise<EndpointState>;
+}
+
+/**
+ * Endpoint health for a `devicehook out` node: the deliveries' store (pass `store` to deliver()), and a
+ * status to show while the endpoint is disabled. `onChange` runs after a re-enable from the sidebar.
+ */
+export function endpointHealth(red: RED, node: RedNode, onChange: () => void): EndpointHealth {
+  const store = endpointStore(red);
+  onEndpointReenabled(node.id, () => onChange());
+  return {
+    store,
+    state: () => store.get(node.id),
+    disabled: () => store.get(node.id)?.status === 'failed',
+    status: () => (store.get(node.id)?.status === 'failed' ? { fill: 'red', shape: 'ring', text: 'endpoint disabled' } : undefined),
+    reenable: () => reenableEndpoint(red, node.id),
+  };
 }

@@ -6,17 +6,66 @@
  * bytes (shown against a real runtime by test/e2e/node-red-runtime-harness.e2e.test.ts). Core `http in` solves it the same way since 4.1: one
  * middleware at the top of the root app's stack, acting only on the exact paths its nodes registered.
  */
+import { DEFAULT_READ_TIMEOUT_MS, type Decision, type Receiver } from '@devicehook/core';
+import { recordEarlyDecision } from './log-admin';
 import type { ExpressLike, HttpRequest, HttpResponse, RED } from './red';
+
+/** What the capture needs of a node's receiver: its limit, and the core's answers for too large and too slow. */
+export type CaptureLimits = Pick<Receiver, 'maxBytes' | 'tooLarge' | 'timedOut'>;
 
 interface Registration {
   nodeId: string;
-  maxBytes: number;
+  limits: CaptureLimits;
 }
 
 const registered = new Map<string, Registration>();
 const installedOn = new WeakSet<object>();
-/** How long a body may take to arrive: a slow-loris upload is answered 408, not waited for. */
-const READ_TIMEOUT_MS = 30_000;
+/** How long a body may take to arrive: a slow-loris upload is answered 408 (the core's answer), not waited for. */
+const READ_TIMEOUT_MS = DEFAULT_READ_TIMEOUT_MS;
+
+/**
+ * First path segments the editor and admin API answer on (Node-RED 4/5: @node-red/editor-api), and ours.
+ * A node route there would take the admin API's request bodies (POST /flows, /auth/token) while the
+ * editor could no longer deploy a fix.
+ */
+const ADMIN_SEGMENTS = new Set([
+  'auth', 'flows', 'flow', 'nodes', 'context', 'settings', 'plugins', 'diagnostics', 'icons', 'resources', 'theme',
+  'projects', 'locales', 'library', 'credentials', 'comms', 'vendor', 'red', 'types', 'core', 'debug', 'inject', 'devicehook',
+]);
+
+function firstSegment(path: string): string {
+  return (path.split('/')[1] ?? '').toLowerCase();
+}
+
+/** First segments of the routes registered on the admin app (by Node-RED and by other nodes' editors). */
+function adminRouteSegments(red: RED): Set<string> {
+  const found = new Set<string>();
+  const stack = red.httpAdmin?._router?.stack ?? red.httpAdmin?.router?.stack ?? [];
+  for (const layer of stack) {
+    const path = layer.route?.path;
+    if (typeof path === 'string' && path.length > 1) found.add(firstSegment(path));
+  }
+  return found;
+}
+
+/**
+ * Why a devicehook in may not take `capturePath` (its full path, node root included), or undefined:
+ * anything under a separate admin root (httpAdminRoot), or — when the admin app shares the node root,
+ * as by default — a path whose first segment is one the editor, the admin API or our own admin routes use.
+ */
+export function adminPathConflict(red: RED, capturePath: string): string | undefined {
+  const adminRoot = red.settings.httpAdminRoot;
+  if (adminRoot === false) return undefined; // no editor, no admin API
+  const root = normalizePath(typeof adminRoot === 'string' && adminRoot !== '' ? adminRoot : '/');
+  if (root !== '/') {
+    if (capturePath === root || capturePath.startsWith(`${root}/`)) return `${capturePath} is under the editor's admin root ${root}`;
+    return undefined;
+  }
+  const segment = firstSegment(capturePath);
+  if (segment === '' ) return `${capturePath} is the editor's own page`;
+  if (ADMIN_SEGMENTS.has(segment) || adminRouteSegments(red).has(segment)) return `${capturePath} is a path of the editor's admin API (/${segment}/…)`;
+  return undefined;
+}
 
 /** "/Hooks/InHand/" → "/hooks/inhand": Express matches paths case-insensitively and ignores a trailing slash. */
 export function normalizePath(path: string): string {
@@ -55,10 +104,10 @@ export function installRawCapture(red: RED): void {
 }
 
 /** Claims a path for a node. Returns an error message when another node already owns it. */
-export function registerPath(path: string, nodeId: string, maxBytes: number): string | undefined {
+export function registerPath(path: string, nodeId: string, limits: CaptureLimits): string | undefined {
   const owner = registered.get(path);
   if (owner && owner.nodeId !== nodeId) return `path ${path} is already used by node ${owner.nodeId}`;
-  registered.set(path, { nodeId, maxBytes });
+  registered.set(path, { nodeId, limits });
   return undefined;
 }
 
@@ -79,16 +128,15 @@ function capture(req: HttpRequest, res: HttpResponse, next: (error?: unknown) =>
   const registration = registered.get(normalizePath(decoded));
   if (!registration || req._body) return next();
 
+  const { limits } = registration;
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > registration.maxBytes) {
-    return refuseEarly(res, 413, 'body_too_large', `The body is ${declared} bytes, over the ${registration.maxBytes}-byte limit.`, req);
-  }
+  if (Number.isFinite(declared) && declared > limits.maxBytes) return refuseEarly(res, limits.tooLarge(declared), req, registration.nodeId);
   const chunks: Buffer[] = [];
   let size = 0;
   let finished = false;
   const timer = setTimeout(() => {
     finish();
-    refuseEarly(res, 408, 'request_timeout', `The body did not arrive within ${READ_TIMEOUT_MS / 1000} s.`, req);
+    refuseEarly(res, limits.timedOut(READ_TIMEOUT_MS), req, registration.nodeId);
   }, READ_TIMEOUT_MS);
   const finish = (): void => {
     finished = true;
@@ -99,9 +147,9 @@ function capture(req: HttpRequest, res: HttpResponse, next: (error?: unknown) =>
   };
   const onData = (chunk: Buffer): void => {
     size += chunk.length;
-    if (size > registration.maxBytes) {
+    if (size > limits.maxBytes) {
       finish();
-      refuseEarly(res, 413, 'body_too_large', `The body is over the ${registration.maxBytes}-byte limit.`, req);
+      refuseEarly(res, limits.tooLarge(), req, registration.nodeId);
       return;
     }
     chunks.push(chunk);
@@ -126,12 +174,17 @@ function capture(req: HttpRequest, res: HttpResponse, next: (error?: unknown) =>
   req.on('error', onError);
 }
 
-function refuseEarly(res: HttpResponse, status: number, code: string, message: string, req: HttpRequest): void {
-  if (!res.headersSent) {
-    res.statusCode = status;
-    res.setHeader('Content-Type', 'application/json');
-    res.end(JSON.stringify({ code, message }));
-  }
+/** Writes a decision's answer on a bare response (this runs before Express has added res.status/json). */
+export function writeAnswer(res: HttpResponse, decision: Decision): void {
+  if (res.headersSent) return;
+  res.statusCode = decision.answer.status;
+  for (const [name, value] of Object.entries(decision.answer.headers)) res.setHeader(name, value);
+  res.end(JSON.stringify(decision.answer.body));
+}
+
+function refuseEarly(res: HttpResponse, decision: Decision, req: HttpRequest, nodeId: string): void {
+  writeAnswer(res, decision);
+  recordEarlyDecision(nodeId, decision, req.headers); // in the node's log, as every other answer
   // Drain what is still coming, without keeping it, rather than closing at once: a client still writing
   // its upload would see the reset (EPIPE) instead of our answer. A sender that keeps going for long
   // (or trickles, slow-loris style) is cut off after a grace period.

@@ -11,6 +11,12 @@ export interface NodeStatus {
 
 export type NodeMessage = Record<string, unknown> & { _msgid?: string; payload?: unknown; topic?: string };
 
+/** One context scope (global, flow, node), through its asynchronous API, which every context store supports. */
+export interface ContextScope {
+  get(key: string, callback: (error: Error | null | undefined, value: unknown) => void): void;
+  set(key: string, value: unknown, callback: (error?: Error | null) => void): void;
+}
+
 export interface RedNode {
   id: string;
   name?: string;
@@ -22,6 +28,7 @@ export interface RedNode {
   log(message: string): void;
   warn(message: string): void;
   error(message: string, msg?: NodeMessage): void;
+  context(): { global: ContextScope; flow: ContextScope } & ContextScope;
 }
 
 export interface ExpressLike {

@@ -1,11 +1,14 @@
 /**
- * devicehook in: owns an HTTP endpoint, verifies the exact bytes of each request with the core, answers
- * at once (200, or the core's 4xx with its message), and sends the event out of the output of its type.
+ * devicehook in: owns an HTTP endpoint and answers every request with what the core's host kit decides
+ * (`createReceiver`: the same answers as the n8n triggers), then sends an accepted event out of the output
+ * of its type. Only glue lives here: the path, the bytes, the saved list of received ids, the status.
  */
-import { createMemoryReplayStore, outputIndexForType, verify } from '@devicehook/core';
-import { fullPath, installRawCapture, normalizePath, registerPath, unregisterPath } from '../lib/raw-capture';
-import type { HttpRequest, HttpResponse, NodeMessage, RED, RedNode } from '../lib/red';
+import { createReceiver, type Decision } from '@devicehook/core';
+import { closeLog, recordDecision } from '../lib/log-admin';
+import { adminPathConflict, fullPath, installRawCapture, normalizePath, registerPath, unregisterPath, writeAnswer } from '../lib/raw-capture';
+import type { HttpRequest, HttpResponse, NodeMessage, NodeStatus, RED, RedNode } from '../lib/red';
 import { removeRoute } from '../lib/routes';
+import { seenIds } from '../lib/seen-ids';
 import { vendorConfig } from '../lib/vendor-config';
 
 interface DevicehookInDef {
@@ -17,16 +20,16 @@ interface DevicehookInDef {
   strict?: boolean;
 }
 
-const DEFAULT_MAX_BYTES = 1024 * 1024;
 /**
  * Headers that describe this request's framing, not the event. Left out of msg.headers because a
  * following http request node sends msg.headers as its own, and a stale content-length breaks it.
+ * (Headers that carry a secret are left out by the core: Receiver.safeHeaders.)
  */
 const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding', 'host', 'connection', 'keep-alive', 'expect', 'upgrade', 'te', 'trailer']);
 
-function eventHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+function eventHeaders(headers: Record<string, string | string[]>): Record<string, string | string[]> {
   const kept: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !FRAMING_HEADERS.has(name)) kept[name] = value;
+  for (const [name, value] of Object.entries(headers)) if (!FRAMING_HEADERS.has(name.toLowerCase())) kept[name] = value;
   return kept;
 }
 
@@ -49,59 +52,86 @@ export = function register(RED: RED): void {
     }
     const routePath = normalizePath(config.url);
     const capturePath = fullPath(RED, routePath);
-    const types = Array.isArray(config.types) ? config.types.filter((t) => typeof t === 'string' && t !== '') : [];
-    const maxBytes = Number(config.maxBytes) > 0 ? Number(config.maxBytes) : DEFAULT_MAX_BYTES;
-    const conflict = registerPath(capturePath, node.id, maxBytes);
+    const adminConflict = adminPathConflict(RED, capturePath);
+    if (adminConflict) {
+      node.status({ fill: 'red', shape: 'ring', text: 'devicehook-in.status.admin-path' });
+      node.error(RED._('devicehook-in.errors.admin-path', { path: capturePath, reason: adminConflict }));
+      return;
+    }
+    const maxBytes = config.maxBytes === undefined || String(config.maxBytes).trim() === '' ? undefined : Number(config.maxBytes);
+    const receiver = createReceiver({
+      ...vendor.receiverConfig(),
+      strictSchema: Boolean(config.strict),
+      types: config.types,
+      unchosenTypes: 'route',
+      ...(maxBytes !== undefined ? { maxBytes } : {}),
+    });
+    const conflict = registerPath(capturePath, node.id, receiver);
     if (conflict) {
       node.status({ fill: 'red', shape: 'ring', text: 'devicehook-in.status.path-in-use' });
       node.error(RED._('devicehook-in.errors.path-in-use', { path: capturePath }));
       return;
     }
-    const counts = { accepted: 0, refused: 0 };
-    const showCounts = () =>
-      node.status({ fill: counts.refused > 0 ? 'yellow' : 'green', shape: 'dot', text: RED._('devicehook-in.status.counts', counts) });
-    node.status({ fill: 'grey', shape: 'ring', text: RED._('devicehook-in.status.listening', { path: capturePath }) });
+    // Duplicates: the list lives in Node-RED's global context under a key derived from the path, so a
+    // redeploy (or, with a persistent or shared context store, a restart or another instance) keeps it.
+    const seen = receiver.duplicates.on ? seenIds(node, `devicehook in ${capturePath}`) : undefined;
 
-    // Standard Webhooks asks receivers to refuse a message id seen before; one Node-RED process, so memory.
-    const replayStore = vendor.vendor === 'standard-webhooks' ? createMemoryReplayStore() : undefined;
-    const handler = (req: HttpRequest, res: HttpResponse): void => {
-      // Without the capture (another middleware read the stream first) there are no bytes to verify.
-      const rawBody = req.rawBody ?? (Buffer.isBuffer(req.body) ? req.body : undefined);
-      const result = verify({
-        vendor: vendor.vendor,
-        rawBody: rawBody ?? (req.body as never),
-        headers: req.headers,
-        secrets: vendor.secrets(),
-        options: vendor.verifyOptions({ maxBytes, strictSchema: Boolean(config.strict), ...(replayStore ? { replayStore } : {}) }),
-      });
-      if (!result.ok) {
-        counts.refused++;
-        showCounts();
-        res.status(result.status).json({ code: result.code, message: result.message });
-        return;
-      }
-      counts.accepted++;
+    const counts = { accepted: 0, refused: 0 };
+    const baseStatus = (): NodeStatus | undefined => {
+      if (receiver.problem) return { fill: 'red', shape: 'ring', text: receiver.problem.code === 'not_configured' ? 'devicehook-in.status.not-configured' : 'devicehook-in.status.invalid-options' };
+      if (receiver.mode === 'unauthenticated') return { fill: 'yellow', shape: 'ring', text: RED._('devicehook-in.status.unauthenticated', counts) };
+      return undefined;
+    };
+    const showCounts = () =>
+      node.status(baseStatus() ?? { fill: counts.refused > 0 ? 'yellow' : 'green', shape: 'dot', text: RED._('devicehook-in.status.counts', counts) });
+    if (receiver.problem) node.error(receiver.problem.message);
+    if (receiver.mode === 'unauthenticated') node.warn(RED._('devicehook-in.warn.unauthenticated', { path: capturePath }));
+    node.status(baseStatus() ?? { fill: 'grey', shape: 'ring', text: RED._('devicehook-in.status.listening', { path: capturePath }) });
+
+    const answer = (req: HttpRequest, res: HttpResponse, decision: Decision): void => {
+      if (decision.kind === 'accepted') counts.accepted++;
+      else if (decision.kind === 'refused') counts.refused++;
       showCounts();
-      res.status(200).json({ ok: true }); // at once: EdgeSense wants an answer within 3 s, 1NCE within 20 s
-      const event = result.event;
+      writeAnswer(res, decision); // at once: EdgeSense wants an answer within 3 s, 1NCE within 20 s
+      recordDecision(RED, node, decision, { headers: req.headers, body: req.rawBody ?? req.body, vendor });
+      if (decision.kind !== 'accepted') return;
+      const event = decision.event;
       const msg: NodeMessage = {
         _msgid: RED.util.generateId(),
         payload: event,
         raw: event.raw,
         topic: event.type,
-        headers: eventHeaders(req.headers),
-        authentication: result.authentication,
+        headers: eventHeaders(receiver.safeHeaders(req.headers)),
+        authentication: decision.authentication,
       };
-      const outputs: Array<NodeMessage | null> = new Array(types.length + 1).fill(null);
-      outputs[outputIndexForType(types, event.type)] = msg;
+      const outputs: Array<NodeMessage | null> = new Array(receiver.types.length + 1).fill(null);
+      outputs[decision.output] = msg;
       node.send(outputs);
+    };
+
+    const handler = (req: HttpRequest, res: HttpResponse): void => {
+      // Without the capture (another middleware read the stream first) there are no bytes to verify.
+      const rawBody = req.rawBody ?? (Buffer.isBuffer(req.body) ? req.body : undefined);
+      const request = { headers: req.headers, rawBody: rawBody ?? (typeof req.body === 'string' ? req.body : undefined) };
+      if (!seen || receiver.problem) {
+        answer(req, res, receiver.receive(request));
+        return;
+      }
+      seen.around((replayStore) => receiver.receive({ ...request, replayStore })).then(
+        (decision) => answer(req, res, decision),
+        (error: Error) => {
+          // Not expected (the list's read and write errors are caught): answer without the saved list.
+          node.error(`devicehook in could not use its received-ids list: ${error.message}`);
+          answer(req, res, receiver.receive(request));
+        },
+      );
     };
     RED.httpNode.post(routePath, handler);
 
-    node.on('close', (_removed, done) => {
+    node.on('close', (removed, done) => {
       removeRoute(RED.httpNode, handler);
       unregisterPath(capturePath, node.id);
-      done();
+      void closeLog(RED, node.id, removed).then(done);
     });
   }
   RED.nodes.registerType('devicehook in', DevicehookIn);

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { deliver, DeliveryConfigError, prepareDelivery, redactUrl, type DeliveryResult, type PlaceholderValues, type PreparedDelivery } from '@devicehook/core';
+import { CREDENTIAL_HEADERS, deliver, DeliveryConfigError, prepareDelivery, redactUrl, vendors, type DeliveryResult, type PlaceholderValues, type PreparedDelivery } from '@devicehook/core';
 import {
   createNodeTransport,
   DEFAULT_OUTBOX_MAX_BYTES,
@@ -19,6 +19,7 @@ import {
   type Outbox,
   type OutboxEntry,
 } from '@devicehook/core/node';
+import { bodyText, closeLog, endpointHealth, recordDelivery } from '../lib/log-admin';
 import type { NodeMessage, RED, RedNode } from '../lib/red';
 import { vendorConfig } from '../lib/vendor-config';
 
@@ -42,8 +43,23 @@ interface DevicehookOutDef {
   maxPendingMiB?: string | number;
 }
 
-/** Headers of a stored message that may carry a secret: never written to the outbox. */
-const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie)$|signature|secret|token|api-?key|auth/i;
+/**
+ * Headers of a stored message that may carry a secret, never written to the outbox: the core's credential
+ * headers, every vendor's signature/authentication headers, and any name that looks like one (the message
+ * may come from anywhere, e.g. a core `http in`).
+ */
+const SECRET_HEADER_NAMES = new Set<string>([
+  ...CREDENTIAL_HEADERS,
+  'set-cookie',
+  ...Object.values(vendors).flatMap((profile) => {
+    try {
+      return profile.scheme.signatureHeaders({}).map((name) => name.toLowerCase());
+    } catch {
+      return [];
+    }
+  }),
+]);
+const isSecretHeader = (name: string) => SECRET_HEADER_NAMES.has(name.toLowerCase()) || /signature|secret|token|api-?key|auth/i.test(name);
 
 /** What of a message survives in the outbox: JSON-safe, without req/res and without secret-bearing headers. */
 function storableMessage(msg: NodeMessage): Record<string, unknown> {
@@ -56,7 +72,7 @@ function storableMessage(msg: NodeMessage): Record<string, unknown> {
   }
   const headers = copy.headers;
   if (headers && typeof headers === 'object' && !Array.isArray(headers)) {
-    copy.headers = Object.fromEntries(Object.entries(headers as Record<string, unknown>).filter(([name]) => !SECRET_HEADER.test(name)));
+    copy.headers = Object.fromEntries(Object.entries(headers as Record<string, unknown>).filter(([name]) => !isSecretHeader(name)));
   }
   return copy;
 }
@@ -103,15 +119,19 @@ export = function register(RED: RED): void {
     const abort = new AbortController();
     const inFlight = new Set<Promise<void>>();
     const counts = { sent: 0, failed: 0, retrying: 0 };
+    const health = endpointHealth(RED, node, () => showCounts()); // disabled after the preset's failures; re-enabled from the sidebar
     const showCounts = () =>
-      node.status({
-        fill: counts.failed > 0 ? 'yellow' : counts.retrying > 0 ? 'blue' : 'green',
-        shape: counts.retrying > 0 ? 'ring' : 'dot',
-        text: RED._('devicehook-out.status.counts', counts),
-      });
+      node.status(
+        health.status() ?? {
+          fill: counts.failed > 0 ? 'yellow' : counts.retrying > 0 ? 'blue' : 'green',
+          shape: counts.retrying > 0 ? 'ring' : 'dot',
+          text: RED._('devicehook-out.status.counts', counts),
+        },
+      );
 
     /** Sends a message that never entered the outbox to the failed output, with a reason code. */
     const refuse = (msg: NodeMessage, code: string, message: string): void => {
+      recordDelivery(RED, node, { deliveryId: randomUUID(), code, result: { attempts: [], url: target, vendor: config_.vendor, outcome: 'failed', error: message }, body: bodyText(msg.payload), secrets: config_.secrets, type: msg.topic });
       counts.failed++;
       msg.error = { message, outcome: code, code };
       node.send([null, msg]);
@@ -125,8 +145,10 @@ export = function register(RED: RED): void {
         {
           transport,
           sleep: nodeSleep,
+          endpointStore: health.store,
           onAttempt: (attempt, progress) => {
             if (attempt.verdict === 'retry') {
+              if (progress.attempts.length === 1) recordDelivery(RED, node, { deliveryId: entry.id, outcome: 'retrying', result: { attempts: progress.attempts, url: target, vendor: config_.vendor }, body: bodyText(entry.body), secrets: config_.secrets, type: msg.topic });
               if (!retrying) counts.retrying++;
               retrying = true;
               void outbox.update({ ...entry, progress: JSON.parse(JSON.stringify(progress)) }).catch((error: unknown) => node.warn(`outbox: ${String(error)}`));
@@ -138,6 +160,7 @@ export = function register(RED: RED): void {
         if (retrying) counts.retrying--;
         if (result.outcome === 'aborted') return showCounts(); // closing: the outbox keeps it for the next start
         await outbox.remove(entry.id);
+        recordDelivery(RED, node, { deliveryId: entry.id, result, body: bodyText(entry.body), secrets: config_.secrets, type: msg.topic });
         msg.delivery = result;
         if (result.delivered) {
           counts.sent++;
@@ -183,6 +206,7 @@ export = function register(RED: RED): void {
     });
 
     node.on('input', (msg, _send, done) => {
+      if (msg.reenable === true) return void health.reenable().then(() => done(), done); // a control message, not delivered
       void opening.then(async (outbox) => {
         if (!outbox) {
           refuse(msg, 'outbox_unavailable', RED._('devicehook-out.errors.no-outbox', { message: 'see the log' }));
@@ -227,6 +251,7 @@ export = function register(RED: RED): void {
             if (dropped > 0) node.warn(RED._('devicehook-out.warn.dropped', { count: dropped }));
           }
         }
+        await closeLog(RED, node.id, removed);
         done();
       });
     });

@@ -1,9 +1,13 @@
 /**
  * devicehook verify: the same checks mid-flow, for messages from core `http in` with "Do not parse
  * request body", from MQTT or anything else. Outputs: one per chosen type, "other", then "rejected".
+ * Every decision comes from the core's host kit, as in `devicehook in`; a following http response node
+ * can answer with `msg.statusCode` and `msg.answer` (the same body `devicehook in` would send).
  */
-import { createMemoryReplayStore, outputIndexForType, verify } from '@devicehook/core';
-import type { NodeMessage, RED, RedNode } from '../lib/red';
+import { createReceiver, refusal, type Decision, type Receiver } from '@devicehook/core';
+import { closeLog, recordDecision } from '../lib/log-admin';
+import type { NodeMessage, NodeStatus, RED, RedNode } from '../lib/red';
+import { seenIds, type SeenIds } from '../lib/seen-ids';
 import { vendorConfig } from '../lib/vendor-config';
 
 interface DevicehookVerifyDef {
@@ -19,53 +23,75 @@ export = function register(RED: RED): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const vendor = vendorConfig(RED, config.vendor);
-    const types = Array.isArray(config.types) ? config.types.filter((t) => typeof t === 'string' && t !== '') : [];
+    const maxBytes = config.maxBytes === undefined || String(config.maxBytes).trim() === '' ? undefined : Number(config.maxBytes);
+    // Without a vendor configuration there is no secret: the core's not_configured answer says so.
+    const receiver: Receiver = createReceiver({
+      ...(vendor ? vendor.receiverConfig() : { vendor: 'inhand-dm' }),
+      strictSchema: Boolean(config.strict),
+      types: config.types,
+      unchosenTypes: 'route',
+      ...(maxBytes !== undefined ? { maxBytes } : {}),
+    });
+    const types = receiver.types;
     const rejectedOutput = types.length + 1;
     const counts = { accepted: 0, refused: 0 };
-    // Standard Webhooks asks receivers to refuse a message id seen before; one Node-RED process, so memory.
-    const replayStore = vendor?.vendor === 'standard-webhooks' ? createMemoryReplayStore() : undefined;
-    if (!vendor) node.status({ fill: 'red', shape: 'ring', text: 'devicehook-verify.status.no-vendor' });
+    const seen: SeenIds | undefined = vendor && receiver.duplicates.on ? seenIds(node, `devicehook verify ${node.id}`) : undefined;
+
+    const baseStatus = (): NodeStatus | undefined => {
+      if (!vendor) return { fill: 'red', shape: 'ring', text: 'devicehook-verify.status.no-vendor' };
+      if (receiver.problem) return { fill: 'red', shape: 'ring', text: receiver.problem.code === 'not_configured' ? 'devicehook-verify.status.not-configured' : 'devicehook-verify.status.invalid-options' };
+      if (receiver.mode === 'unauthenticated') return { fill: 'yellow', shape: 'ring', text: RED._('devicehook-verify.status.unauthenticated', counts) };
+      return undefined;
+    };
+    const initial = baseStatus();
+    if (initial) node.status(initial);
+    if (vendor && receiver.problem) node.error(receiver.problem.message);
 
     node.on('input', (msg, send, done) => {
       const outputs: Array<NodeMessage | null> = new Array(types.length + 2).fill(null);
-      const reject = (status: number, code: string, message: string) => {
-        counts.refused++;
-        node.status({ fill: 'yellow', shape: 'dot', text: RED._('devicehook-verify.status.counts', counts) });
-        msg.statusCode = status;
-        msg.error = { status, code, message };
-        outputs[rejectedOutput] = msg;
+      const finish = (decision: Decision) => {
+        recordDecision(RED, node, decision, { headers: (msg.req as { headers?: Record<string, string> } | undefined)?.headers ?? (msg.headers as Record<string, string>), body: msg.payload, vendor });
+        if (decision.kind === 'accepted') {
+          counts.accepted++;
+          msg.payload = decision.event;
+          msg.raw = decision.event.raw;
+          msg.topic = decision.event.type;
+          msg.authentication = decision.authentication;
+          outputs[decision.output] = msg;
+        } else {
+          // Refused, or a duplicate (statusCode 200: answer it so the sender stops retrying; start nothing).
+          if (decision.kind === 'refused') counts.refused++;
+          const code = decision.kind === 'refused' || decision.kind === 'duplicate' ? decision.code : 'ignored';
+          msg.statusCode = decision.answer.status;
+          msg.answer = decision.answer.body;
+          msg.error = { status: decision.answer.status, code, message: decision.message };
+          outputs[rejectedOutput] = msg;
+        }
+        node.status(baseStatus() ?? { fill: counts.refused > 0 ? 'yellow' : 'green', shape: 'dot', text: RED._('devicehook-verify.status.counts', counts) });
         send(outputs);
         done();
       };
-      if (!vendor) return reject(500, 'no_vendor', RED._('devicehook-verify.errors.no-vendor'));
+
+      if (!vendor) return finish(refusal('not_configured', RED._('devicehook-verify.errors.no-vendor')));
       const req = msg.req as { headers?: Record<string, string | string[] | undefined>; rawBody?: Buffer } | undefined;
       const payload = msg.payload;
       const rawBody = Buffer.isBuffer(payload) || typeof payload === 'string' ? payload : req?.rawBody;
-      if (rawBody === undefined) {
-        return reject(400, 'invalid_input', RED._('devicehook-verify.errors.parsed-payload'));
+      const headers = req?.headers ?? (msg.headers as Record<string, string>) ?? {};
+      if (rawBody === undefined && !receiver.problem) {
+        const unreadable = receiver.unreadable({});
+        // The core's code and status; the message says what to change in this flow.
+        if (unreadable.kind === 'refused') unreadable.message = RED._('devicehook-verify.errors.parsed-payload');
+        if (unreadable.kind === 'refused') unreadable.answer.body.message = unreadable.message;
+        return finish(unreadable);
       }
-      const result = verify({
-        vendor: vendor.vendor,
-        rawBody,
-        headers: req?.headers ?? (msg.headers as Record<string, string>) ?? {},
-        secrets: vendor.secrets(),
-        options: vendor.verifyOptions({
-          strictSchema: Boolean(config.strict),
-          ...(Number(config.maxBytes) > 0 ? { maxBytes: Number(config.maxBytes) } : {}),
-          ...(replayStore ? { replayStore } : {}),
-        }),
+      const request = { headers, rawBody };
+      if (!seen || receiver.problem) return finish(receiver.receive(request));
+      seen.around((replayStore) => receiver.receive({ ...request, replayStore })).then(finish, (error: Error) => {
+        node.error(`devicehook verify could not use its received-ids list: ${error.message}`);
+        finish(receiver.receive(request));
       });
-      if (!result.ok) return reject(result.status, result.code, result.message);
-      counts.accepted++;
-      node.status({ fill: counts.refused > 0 ? 'yellow' : 'green', shape: 'dot', text: RED._('devicehook-verify.status.counts', counts) });
-      msg.payload = result.event;
-      msg.raw = result.event.raw;
-      msg.topic = result.event.type;
-      msg.authentication = result.authentication;
-      outputs[outputIndexForType(types, result.event.type)] = msg;
-      send(outputs);
-      done();
     });
+    node.on('close', (removed, done) => void closeLog(RED, node.id, removed).then(done));
   }
   RED.nodes.registerType('devicehook verify', DevicehookVerify);
 };

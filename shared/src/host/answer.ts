@@ -50,7 +50,7 @@ export function decisionOfFailure(failure: VerifyFailure): Decision {
   };
 }
 
-/** The decision for a refusal by code and message. */
+/** The decision for a refusal by code and message (for host-side reasons, e.g. a node without its configuration). */
 export function refusal(code: Exclude<VerifyFailureCode, 'duplicate'>, message: string): Decision {
   return decisionOfFailure(refuse(code, message));
 }

@@ -2,4 +2,4 @@
  * The host kit: what every webhook receiver host shares (see ./receiver.ts). Pure modules.
  */
 export { createReceiver, cleanTypes, DEFAULT_READ_TIMEOUT_MS, type Receiver, type ReceiverConfig, type ReceiverMode, type HostRequest } from './receiver';
-export { describeDecision, type Decision, type HostAnswer } from './answer';
+export { describeDecision, refusal, type Decision, type HostAnswer } from './answer';

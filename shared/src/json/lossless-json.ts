@@ -45,9 +45,12 @@ export interface ReserializeOptions {
 
 /** Thrown in {@link ReserializeOptions.signable} mode for a body with no faithful signed form. */
 export class NotSignableError extends JsonSyntaxError {
-  constructor(message: string, position: number) {
+  /** `lone_surrogate` whenever the body holds one (it wins over an integer -0). */
+  readonly reason: 'lone_surrogate' | 'negative_zero';
+  constructor(message: string, position: number, reason: 'lone_surrogate' | 'negative_zero') {
     super(message, position);
     this.name = 'NotSignableError';
+    this.reason = reason;
   }
 }
 
@@ -83,120 +86,198 @@ export function compactJsonDumps(text: string, options?: ReserializeOptions): st
 }
 
 /**
- * One open array or object. Each container builds its own output, and hands it to its parent when it
- * closes; appending a string is O(1) in V8 (a rope), so no byte of output is ever copied until the final
- * string is used. An object keeps its members apart (printed key, printed value, key identity), so a
- * duplicated key is resolved at the close by re-ordering references to strings — never by re-reading or
- * copying output. Frames are reused by depth, so many tiny objects cost no allocation of their own.
+ * The UTF-8 bytes of the compact form (as {@link compactJsonDumps} prints it) of a text that
+ * {@link pythonJsonDumps} printed, in one pass over bytes instead of a second scan: in Python's output,
+ * `", "` and `": "` outside strings are exactly the separators, and strings are `"…"` with backslash
+ * escapes. (A string with a lone surrogate becomes U+FFFD, as any UTF-8 encoding of it does.)
+ */
+export function compactBytesFromPythonForm(python: string): Buffer {
+  const source = Buffer.from(python, 'utf8');
+  const out = Buffer.allocUnsafe(source.length);
+  let o = 0;
+  let inString = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i] as number;
+    out[o++] = c;
+    if (inString) {
+      if (c === CH_BACKSLASH) out[o++] = source[++i] as number;
+      else if (c === CH_QUOTE) inString = false;
+    } else if (c === CH_QUOTE) {
+      inString = true;
+    } else if ((c === CH_COMMA || c === CH_COLON) && source[i + 1] === 32) {
+      i++;
+    }
+  }
+  return out.subarray(0, o);
+}
+
+/**
+ * One open array or object. Each container builds its own output and hands it to its parent when it
+ * closes. An object keeps one slot per distinct key, in order of first appearance (Python's dict): a
+ * duplicated key overwrites its slot's value as it is read — no re-reading, no re-ordering, no copy.
+ * Frames are reused by depth, so many tiny objects cost no allocation of their own.
+ *
+ * Output is joined into flat strings ({@link joinParts}), except that a part of {@link LONG_PART} characters
+ * or more is kept by reference (V8 then makes a rope): so a byte is copied only while the text around it is
+ * short, and memory stays near the size of the output instead of a rope node per token.
  */
 class Frame {
   isObject = false;
-  /** Arrays: the output so far, from the opening bracket. */
-  text = '';
+  /** Arrays: the output so far, in pieces (the opening bracket, items and separators). */
+  readonly parts: string[] = [];
   /** Arrays: items so far. */
   count = 0;
-  /** Objects: per member, the key's identity (equal exactly when Python's keys are equal). */
+  /** Objects, per slot: the key's identity (equal exactly when Python's keys are equal). */
   readonly keys: string[] = [];
-  /** Objects: per member, the key as Python prints it. */
+  /** Objects, per slot: the key as Python prints it (its first spelling; equal keys print alike). */
   readonly printedKeys: string[] = [];
-  /** Objects: per member, the value as Python prints it. */
+  /** Objects, per slot: the last value read for the key, as Python prints it. */
   readonly values: string[] = [];
-  /** Objects with many keys: the identities seen, for the duplicate check. */
-  keySet: Set<string> | null = null;
-  hasDuplicate = false;
+  /** Objects with more than {@link LINEAR_KEYS} distinct keys: identity → slot. */
+  slotOf: Map<string, number> | null = null;
+  /** Objects: the slot of the member being read. */
+  slot = 0;
+  /**
+   * Signable mode: the first reason this container has no faithful signed form. Arrays: from any item;
+   * objects: from any key (every distinct key survives), while a value's reason counts only while the value
+   * is its key's last — Python (and JSON.parse) drop the earlier values of a key.
+   */
+  issue: Issue | null = null;
+  /** Objects, per slot: the reason of the slot's value, or null; null itself while no value has one. */
+  valueIssues: Array<Issue | null> | null = null;
+  /** Set by {@link close}: the reason of the container just closed. */
+  closedIssue: Issue | null = null;
 
+  /** A frame is new or was emptied by {@link close}. */
   open(isObject: boolean): void {
     this.isObject = isObject;
-    if (isObject) {
-      this.keys.length = 0;
-      this.printedKeys.length = 0;
-      this.values.length = 0;
-      this.keySet = null;
-      this.hasDuplicate = false;
-    } else {
-      this.text = '[';
+    this.issue = null;
+    if (!isObject) {
+      this.parts.push('[');
       this.count = 0;
     }
   }
 
-  add(value: string, itemSep: string): void {
-    if (this.isObject) this.values.push(value);
-    else this.text = this.count++ === 0 ? this.text + value : this.text + itemSep + value;
-  }
-
-  addKey(identity: string, printed: string): void {
-    const keys = this.keys;
-    if (!this.hasDuplicate) {
-      if (this.keySet === null && keys.length < 16) {
-        for (let k = 0; k < keys.length; k++) {
-          if (keys[k] === identity) {
-            this.hasDuplicate = true;
-            break;
-          }
-        }
-      } else {
-        if (this.keySet === null) this.keySet = new Set(keys);
-        if (this.keySet.has(identity)) this.hasDuplicate = true;
-        else this.keySet.add(identity);
+  add(value: string, issue: Issue | null, itemSep: string): void {
+    if (this.isObject) {
+      this.values[this.slot] = value;
+      if (issue !== null) (this.valueIssues ??= [])[this.slot] = issue;
+      else if (this.valueIssues !== null) this.valueIssues[this.slot] = null;
+    } else {
+      this.issue = worse(this.issue, issue);
+      const parts = this.parts;
+      if (this.count++ > 0) parts.push(itemSep);
+      parts.push(value);
+      // Long arrays are joined as they grow, so their pieces do not pile up until the close.
+      if (parts.length >= FLUSH_PARTS) {
+        const joined = joinParts(parts);
+        parts.length = 0;
+        parts.push(joined);
       }
     }
-    keys.push(identity);
-    this.printedKeys.push(printed);
   }
 
-  /** The container's whole output; frees the references it held. */
-  close(itemSep: string, keySep: string): string {
-    if (!this.isObject) {
-      const text = this.text + ']';
-      this.text = '';
-      return text;
+  /** Finds or makes the slot of a key; the value read next goes there. */
+  addKey(identity: string, printed: string, issue: Issue | null): void {
+    const keys = this.keys;
+    this.issue = worse(this.issue, issue);
+    let slot = -1;
+    if (this.slotOf === null) {
+      for (let k = 0; k < keys.length; k++) {
+        if (keys[k] === identity) {
+          slot = k;
+          break;
+        }
+      }
+      if (slot === -1 && keys.length === LINEAR_KEYS) {
+        this.slotOf = new Map();
+        for (let k = 0; k < keys.length; k++) this.slotOf.set(keys[k] as string, k);
+      }
+    } else {
+      slot = this.slotOf.get(identity) ?? -1;
     }
-    let printedKeys = this.printedKeys;
-    let values = this.values;
-    if (this.hasDuplicate) [printedKeys, values] = resolveDuplicates(this.keys, printedKeys, values);
-    let text = '{' + printedKeys[0] + keySep + values[0];
-    for (let m = 1; m < values.length; m++) text += itemSep + printedKeys[m] + keySep + values[m];
-    this.keys.length = 0;
-    this.printedKeys.length = 0;
-    this.values.length = 0;
-    this.keySet = null;
-    return text + '}';
+    if (slot === -1) {
+      slot = keys.length;
+      keys.push(identity);
+      this.printedKeys.push(printed);
+      this.values.push('');
+      this.slotOf?.set(identity, slot);
+    }
+    this.slot = slot;
+  }
+
+  /** The container's whole output (its reason, if any, in {@link closedIssue}); frees the references it held. */
+  close(itemSep: string, keySep: string): string {
+    let text: string;
+    if (!this.isObject) {
+      this.parts.push(']');
+      text = joinParts(this.parts);
+      this.parts.length = 0;
+    } else {
+      const { printedKeys, values } = this;
+      const parts = scratchParts;
+      parts.length = 0;
+      parts.push('{');
+      for (let k = 0; k < values.length; k++) {
+        if (k > 0) parts.push(itemSep);
+        parts.push(printedKeys[k] as string, keySep, values[k] as string);
+      }
+      parts.push('}');
+      text = joinParts(parts);
+      parts.length = 0;
+      for (const valueIssue of this.valueIssues ?? []) this.issue = worse(this.issue, valueIssue ?? null);
+      this.keys.length = 0;
+      this.printedKeys.length = 0;
+      this.values.length = 0;
+      this.slotOf = null;
+      this.valueIssues = null;
+    }
+    this.closedIssue = this.issue;
+    return text;
   }
 }
 
+/** Up to this many distinct keys, an object finds a key's slot by a linear scan; past it, by a Map. */
+const LINEAR_KEYS = 16;
+/** A part this long is not copied into its container's output but kept by reference. */
+const LONG_PART = 1024;
+/** An array's pieces are joined whenever this many have piled up. */
+const FLUSH_PARTS = 1024;
+/** Reused by every object's close (closes never nest). */
+const scratchParts: string[] = [];
+
 /**
- * Python builds a dict from the pairs: a duplicated key keeps its first position and takes its last value.
- * Linear in the member count (a quadratic scan only below 16 members).
+ * The concatenation of `parts`: runs of short parts joined into flat strings (one copy each), long parts
+ * appended by reference (a rope node, no copy).
  */
-function resolveDuplicates(keys: string[], printedKeys: string[], values: string[]): [string[], string[]] {
-  const outKeys: string[] = [];
-  const outValues: string[] = [];
-  if (keys.length <= 16) {
-    const seen: string[] = [];
-    for (let m = 0; m < keys.length; m++) {
-      const at = seen.indexOf(keys[m] as string);
-      if (at === -1) {
-        seen.push(keys[m] as string);
-        outKeys.push(printedKeys[m] as string);
-        outValues.push(values[m] as string);
-      } else {
-        outValues[at] = values[m] as string;
-      }
-    }
-    return [outKeys, outValues];
+function joinParts(parts: string[]): string {
+  let out = '';
+  let runStart = 0;
+  let hasLong = false;
+  for (let k = 0; k < parts.length; k++) {
+    if ((parts[k] as string).length < LONG_PART) continue;
+    hasLong = true;
+    if (k > runStart) out += k - runStart === 1 ? (parts[runStart] as string) : parts.slice(runStart, k).join('');
+    out += parts[k] as string;
+    runStart = k + 1;
   }
-  const position = new Map<string, number>();
-  for (let m = 0; m < keys.length; m++) {
-    const at = position.get(keys[m] as string);
-    if (at === undefined) {
-      position.set(keys[m] as string, outKeys.length);
-      outKeys.push(printedKeys[m] as string);
-      outValues.push(values[m] as string);
-    } else {
-      outValues[at] = values[m] as string;
-    }
-  }
-  return [outKeys, outValues];
+  if (!hasLong) return parts.join('');
+  if (runStart < parts.length) out += parts.length - runStart === 1 ? (parts[runStart] as string) : parts.slice(runStart).join('');
+  return out;
+}
+
+/** Why a value has no faithful signed form, and where (turned into a {@link NotSignableError} only at the end). */
+interface Issue {
+  message: string;
+  position: number;
+  kind: 'lone_surrogate' | 'negative_zero';
+}
+
+/** The issue to report: the first one, except that a lone surrogate wins over an integer -0. */
+function worse(current: Issue | null, next: Issue | null): Issue | null {
+  if (next === null) return current;
+  if (current === null || (current.kind === 'negative_zero' && next.kind === 'lone_surrogate')) return next;
+  return current;
 }
 
 const CH_QUOTE = 34;
@@ -218,26 +299,28 @@ function skipWhitespace(text: string, i: number): number {
   return i;
 }
 
-/** Per call of {@link reserialize}: whether the text holds any surrogate code unit (raw, not escaped). */
+/** Per call of {@link reserialize}. */
 interface ScanState {
+  /** The text holds a surrogate code unit written raw (not escaped): only a JS string can. */
   rawSurrogates: boolean;
+  /** …and one of them is unpaired. */
+  rawLoneSurrogates: boolean;
   signable: boolean;
 }
 
 function reserialize(text: string, itemSep: string, keySep: string, maxDepth: number, signable: boolean): string {
-  const state: ScanState = { rawSurrogates: SURROGATE.test(text), signable };
-  if (signable && state.rawSurrogates) {
-    const lone = LONE_SURROGATE_ONCE.exec(text);
-    if (lone !== null) throw new NotSignableError(loneSurrogateMessage(lone[0]), lone.index);
-  }
+  const rawSurrogates = SURROGATE.test(text);
+  const state: ScanState = { rawSurrogates, rawLoneSurrogates: rawSurrogates && LONE_SURROGATE_ONCE.test(text), signable };
   const frames: Frame[] = [];
   let depth = 0;
   let i = skipWhitespace(text, 0);
   let value: string;
+  let issue: Issue | null;
 
   // Each turn of this loop reads one value at `i`, then closes every container that ends after it.
   for (;;) {
     const c = text.charCodeAt(i);
+    issue = null;
     if (c === CH_LBRACE || c === CH_LBRACKET) {
       const isObject = c === CH_LBRACE;
       i = skipWhitespace(text, i + 1);
@@ -254,10 +337,12 @@ function reserialize(text: string, itemSep: string, keySep: string, maxDepth: nu
       }
     } else if (c === CH_QUOTE) {
       const end = findStringEnd(text, i);
-      value = stringEscaped ? pythonStringFromEscaped(text, i, end, state) : text.slice(i, end);
+      value = stringEscaped ? pythonStringFromEscaped(text, i, end) : text.slice(i, end);
+      if (signable) issue = stringIssue(text, i, end, value, state);
       i = end;
     } else if (c === CH_MINUS || (c >= 48 && c <= 57)) {
-      value = readNumber(text, i, signable);
+      value = readNumber(text, i);
+      if (signable && numberWasNegativeZeroInteger) issue = { message: NEGATIVE_ZERO_MESSAGE, position: i, kind: 'negative_zero' };
       i = numberEnd;
     } else {
       value = readLiteral(text, i);
@@ -269,10 +354,12 @@ function reserialize(text: string, itemSep: string, keySep: string, maxDepth: nu
       i = skipWhitespace(text, i);
       if (depth === 0) {
         if (i !== text.length) throw new JsonSyntaxError('Extra data after the JSON value', i);
+        // Only now, so that a text Python refuses is refused as Python does (JsonSyntaxError) first.
+        if (issue !== null) throw new NotSignableError(issue.message, issue.position, issue.kind);
         return value;
       }
       const frame = frames[depth - 1] as Frame;
-      frame.add(value, itemSep);
+      frame.add(value, issue, itemSep);
       const d = text.charCodeAt(i);
       if (d === CH_COMMA) {
         i = skipWhitespace(text, i + 1);
@@ -283,6 +370,7 @@ function reserialize(text: string, itemSep: string, keySep: string, maxDepth: nu
         i++;
         depth--;
         value = frame.close(itemSep, keySep);
+        issue = frame.closedIssue;
         continue;
       }
       throw new JsonSyntaxError(
@@ -291,6 +379,17 @@ function reserialize(text: string, itemSep: string, keySep: string, maxDepth: nu
       );
     }
   }
+}
+
+/**
+ * Signable mode: the reason the string literal text[start, end) (printed by Python as `printed`) has no
+ * faithful signed form, or null. A lone surrogate survives into `printed` unless it was raw and next to
+ * an escaped one, which decoding joined into a pair that Python keeps apart — hence the source check.
+ */
+function stringIssue(text: string, start: number, end: number, printed: string, state: ScanState): Issue | null {
+  let lone = SURROGATE.test(printed) ? LONE_SURROGATE_ONCE.exec(printed) : null;
+  if (lone === null && state.rawLoneSurrogates) lone = LONE_SURROGATE_ONCE.exec(text.slice(start, end));
+  return lone === null ? null : { message: loneSurrogateMessage(lone[0]), position: start, kind: 'lone_surrogate' };
 }
 
 /**
@@ -306,19 +405,17 @@ function readKey(text: string, i: number, frame: Frame, state: ScanState): numbe
   let identity: string;
   if (stringEscaped) {
     const decoded = decodeValidatedString(text, i, end);
-    if (SURROGATE.test(decoded)) {
-      if (state.signable) refuseLoneSurrogates(decoded, i);
-      identity = keyIdentity(text, i, end);
-    }
     printed = encodePythonString(decoded);
-    identity ??= printed;
+    identity = SURROGATE.test(decoded) ? keyIdentity(text, i, end) : printed;
   } else {
     printed = text.slice(i, end);
     identity = state.rawSurrogates && SURROGATE.test(printed) ? keyIdentity(text, i, end) : printed;
   }
   const colon = skipWhitespace(text, end);
   if (text.charCodeAt(colon) !== CH_COLON) throw new JsonSyntaxError("Expecting ':' delimiter", colon);
-  frame.addKey(identity, printed);
+  // A key holding a lone code point is identified by a string starting with an unpaired U+DC00.
+  const issue = state.signable && identity.charCodeAt(0) === 0xdc00 ? { message: LONE_KEY_MESSAGE, position: i, kind: 'lone_surrogate' as const } : null;
+  frame.addKey(identity, printed, issue);
   return skipWhitespace(text, colon + 1);
 }
 
@@ -387,19 +484,8 @@ function decodeValidatedString(text: string, start: number, end: number): string
 }
 
 /** Python's output for the validated string literal text[start, end) holding an escape. */
-function pythonStringFromEscaped(text: string, start: number, end: number, state: ScanState): string {
-  const decoded = decodeValidatedString(text, start, end);
-  if (state.signable && SURROGATE.test(decoded)) refuseLoneSurrogates(decoded, start);
-  return encodePythonString(decoded);
-}
-
-/**
- * In signable mode, raw lone surrogates were refused up front, so a lone surrogate left in a decoded
- * string came from an escape, or from an escape next to a raw one — lone for Python either way.
- */
-function refuseLoneSurrogates(decoded: string, position: number): void {
-  const lone = LONE_SURROGATE_ONCE.exec(decoded);
-  if (lone !== null) throw new NotSignableError(loneSurrogateMessage(lone[0]), position);
+function pythonStringFromEscaped(text: string, start: number, end: number): string {
+  return encodePythonString(decodeValidatedString(text, start, end));
 }
 
 function loneSurrogateMessage(unit: string): string {
@@ -408,6 +494,9 @@ function loneSurrogateMessage(unit: string): string {
     'so no sender signed it; refused)'
   );
 }
+
+const LONE_KEY_MESSAGE = "Lone surrogate in a key (Python's json.dumps cannot encode it to UTF-8, so no sender signed it; refused)";
+const NEGATIVE_ZERO_MESSAGE = 'Integer -0 (Python signs it as 0, the form of a different body, while it parses as -0; refused)';
 
 /**
  * Decodes the validated string literal text[start, end) (quotes included).
@@ -513,13 +602,16 @@ export function encodePythonString(value: string): string {
 
 /** Set by {@link readNumber}: the offset just past the number it read. */
 let numberEnd = 0;
+/** Set by {@link readNumber}: the number it read was the integer `-0` (printed `0`). */
+let numberWasNegativeZeroInteger = false;
 
 /**
- * Reads a number (or `-Infinity`) at `start`, sets {@link numberEnd} and returns Python's printed form.
- * With `signable`, refuses the integer `-0` (see {@link ReserializeOptions.signable}).
+ * Reads a number (or `-Infinity`) at `start`, sets {@link numberEnd} and
+ * {@link numberWasNegativeZeroInteger}, and returns Python's printed form.
  */
-function readNumber(text: string, start: number, signable = false): string {
+function readNumber(text: string, start: number): string {
   let i = start;
+  numberWasNegativeZeroInteger = false;
   const negative = text.charCodeAt(i) === CH_MINUS;
   if (negative) {
     i++;
@@ -562,9 +654,7 @@ function readNumber(text: string, start: number, signable = false): string {
     }
     // Integers are exact in Python; JSON forbids leading zeros, so only "-0" differs from its source.
     if (negative && first === 48) {
-      if (signable) {
-        throw new NotSignableError('Integer -0 (Python signs it as 0, the form of a different body, while it parses as -0; refused)', start);
-      }
+      numberWasNegativeZeroInteger = true;
       return '0';
     }
     return text.slice(start, i);

@@ -32,7 +32,7 @@ export function redactHeaders(headers: Record<string, string | string[] | undefi
 }
 
 /** A URL with its userinfo and credential-like query values replaced by `[redacted]`. Unparseable: cut to its origin-ish prefix. */
-export function redactUrl(url: string): string {
+export function redactLoggedUrl(url: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -146,7 +146,7 @@ export function receiptEntry(input: ReceiptInput): LogEntryInput {
     status: input.status,
   };
   if (input.vendor) entry.vendor = input.vendor;
-  if (input.type) entry.type = cut(input.type, MAX_TYPE);
+  if (typeof input.type === 'string' && input.type) entry.type = cut(input.type, MAX_TYPE);
   if (input.code) entry.code = input.code;
   if (input.message) entry.reason = cut(blankSecrets(input.message, input.secrets), MAX_REASON);
   if (input.headers) entry.headers = redactHeaders(input.headers);
@@ -163,6 +163,8 @@ export interface DeliveryLogInput {
   result: Pick<DeliveryResult, 'attempts' | 'url' | 'vendor'> & Partial<Pick<DeliveryResult, 'outcome' | 'error' | 'statusCode'>>;
   /** Overrides the outcome: `retrying` at the first planned retry, `dropped` for a removed node's pending one. */
   outcome?: LogOutcome;
+  /** Overrides the code (e.g. `outbox_full` for a message refused before any attempt). */
+  code?: string;
   type?: string;
   body?: Uint8Array | string;
   keepPayload?: boolean;
@@ -183,19 +185,20 @@ export function deliveryEntry(input: DeliveryLogInput): LogEntryInput {
     requestId: last?.requestId ?? input.deliveryId,
     deliveryId: input.deliveryId,
     attempts: result.attempts.length,
-    url: redactUrl(result.url),
+    url: redactLoggedUrl(result.url),
     vendor: result.vendor,
   };
   const status = result.statusCode ?? last?.statusCode;
   if (status !== undefined) entry.status = status;
-  if (outcome === 'endpoint_failed') entry.code = 'endpoint_failed';
+  if (input.code) entry.code = input.code;
+  else if (outcome === 'endpoint_failed') entry.code = 'endpoint_failed';
   else if (outcome !== 'delivered' && last) {
     const httpFailure = last.statusCode !== undefined && (last.errorClass === 'http' || last.errorClass === undefined);
     entry.code = httpFailure ? `http_${last.statusCode}` : (last.errorClass ?? outcome);
   }
   const reason = result.error ?? (outcome === 'retrying' && last ? `${last.error ?? 'failed'}; retry in ${Math.round((last.nextRetryInMs ?? 0) / 1000)} s` : undefined);
   if (reason) entry.reason = cut(blankSecrets(reason, input.secrets), MAX_REASON);
-  if (input.type) entry.type = cut(input.type, MAX_TYPE);
+  if (typeof input.type === 'string' && input.type) entry.type = cut(input.type, MAX_TYPE);
   Object.assign(entry, capturePayload(input.body, { keep: input.keepPayload ?? true, ...(input.payloadCap !== undefined ? { cap: input.payloadCap } : {}), ...(input.secrets ? { secrets: input.secrets } : {}) }));
   return entry;
 }

@@ -23,7 +23,7 @@
  */
 import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, ftruncateSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { appendFile, open, readFile, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, open, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareEntryIds, DEFAULT_LIMIT, isEntryId, matchesFilter, MAX_LIMIT } from '../log/filter';
 import { addSummaries, countEntry, emptySummary, presentSummary } from '../log/summary';
@@ -265,15 +265,20 @@ function createStore(root: string, dir: string, options: LogStoreOptions): FileL
     dir,
     append(input: LogEntryInput): LogEntry {
       if (closed) throw new Error('The log store is closed.');
-      const probe = JSON.stringify(input);
-      if (Buffer.byteLength(probe, 'utf8') + 40 + active().bytes > segmentBytes && active().bytes > 0) {
+      // One serialization: the id (which depends on where the line lands) is spliced in front.
+      const { id: _ignored, ...fields } = input as LogEntryInput & { id?: string };
+      const rest = JSON.stringify(fields);
+      const restBytes = Buffer.byteLength(rest, 'utf8');
+      if (restBytes + 40 + active().bytes > segmentBytes && active().bytes > 0) {
         roll();
         enforceRetention();
       } else if (now() - lastRetentionCheck > 60_000) enforceRetention();
       const segment = active();
-      const entry: LogEntry = { id: `${segment.seq}-${segment.bytes}`, ...input };
-      const line = `${JSON.stringify(entry)}\n`;
-      const bytes = Buffer.byteLength(line, 'utf8');
+      const id = `${segment.seq}-${segment.bytes}`;
+      const entry: LogEntry = { id, ...fields };
+      const head = `{"id":"${id}"${rest.length > 2 ? ',' : ''}`;
+      const line = `${head}${rest.slice(1)}\n`;
+      const bytes = head.length + restBytes; // head is ASCII; rest.slice(1) drops one byte, the newline adds one
       if (queueBytes + bytes > maxQueueBytes) {
         segment.summary.lost++;
         total.lost++;
@@ -302,23 +307,14 @@ function createStore(root: string, dir: string, options: LogStoreOptions): FileL
       const [beforeSeq, beforeOffset] = filter.before ? (filter.before.split('-').map(Number) as [number, number]) : [Infinity, Infinity];
       for (const segment of [...segments].reverse()) {
         if (segment.seq > beforeSeq || !mayMatch(segment.summary, filter)) continue;
-        let text: string;
-        try {
-          text = await readFile(segmentPath(dir, segment.seq), 'utf8');
-        } catch {
-          continue;
-        }
-        const lines = text.split('\n');
-        for (let i = lines.length - 1; i >= 0; i--) {
-          const line = lines[i];
-          if (!line) continue;
+        const end = segment.seq === beforeSeq ? Math.min(beforeOffset, segment.bytes) : segment.bytes;
+        for await (const line of linesBackward(segmentPath(dir, segment.seq), end)) {
           let entry: LogEntry;
           try {
             entry = JSON.parse(line) as LogEntry;
           } catch {
             continue;
           }
-          if (segment.seq === beforeSeq && Number(entry.id.split('-')[1]) >= beforeOffset) continue;
           if (!matchesFilter(entry, filter)) continue;
           if (found.length === limit) return { entries: found, more: true };
           found.push(entry);
@@ -379,6 +375,49 @@ function createStore(root: string, dir: string, options: LogStoreOptions): FileL
   };
   enforceRetention();
   return store;
+}
+
+/**
+ * The lines of the file's first `end` bytes, last first, read in 64 KiB chunks from the end: the newest
+ * page costs what it returns, not the segment's size. A missing file yields nothing.
+ */
+async function* linesBackward(file: string, end: number): AsyncGenerator<string> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch {
+    return;
+  }
+  try {
+    const CHUNK = 64 * 1024;
+    let position = end;
+    let carry: Buffer = Buffer.alloc(0);
+    while (position > 0) {
+      const size = Math.min(CHUNK, position);
+      position -= size;
+      const chunk = Buffer.alloc(size);
+      const { bytesRead } = await handle.read(chunk, 0, size, position);
+      let buffer = Buffer.concat([chunk.subarray(0, bytesRead), carry]);
+      let cut = buffer.lastIndexOf(0x0a, buffer.length - 1);
+      // Lines end with a newline: the bytes after the last one are a line still being completed (none here).
+      let stop = buffer.length;
+      if (cut === buffer.length - 1) {
+        stop = cut;
+        cut = buffer.lastIndexOf(0x0a, stop - 1);
+      }
+      while (cut >= 0) {
+        if (stop > cut + 1) yield buffer.subarray(cut + 1, stop).toString('utf8');
+        stop = cut;
+        cut = buffer.lastIndexOf(0x0a, stop - 1);
+        if (stop === 0) break;
+      }
+      buffer = buffer.subarray(0, stop);
+      carry = buffer;
+    }
+    if (carry.length > 0) yield carry.toString('utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Whether a segment can hold a match, from its summary alone (time range, codes, types). */

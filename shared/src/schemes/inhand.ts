@@ -4,12 +4,16 @@
  * JSON instead, and a sender may send exactly the signed bytes, so all three forms are accepted.
  * Pure module.
  */
-import { compactJsonDumps, pythonJsonDumps } from '../json/lossless-json';
+import { compactBytesFromPythonForm, NotSignableError, pythonJsonDumps, type ReserializeOptions } from '../json/lossless-json';
 import type { SignatureScheme } from '../types';
 import { signHmacHeader, verifyHmacHeader, type HmacHeaderConfig } from './hmac-header';
 
 /** `": ` right after a key: Python's json.dumps separator. */
 const PYTHON_SEPARATOR = /": /;
+/** A `\uD800`–`\uDFFF` escape (or a backslash-u run that looks like one; the scanner decides exactly). */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+/** The forms we compute are the ones a sender signed, so they must stand for exactly one parsed body. */
+const SIGNABLE: ReserializeOptions = { signable: true };
 
 const config: HmacHeaderConfig = {
   algorithm: 'sha256',
@@ -17,18 +21,53 @@ const config: HmacHeaderConfig = {
   header: 'X-Signature',
   prefix: '',
   label: "InHand's X-Signature",
+  formsIncludePython: true,
+  /**
+   * One form at a time, likeliest first, each computed only when the ones before it did not match (the
+   * caller stops at the first match). The Python form is one linear pass of the scanner; the compact
+   * form one pass over its bytes.
+   *
+   * Injective: a body with a lone surrogate escape is refused before any MAC, as Python refuses it
+   * (`json.dumps(…).encode('utf-8')` raises), so no signature covers both it and the body with U+FFFD;
+   * an integer `-0` is refused when the match would need a re-serialized form (which says `0`), so one
+   * signature never stands for both `0` and `-0`. The scanner's key identity is exact.
+   */
   *bodyForms(input) {
-    // Likeliest first, to spend one HMAC where we can: a body with Python's separators was most likely
-    // sent as signed; a compact one was most likely re-serialized by someone after signing.
-    const looksPythonStyle = PYTHON_SEPARATOR.test(input.text);
-    if (looksPythonStyle) yield input.rawBody;
-    const python = pythonJsonDumps(input.text);
-    if (python !== input.text) yield python;
-    if (!looksPythonStyle) yield input.rawBody;
-    const compact = compactJsonDumps(input.text);
-    if (compact !== input.text && compact !== python) yield compact;
+    const text = input.text;
+    // A body with Python's separators was most likely sent as signed; a compact one was most likely
+    // re-serialized by someone after signing.
+    const rawFirst = PYTHON_SEPARATOR.test(text);
+    let python: string | NotSignableError | undefined;
+    const pythonForm = () => (python ??= signedForm(pythonJsonDumps, text));
+    if (SURROGATE_ESCAPE.test(text)) {
+      const form = pythonForm();
+      if (form instanceof NotSignableError && form.reason === 'lone_surrogate') throw form;
+    }
+    if (rawFirst) yield input.rawBody;
+    const form = pythonForm();
+    if (form instanceof NotSignableError) {
+      // An integer -0: only the raw bytes may be what was signed.
+      if (!rawFirst) yield input.rawBody;
+      throw form;
+    }
+    if (form !== text) yield form;
+    if (!rawFirst) yield input.rawBody;
+    // The same value with compact separators: derived from the Python form, not scanned again.
+    const compact = compactBytesFromPythonForm(form);
+    // Only spaces are removed, so the same length means the same bytes.
+    if (!compact.equals(input.rawBody) && compact.length !== Buffer.byteLength(form)) yield compact;
   },
 };
+
+/** The form, or the reason the body has none (other syntax errors are thrown). */
+function signedForm(dumps: typeof pythonJsonDumps, text: string): string | NotSignableError {
+  try {
+    return dumps(text, SIGNABLE);
+  } catch (error) {
+    if (error instanceof NotSignableError) return error;
+    throw error;
+  }
+}
 
 export const inhandScheme: SignatureScheme = {
   description:
