@@ -27,7 +27,12 @@
    */
   function renderTypePicker(container, vendorId, selected, onChange) {
     container.empty();
+    // Only the latest call renders: several change events in a row must not stack their pickers.
+    var token = (container.data('devicehookRender') || 0) + 1;
+    container.data('devicehookRender', token);
     return catalogue().then(function (vendors) {
+      if (container.data('devicehookRender') !== token) return;
+      container.empty();
       var vendor = vendors.filter(function (v) { return v.id === vendorId; })[0];
       var chosen = (selected || []).slice();
       function emit() {

@@ -10,8 +10,11 @@ import type { ReplayStore } from './types';
 export const REPLAY_ENTRY_BYTES = 48;
 /** Default bound of an in-memory store: about 21 000 ids. */
 export const DEFAULT_MEMORY_REPLAY_BYTES = 1024 * 1024;
-/** Default bound of a store kept in saved data (n8n static data, Node-RED context): about 5 400 ids. */
-export const DEFAULT_RECORD_REPLAY_BYTES = 256 * 1024;
+/**
+ * Default bound of a store kept in saved data (n8n static data, Node-RED context): about 1 365 ids. The
+ * host saves the whole list after each new id (n8n with the workflow), so it is kept small.
+ */
+export const DEFAULT_RECORD_REPLAY_BYTES = 64 * 1024;
 
 /** The stored form of a key: SHA-256, first 128 bits, base64url (22 characters), whatever the key's length. */
 export function hashReplayKey(key: string): string {

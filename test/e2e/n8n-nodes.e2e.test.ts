@@ -299,13 +299,32 @@ function signedWebhookWorkflow(receiver: Receiver): N8nWorkflow {
       credentials: { [s.credentialType]: { id: idOf(swCredKey(s.scheme), 'cred'), name: `${swCredKey(s.scheme)} e2e` } },
     });
   });
+  // Version 1.1 (new nodes): a private target is refused unless "Allow Private Network Targets" is on.
+  for (const [i, guard] of GUARD_CASES.entries()) {
+    nodes.push({
+      id: `sw-guard-${i}`,
+      name: guard.name,
+      type: `${NODE_TYPE_PREFIX}signedWebhook`,
+      typeVersion: 1.1,
+      position: [600, i * 150],
+      onError: 'continueRegularOutput',
+      parameters: { scheme: 'generic-hmac', url: `${receiver.url}/sw-guard/${i}`, body: 'text', textBody: '{"type":"guard"}', retryPolicy: 'default', options: {}, ...guard.parameters },
+      credentials: { genericHmacApi: { id: idOf(swCredKey('generic-hmac'), 'cred'), name: `${swCredKey('generic-hmac')} e2e` } },
+    });
+  }
   return {
     id: idOf(SW_KEY, 'wf'),
     name: 'e2e signed webhook',
     nodes,
-    connections: { [TRIGGER_NODE]: { main: [SIGNED.map((s) => ({ node: swNodeName(s.scheme), type: 'main' as const, index: 0 }))] } },
+    connections: { [TRIGGER_NODE]: { main: [[...SIGNED.map((s) => swNodeName(s.scheme)), ...GUARD_CASES.map((g) => g.name)].map((node) => ({ node, type: 'main' as const, index: 0 }))] } },
   };
 }
+
+/** Signed Webhook 1.1 nodes sending to the local receiver: refused by default, sent with the option on. */
+const GUARD_CASES = [
+  { name: 'Send guarded (default)', parameters: {}, delivered: false },
+  { name: 'Send private allowed', parameters: { allowPrivateNetworkTargets: true }, delivered: true },
+];
 
 function credentialsFor(fakes: Fakes): N8nCredential[] {
   return [
@@ -486,7 +505,7 @@ describe.each([
         if (verdict.ok) continue;
         expect(verdict.code).toBe(code);
         const answer = await post(url(), request);
-        expect(answer).toEqual({ status: verdict.status, body: { error: verdict.code, message: verdict.message } });
+        expect(answer).toEqual({ status: verdict.status, body: { code: verdict.code, message: verdict.message } });
         expect(answer.status).toBe(401);
       }
       expect(coreVerdict(c, good, fakes).ok).toBe(true);
@@ -500,7 +519,7 @@ describe.each([
         const type = cases[i]!;
         const answer = await send(type);
         if (c.vendor === '1nce') expect(answer.status).toBe(200);
-        else expect(answer).toEqual({ status: 200, body: { received: true, started: true, type } });
+        else expect(answer).toEqual({ status: 200, body: { received: true, type } });
         const executions = await runtime.waitForExecutions(workflowId, i + 1);
         expect(executions).toHaveLength(i + 1);
         const execution = executions[i]!;
@@ -520,28 +539,31 @@ describe.each([
     const workflowId = idOf(FILTER_KEY, 'wf');
     const url = () => runtime.webhookUrl(webhookIdOf(FILTER_KEY));
 
-    it('answers 200 without starting for a type it does not take, and gives the raw body with headers for one it takes', async () => {
+    it('answers 200 without starting for a type it does not take, and gives the raw body with headers (no signature) for one it takes', async () => {
       const online = await post(url(), signedRequest(INHAND, 'online'));
       expect(online.status).toBe(200);
-      expect(online.body).toMatchObject({ received: true, started: false });
+      expect(online.body).toMatchObject({ received: true, ignored: true });
 
       const offline = signedRequest(INHAND, 'offline');
-      expect((await post(url(), offline)).body).toEqual({ received: true, started: true, type: 'offline' });
+      expect((await post(url(), offline)).body).toEqual({ received: true, type: 'offline' });
       const [execution, ...more] = await runtime.waitForExecutions(workflowId, 1);
       expect(more).toEqual([]);
       expect(execution!.nodes).toEqual([TRIGGER_NODE, 'Done']);
       const item = execution!.outputs.Done![0]![0]!;
       const { headers, ...raw } = item;
       expect(raw).toEqual(JSON.parse(offline.body.toString('utf8')));
-      expect(headers).toMatchObject({ 'x-signature': offline.headers['x-signature'] });
+      // "Include Headers" keeps the request's headers but never the ones that carry a secret (the signature here).
+      expect(headers).toMatchObject({ 'content-type': 'application/json' });
+      expect(Object.keys(headers as object)).not.toContain('x-signature');
+      expect(JSON.stringify(execution)).not.toContain(offline.headers['x-signature']);
     });
 
     it('with unsigned requests allowed: starts for an unsigned one, still refuses a tampered one', async () => {
       const good = signedRequest(INHAND, 'offline');
       const tampered = await post(url(), tamperedRequest(INHAND, good));
       expect(tampered.status).toBe(401);
-      expect(tampered.body).toMatchObject({ error: 'signature_mismatch' });
-      expect((await post(url(), unsignedRequest(INHAND, good))).body).toEqual({ received: true, started: true, type: 'offline' });
+      expect(tampered.body).toMatchObject({ code: 'signature_mismatch' });
+      expect((await post(url(), unsignedRequest(INHAND, good))).body).toEqual({ received: true, type: 'offline' });
       const executions = await runtime.waitForExecutions(workflowId, 2);
       expect(executions).toHaveLength(2);
       expect(executions[1]!.outputs[TRIGGER_NODE]![0]![0]).not.toHaveProperty('authentication'); // raw body output
@@ -557,7 +579,7 @@ describe.each([
       expect(more).toEqual([]);
       expect(execution!.error).toBeUndefined();
       expect(execution!.status).toBe('success');
-      expect([...execution!.nodes].sort()).toEqual([TRIGGER_NODE, ...SIGNED.map((s) => swNodeName(s.scheme))].sort());
+      expect([...execution!.nodes].sort()).toEqual([TRIGGER_NODE, ...SIGNED.map((s) => swNodeName(s.scheme)), ...GUARD_CASES.map((g) => g.name)].sort());
 
       for (const s of SIGNED) {
         const received = fakes.receiver.requests.filter((r) => r.url.startsWith(`/sw/${s.scheme}/`));
@@ -576,6 +598,14 @@ describe.each([
         expect(result, s.scheme).toMatchObject({ delivered: true, statusCode: 200 });
         expect((result.attempts as unknown[]).length, s.scheme).toBe(s.failFirst ? 2 : 1);
       }
+      // Version 1 nodes (above) kept sending to the local receiver; version 1.1 refuses it unless allowed
+      // (n8n keeps only the error of an item that failed under "continue"); nothing was received. That the
+      // refusal is one unretried 'blocked' attempt is checked in test/n8n/signed-webhook.test.ts.
+      const [guarded, allowed] = GUARD_CASES.map((g) => execution!.outputs[g.name]![0]![0]!);
+      expect(String(guarded!.error)).toMatch(/^Refused to send to http:\/\/127\.0\.0\.1:\d+\/sw-guard\/0: .*"Allow Private Network Targets"/);
+      expect(fakes.receiver.requests.filter((r) => r.url === '/sw-guard/0')).toHaveLength(0);
+      expect(allowed).toMatchObject({ delivered: true, statusCode: 200 });
+      expect(fakes.receiver.requests.filter((r) => r.url === '/sw-guard/1')).toHaveLength(1);
       // The forwarded InHand alert is the received one, re-signed with the action's own secret.
       const forwarded = fakes.receiver.requests.find((r) => r.url.startsWith('/sw/inhand-dm/'))!;
       expect(JSON.parse(forwarded.body.toString('utf8'))).toEqual(JSON.parse(alert.body.toString('utf8')));

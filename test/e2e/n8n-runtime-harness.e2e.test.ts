@@ -105,7 +105,7 @@ describe.each([
 
   it('serves the published workflow and records its execution', async () => {
     const answer = await postSigned(runtime);
-    expect(answer).toEqual({ status: 200, body: { received: true, started: true, type: 'offline' } });
+    expect(answer).toEqual({ status: 200, body: { received: true, type: 'offline' } });
     const [execution, ...more] = await runtime.waitForExecutions(WORKFLOW_ID, 1);
     expect(more).toEqual([]);
     expect(execution).toMatchObject({ workflowId: WORKFLOW_ID, status: 'success', mode: 'webhook', finished: true, nodes: ['InHand', 'Done'] });

@@ -127,6 +127,11 @@ describe.each(['4', '5'] as const)('Node-RED %s, default settings', (major) => {
     expect(arrived.map((r) => r.url).sort()).toEqual([`/seen/${vendor}/0`, `/seen/${vendor}/1`]);
     const firstEvent = JSON.parse(arrived.find((r) => r.url.endsWith('/0'))!.body.toString());
     expect(firstEvent).toMatchObject({ vendor, type: first });
+    // The http request node after devicehook in sends msg.headers on: the signature / authentication
+    // header (1NCE's is the secret itself) must not be among them.
+    for (const request of arrived) {
+      for (const name of vendors[vendor].scheme.signatureHeaders({})) if (!/-(id|timestamp)$/.test(name)) expect(request.headers[name], `${vendor} forwarded ${name}`).toBeUndefined();
+    }
   });
 
   it('devicehook out: a receiver that fails, then recovers, gets the message signed, once, and output 1 fires', async () => {

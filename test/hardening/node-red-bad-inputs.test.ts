@@ -167,7 +167,8 @@ interface Outcome {
 }
 
 function codeOf(response: RawResponse): string | undefined {
-  const json = response.json as { code?: unknown } | undefined;
+  const json = response.json as { code?: unknown; duplicate?: unknown } | undefined;
+  if (json?.duplicate === true) return 'duplicate'; // 200 {received, duplicate: true, message}
   return typeof json?.code === 'string' ? json.code : undefined;
 }
 

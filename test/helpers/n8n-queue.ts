@@ -6,7 +6,9 @@
  *                            N8N_DISABLE_PRODUCTION_MAIN_PROCESS — also serves production webhooks;
  *   - webhook  `n8n webhook`: production webhooks only; puts each execution on the Bull queue in Redis;
  *   - worker   `n8n worker`:  takes executions off the queue and runs them.
- * Each process has a userFolder of its own with our built package installed as a community package.
+ * Each process has a userFolder of its own with our package installed from its release tarball with the
+ * README's command (installN8nPackage). Every server runs under process-kit's spawnServer: its own process
+ * group, killed by a watchdog process if the test process dies.
  * Credentials and workflows are imported and published with n8n's CLI before the main process starts.
  *
  * Reuses test/helpers/n8n-runtime.ts for the n8n install (`ensureN8n`) and its types; process wiring,
@@ -16,31 +18,28 @@
  * PostgreSQL refuses to run as root: as root, initdb and postgres run as the `postgres` user the Debian
  * package creates (spawn's uid/gid); as any other user, as that user.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ensureN8n, executionOfRow, type ExecutionRow, type N8nCredential, type N8nExecution, type N8nInstall, type N8nVersion, type N8nWorkflow } from './n8n-runtime';
+import { ensureN8n, executionOfRow, installN8nPackage, type ExecutionRow, type N8nCredential, type N8nExecution, type N8nInstall, type N8nVersion, type N8nWorkflow } from './n8n-runtime';
 import {
   childEnv as cleanEnv,
   freePort as freePortAvoiding,
   N8N_VARIABLES,
-  readJson,
   run as runCommand,
   sleep,
+  spawnServer,
   tail,
   terminateGroup,
-  waitForExit,
   type RunOptions,
   type RunResult,
 } from './process-kit';
+import { releaseTarballs } from './release-tarballs';
 
 const LOG_PREFIX = '[n8n-queue]';
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const PACKAGE_NAME = 'n8n-nodes-devicehook';
 export const QUEUE_ENCRYPTION_KEY = 'devicehook-queue-encryption-key';
 const READY_TIMEOUT_MS = 180_000;
 const STOP_GRACE_MS = 20_000;
@@ -59,7 +58,8 @@ export interface QueueStackOptions {
   env?: Record<string, string>;
   /** `n8n worker --concurrency`. @defaultValue 5 */
   workerConcurrency?: number;
-  packageDir?: string;
+  /** The package tarball to install; default: the release tarball (releaseTarballs().n8n). */
+  tarball?: string;
 }
 
 export interface N8nQueueProcess {
@@ -190,18 +190,23 @@ function postgresUser(): { uid: number; gid: number } | undefined {
 }
 
 /**
- * Runs a server under `sh` that kills it when our end of its stdin closes — on stop(), or when this
- * process dies however it dies — so no Redis or Postgres outlives the tests.
+ * Runs a server in its own process group under process-kit's watchdog (spawnServer), so no Redis or
+ * Postgres outlives the tests however this process dies: the watchdog sends `signal`, SIGKILL after 10 s,
+ * and removes `cleanup`. Stop it with {@link stopGuarded}.
  */
-function spawnGuarded(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number; signal?: 'TERM' | 'INT'; cwd?: string }): ChildProcess {
-  const script = `"$@" & child=$!; cat >/dev/null; kill -${options.signal ?? 'TERM'} "$child" 2>/dev/null; wait "$child"`;
-  return spawn('sh', ['-c', script, 'guard', command, ...args], {
+function spawnGuarded(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number; signal?: 'TERM' | 'INT'; cwd?: string; cleanup?: string[] }): ChildProcess {
+  return spawnServer(command, args, {
     cwd: options.cwd ?? os.tmpdir(),
     env: options.env ?? childEnv(),
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stopSignal: `SIG${options.signal ?? 'TERM'}`,
+    graceMs: GUARD_GRACE_MS,
+    cleanup: options.cleanup ?? [],
     ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid } : {}),
   });
 }
+
+const GUARD_GRACE_MS = 10_000;
+const stopGuarded = (child: ChildProcess, signal: 'TERM' | 'INT' = 'TERM') => terminateGroup(child, GUARD_GRACE_MS, `SIG${signal}`);
 
 interface Server {
   port: number;
@@ -244,8 +249,7 @@ async function startRedis(dir: string, avoid: Set<number>): Promise<Server> {
     version,
     logs: () => log,
     async stop() {
-      child.stdin?.end();
-      if (!(await waitForExit(child, 10_000))) child.kill('SIGKILL');
+      await stopGuarded(child);
     },
   };
 }
@@ -278,7 +282,7 @@ async function startPostgres(dir: string, avoid: Set<number>): Promise<PostgresS
   const child = spawnGuarded(
     path.join(bin, 'postgres'),
     ['-D', dataDir, '-p', String(port), '-k', root, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
-    { env, cwd: root, signal: 'INT', ...(user ?? {}) },
+    { env, cwd: root, signal: 'INT', cleanup: [dir], ...(user ?? {}) },
   );
   let log = '';
   child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
@@ -309,8 +313,7 @@ async function startPostgres(dir: string, avoid: Set<number>): Promise<PostgresS
     logs: () => log,
     psql,
     async stop() {
-      child.stdin?.end();
-      if (!(await waitForExit(child, 20_000))) child.kill('SIGKILL');
+      await stopGuarded(child, 'INT');
     },
   };
 }
@@ -318,36 +321,10 @@ async function startPostgres(dir: string, avoid: Set<number>): Promise<PostgresS
 // ---------------------------------------------------------------------------------------------------------
 // n8n processes
 
-/** Copies the built package where `npm install n8n-nodes-devicehook` in n8n's nodes folder puts it. */
-function installPackage(packageDir: string, userFolder: string): void {
-  const pkg = readJson<{ name?: string; version?: string; n8n?: { nodes?: string[] } }>(path.join(packageDir, 'package.json'));
-  if (pkg?.name !== PACKAGE_NAME) throw new Error(`${LOG_PREFIX} ${packageDir}/package.json is not ${PACKAGE_NAME}`);
-  const missing = (pkg.n8n?.nodes ?? []).filter((file) => !fs.existsSync(path.join(packageDir, file)));
-  if (!pkg.n8n?.nodes?.length || missing.length > 0) throw new Error(`${LOG_PREFIX} the package is not built (${missing.join(', ') || 'no n8n.nodes'}); run \`npm run build\` first`);
-  const nodesDir = path.join(userFolder, '.n8n', 'nodes');
-  const target = path.join(nodesDir, 'node_modules', PACKAGE_NAME);
-  fs.mkdirSync(target, { recursive: true });
-  fs.copyFileSync(path.join(packageDir, 'package.json'), path.join(target, 'package.json'));
-  fs.cpSync(path.join(packageDir, 'dist'), path.join(target, 'dist'), { recursive: true });
-  fs.writeFileSync(path.join(nodesDir, 'package.json'), `${JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [PACKAGE_NAME]: pkg.version } }, null, 2)}\n`);
-}
-
-/** Preloaded into each n8n process: n8n shuts down when our end of its stdin closes (we died or stopped it). */
-const WATCHDOG = `'use strict';
-if (require('worker_threads').isMainThread) {
-  process.stdin.on('error', () => {});
-  process.stdin.on('end', () => {
-    process.kill(process.pid, 'SIGTERM');
-    setTimeout(() => process.exit(1), ${STOP_GRACE_MS}).unref();
-  });
-  process.stdin.resume();
-}
-`;
-
 const terminate = (child: ChildProcess) => terminateGroup(child, STOP_GRACE_MS);
 
 const live = new Set<() => Promise<void>>();
-/** Folders of stacks still running, removed however this process exits (the servers die with their stdin). */
+/** Folders of stacks still running, removed however this process exits (the watchdogs remove them if it is killed). */
 const roots = new Set<string>();
 let exitHook = false;
 
@@ -403,8 +380,6 @@ export async function startQueueStack(options: QueueStackOptions = {}): Promise<
       ports.add(brokers[role]);
     }
     const urlOf = (p: number) => `http://127.0.0.1:${p}`;
-    const watchdogFile = path.join(root, 'watchdog.cjs');
-    fs.writeFileSync(watchdogFile, WATCHDOG);
 
     const envFor = (role: N8nRole, userFolder: string): NodeJS.ProcessEnv =>
       childEnv({
@@ -444,7 +419,8 @@ export async function startQueueStack(options: QueueStackOptions = {}): Promise<
     for (const role of ['main', 'webhook', 'worker'] as const) {
       folders[role] = path.join(root, role);
       fs.mkdirSync(folders[role]);
-      installPackage(options.packageDir ?? repoRoot, folders[role]);
+      // The release tarball, with the README's command, in each process's own N8N_USER_FOLDER.
+      await installN8nPackage(options.tarball ?? releaseTarballs().n8n, folders[role], install.nodeBin);
     }
 
     // Import and publish with the CLI, before any process runs (it runs the migrations on first use).
@@ -484,7 +460,8 @@ export async function startQueueStack(options: QueueStackOptions = {}): Promise<
     const processes = {} as Record<N8nRole, N8nQueueProcess>;
     const spawnRole = (role: N8nRole, args: string[]): { process: N8nQueueProcess; child: ChildProcess } => {
       let log = role === 'main' ? cliLog : '';
-      const child = spawn(install.nodeBin, ['--require', watchdogFile, install.n8nBin, ...args], { cwd: folders[role], env: envFor(role, folders[role]), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      // Its own process group (n8n and its task runner) under process-kit's watchdog.
+      const child = spawnServer(install.nodeBin, [install.n8nBin, ...args], { cwd: folders[role], env: envFor(role, folders[role]), graceMs: STOP_GRACE_MS, cleanup: [folders[role]] });
       const append = (chunk: Buffer | string) => {
         log += chunk.toString();
         if (log.length > MAX_LOG_CHARS) log = log.slice(-MAX_LOG_CHARS);

@@ -12,7 +12,7 @@
  *     before the start (`startN8n`);
  *   - reads executions (status, nodes that ran, their output items) from n8n's sqlite database.
  */
-import { type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -88,6 +88,8 @@ export interface StartN8nOptions {
   env?: Record<string, string>;
   /** The package tarball to install; default: the release tarball of this repository (releaseTarballs().n8n). */
   tarball?: string;
+  /** Instead of `tarball`: a folder with a built package (package.json + dist/), packed with `npm pack` first (bench/n8n.mjs). */
+  packageDir?: string;
 }
 
 export interface N8nExecution {
@@ -464,6 +466,19 @@ export async function installN8nPackage(tarball: string, userFolder: string, nod
   return log;
 }
 
+/** `npm pack <folder>` into `dest`; returns the tarball's path. */
+function packFolder(folder: string, dest: string): string {
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const out = execFileSync(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', dest, path.resolve(folder)], {
+    cwd: dest,
+    env: childEnv(),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const [info] = JSON.parse(out) as Array<{ filename: string }>;
+  return path.join(dest, info!.filename);
+}
+
 /** Starts a real n8n with our package, the given credentials and workflows (published unless `active: false`). */
 export async function startN8n(options: StartN8nOptions): Promise<N8nRuntime> {
   const install = await ensureN8n(options.version);
@@ -481,7 +496,8 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nRuntime> {
   if (/^(warn|error|silent)$/.test(options.env?.N8N_LOG_LEVEL ?? '')) {
     throw new Error(`${LOG_PREFIX} N8N_LOG_LEVEL=${options.env?.N8N_LOG_LEVEL} would hide the activation messages the harness waits for; use info or debug`);
   }
-  const installOutput = await installN8nPackage(options.tarball ?? releaseTarballs().n8n, userFolder, install.nodeBin);
+  const tarball = options.tarball ?? (options.packageDir ? packFolder(options.packageDir, userFolder) : releaseTarballs().n8n);
+  const installOutput = await installN8nPackage(tarball, userFolder, install.nodeBin);
 
   const env = childEnv({
     // The task runner is spawned as plain `node`: the right Node must come first on PATH.

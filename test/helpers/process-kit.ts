@@ -199,12 +199,12 @@ export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 }
 
 /**
- * SIGTERM (the process shuts down gracefully), SIGKILL to its group after `graceMs`, and then SIGKILL to
- * whatever is left of the group (a task runner that outlived it).
+ * `signal` (default SIGTERM: the process shuts down gracefully; PostgreSQL wants SIGINT), SIGKILL to its
+ * group after `graceMs`, and then SIGKILL to whatever is left of the group (a task runner that outlived it).
  */
-export async function terminateGroup(child: ChildProcess, graceMs: number): Promise<void> {
+export async function terminateGroup(child: ChildProcess, graceMs: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGTERM');
+    child.kill(signal);
     if (!(await waitForExit(child, graceMs))) {
       killGroup(child, 'SIGKILL');
       await waitForExit(child, 5000);

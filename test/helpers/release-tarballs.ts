@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 // @ts-expect-error: a plain ES module script without type declarations
 import { packAll } from '../../scripts/pack.mjs';
 
@@ -18,12 +19,14 @@ export interface ReleaseTarballs {
   n8n: string;
 }
 
-const root = path.join(__dirname, '..', '..');
 let packed: ReleaseTarballs | undefined;
 
 /** Packs once per process (about 10 s). Needs `npm run build` first (`npm run test:e2e` builds). */
 export function releaseTarballs(): ReleaseTarballs {
   if (packed) return packed;
+  // Resolved here, not at load: bench/n8n.mjs bundles the harness into a temporary file, where this
+  // module's location is not the repository's (it passes its own package instead).
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
   for (const built of ['shared/dist/index.js', 'node-red/dist/nodes/devicehook-in.js', 'dist/nodes/shared/core.js']) {
     if (!fs.existsSync(path.join(root, built))) throw new Error(`${built} is missing: run \`npm run build\` first`);
   }

@@ -84,7 +84,8 @@ function snapshot(dir: string, skip?: string): Map<string, Buffer> {
 
 const outboxRoot = () => join(userDir, 'devicehook', 'outbox');
 const folderOf = (nodeId: string) => join(outboxRoot(), hash(nodeId));
-const entryFiles = (nodeId: string) => (existsSync(folderOf(nodeId)) ? readdirSync(folderOf(nodeId)) : []);
+// Entry files only: a put writes a .tmp file and renames it, so a listing may briefly show the temporary one.
+const entryFiles = (nodeId: string) => (existsSync(folderOf(nodeId)) ? readdirSync(folderOf(nodeId)).filter((f) => f.endsWith('.json')) : []);
 
 /** Closes a node as Node-RED does when it is deleted from the flow and deployed. */
 async function removeNode(id: string): Promise<void> {

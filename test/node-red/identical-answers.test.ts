@@ -71,6 +71,13 @@ function asNodeHeaders(list: HeaderList): Record<string, string> {
 
 const staticData: Record<string, Record<string, unknown>> = {};
 
+/** The two runtimes are asked a moment apart: "is 3601 s old" may read 3602 s in the second answer. */
+function sameClock(answer: { status: number; body: unknown }): { status: number; body: unknown } {
+  const body = answer.body as { code?: string; message?: string };
+  if (body?.code !== 'timestamp_out_of_window' || typeof body.message !== 'string') return answer;
+  return { ...answer, body: { ...body, message: body.message.replace(/timestamp is \d+ s/, 'timestamp is N s') } };
+}
+
 async function viaN8n(endpoint: EndpointId, request: RawRequest, secret: string | undefined): Promise<{ status: number; body: unknown }> {
   const setup = N8N[endpoint];
   const headers = asNodeHeaders(request.headers);
@@ -147,7 +154,7 @@ describe('the n8n triggers and Node-RED devicehook in answer alike', () => {
     const n8n = await viaN8n(c.endpoint, request, DEFAULT_SECRETS[c.endpoint]);
     const nodeRed = await viaNodeRed(c.endpoint, request);
     expect(c.expect.statuses, JSON.stringify(n8n)).toContain(n8n.status);
-    expect(nodeRed).toEqual(n8n);
+    expect(sameClock(nodeRed)).toEqual(sameClock(n8n));
   });
 });
 

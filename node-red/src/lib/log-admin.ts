@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { deliveryEntry, LogFilterError, parseLogFilter, receiptEntry, restartEndpoint, type DeliveryLogInput, type EndpointState, type LogEntry } from '@devicehook/core';
+import { deliveryEntry, LogFilterError, parseLogFilter, receiptEntry, restartEndpoint, type Decision, type DeliveryLogInput, type EndpointState, type LogEntry } from '@devicehook/core';
 import { logExists, openFileEndpointStore, openLogStore, removeLog, type FileEndpointStore, type FileLogStore } from '@devicehook/core/node';
 import type { HttpRequest, HttpResponse, RED, RedNode } from './red';
 
@@ -149,12 +149,35 @@ export function recordReceipt(red: RED, node: RedNode, facts: ReceiptFacts): Log
  * For refusals answered before any node code runs (413 too large, 408 too slow, from the raw-body
  * capture): logs them against the node that owns the path, with the same warning.
  */
-export function recordEarlyRefusal(nodeId: string, status: number, code: string, message: string, headers?: Record<string, string | string[] | undefined>): void {
+export function recordEarlyDecision(nodeId: string, decision: Decision, headers?: Record<string, string | string[] | undefined>): void {
   const { red, nodes } = registry();
   if (!red) return;
-  const node = nodes.get(nodeId) ?? (red.nodes.getNode(nodeId) as RedNode | null) ?? ({ id: nodeId } as RedNode);
-  const entry = safeAppend(red, node, () => receiptEntry({ node: nodeId, requestId: randomUUID(), status, code, message, ...(headers ? { headers } : {}) }));
-  if (typeof node.warn === 'function') warnRefusal(red, node, `${status} ${code}: ${entry?.reason ?? message}`);
+  const node = nodes.get(nodeId) ?? (red.nodes.getNode(nodeId) as RedNode | null) ?? undefined;
+  if (node) recordDecision(red, node, decision, { ...(headers ? { headers } : {}) });
+}
+
+/** The log entry of a host-kit decision (accepted, ignored, duplicate or refused), with the request's headers and body. */
+export function recordDecision(
+  red: RED,
+  node: RedNode,
+  decision: Decision,
+  facts: { headers?: Record<string, string | string[] | undefined>; body?: unknown; vendor?: { vendor: string; secrets(): string[] } | undefined },
+): LogEntry | undefined {
+  const body = Buffer.isBuffer(facts.body) || typeof facts.body === 'string' ? facts.body : undefined;
+  const common: ReceiptFacts = {
+    status: decision.answer.status,
+    ...(facts.headers ? { headers: facts.headers } : {}),
+    ...(body !== undefined ? { body } : {}),
+    ...(facts.vendor ? { vendor: facts.vendor.vendor, secrets: facts.vendor.secrets() } : {}),
+  };
+  switch (decision.kind) {
+    case 'accepted':
+      return recordReceipt(red, node, { ...common, ...(decision.event.type ? { type: decision.event.type } : {}) });
+    case 'ignored':
+      return recordReceipt(red, node, { ...common, ignored: true, message: decision.message, ...(decision.event.type ? { type: decision.event.type } : {}) });
+    default:
+      return recordReceipt(red, node, { ...common, code: decision.code, message: decision.message });
+  }
 }
 
 /** Logs a delivery's first planned retry, or its end. */
@@ -317,23 +340,6 @@ function withoutPayload(entry: LogEntry): LogEntry & { hasPayload?: boolean } {
 
 function emptyCounts() {
   return { received: 0, accepted: 0, ignored: 0, duplicate: 0, refused: 0, sent: 0, delivered: 0, failed: 0, retrying: 0, byCode: {}, byStatus: {}, byType: {}, lost: 0 };
-}
-
-/** The log entry of a verify() result: accepted with its type, or refused with code and reason. */
-export function recordVerifyResult(
-  red: RED,
-  node: RedNode,
-  result: { ok: true; event: { type?: string } } | { ok: false; status: number; code: string; message: string },
-  facts: { headers?: Record<string, string | string[] | undefined>; body?: unknown; vendor?: { vendor: string; secrets(): string[] } | undefined; ignored?: boolean; status?: number },
-): LogEntry | undefined {
-  const body = Buffer.isBuffer(facts.body) || typeof facts.body === 'string' ? facts.body : undefined;
-  const common = {
-    ...(facts.headers ? { headers: facts.headers } : {}),
-    ...(body !== undefined ? { body } : {}),
-    ...(facts.vendor ? { vendor: facts.vendor.vendor, secrets: facts.vendor.secrets() } : {}),
-  };
-  if (!result.ok) return recordReceipt(red, node, { status: result.status, code: result.code, message: result.message, ...common });
-  return recordReceipt(red, node, { status: facts.status ?? 200, ...(result.event.type ? { type: result.event.type } : {}), ...(facts.ignored ? { ignored: true } : {}), ...common });
 }
 
 /** A body as text for the log (objects as JSON). */

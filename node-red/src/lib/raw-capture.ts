@@ -7,6 +7,7 @@
  * middleware at the top of the root app's stack, acting only on the exact paths its nodes registered.
  */
 import { DEFAULT_READ_TIMEOUT_MS, type Decision, type Receiver } from '@devicehook/core';
+import { recordEarlyDecision } from './log-admin';
 import type { ExpressLike, HttpRequest, HttpResponse, RED } from './red';
 
 /** What the capture needs of a node's receiver: its limit, and the core's answers for too large and too slow. */
@@ -129,13 +130,13 @@ function capture(req: HttpRequest, res: HttpResponse, next: (error?: unknown) =>
 
   const { limits } = registration;
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limits.maxBytes) return refuseEarly(res, limits.tooLarge(declared), req);
+  if (Number.isFinite(declared) && declared > limits.maxBytes) return refuseEarly(res, limits.tooLarge(declared), req, registration.nodeId);
   const chunks: Buffer[] = [];
   let size = 0;
   let finished = false;
   const timer = setTimeout(() => {
     finish();
-    refuseEarly(res, limits.timedOut(READ_TIMEOUT_MS), req);
+    refuseEarly(res, limits.timedOut(READ_TIMEOUT_MS), req, registration.nodeId);
   }, READ_TIMEOUT_MS);
   const finish = (): void => {
     finished = true;
@@ -148,7 +149,7 @@ function capture(req: HttpRequest, res: HttpResponse, next: (error?: unknown) =>
     size += chunk.length;
     if (size > limits.maxBytes) {
       finish();
-      refuseEarly(res, limits.tooLarge(), req);
+      refuseEarly(res, limits.tooLarge(), req, registration.nodeId);
       return;
     }
     chunks.push(chunk);
@@ -181,8 +182,9 @@ export function writeAnswer(res: HttpResponse, decision: Decision): void {
   res.end(JSON.stringify(decision.answer.body));
 }
 
-function refuseEarly(res: HttpResponse, decision: Decision, req: HttpRequest): void {
+function refuseEarly(res: HttpResponse, decision: Decision, req: HttpRequest, nodeId: string): void {
   writeAnswer(res, decision);
+  recordEarlyDecision(nodeId, decision, req.headers); // in the node's log, as every other answer
   // Drain what is still coming, without keeping it, rather than closing at once: a client still writing
   // its upload would see the reset (EPIPE) instead of our answer. A sender that keeps going for long
   // (or trickles, slow-loris style) is cut off after a grace period.

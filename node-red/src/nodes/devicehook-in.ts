@@ -4,6 +4,7 @@
  * of its type. Only glue lives here: the path, the bytes, the saved list of received ids, the status.
  */
 import { createReceiver, type Decision } from '@devicehook/core';
+import { closeLog, recordDecision } from '../lib/log-admin';
 import { adminPathConflict, fullPath, installRawCapture, normalizePath, registerPath, unregisterPath, writeAnswer } from '../lib/raw-capture';
 import type { HttpRequest, HttpResponse, NodeMessage, NodeStatus, RED, RedNode } from '../lib/red';
 import { removeRoute } from '../lib/routes';
@@ -92,6 +93,7 @@ export = function register(RED: RED): void {
       else if (decision.kind === 'refused') counts.refused++;
       showCounts();
       writeAnswer(res, decision); // at once: EdgeSense wants an answer within 3 s, 1NCE within 20 s
+      recordDecision(RED, node, decision, { headers: req.headers, body: req.rawBody ?? req.body, vendor });
       if (decision.kind !== 'accepted') return;
       const event = decision.event;
       const msg: NodeMessage = {
@@ -126,10 +128,10 @@ export = function register(RED: RED): void {
     };
     RED.httpNode.post(routePath, handler);
 
-    node.on('close', (_removed, done) => {
+    node.on('close', (removed, done) => {
       removeRoute(RED.httpNode, handler);
       unregisterPath(capturePath, node.id);
-      done();
+      void closeLog(RED, node.id, removed).then(done);
     });
   }
   RED.nodes.registerType('devicehook in', DevicehookIn);

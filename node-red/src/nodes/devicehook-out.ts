@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { deliver, DeliveryConfigError, prepareDelivery, redactUrl, type DeliveryResult, type PlaceholderValues, type PreparedDelivery } from '@devicehook/core';
+import { CREDENTIAL_HEADERS, deliver, DeliveryConfigError, prepareDelivery, redactUrl, vendors, type DeliveryResult, type PlaceholderValues, type PreparedDelivery } from '@devicehook/core';
 import {
   createNodeTransport,
   DEFAULT_OUTBOX_MAX_BYTES,
@@ -43,8 +43,23 @@ interface DevicehookOutDef {
   maxPendingMiB?: string | number;
 }
 
-/** Headers of a stored message that may carry a secret: never written to the outbox. */
-const SECRET_HEADER = /^(authorization|proxy-authorization|cookie|set-cookie)$|signature|secret|token|api-?key|auth/i;
+/**
+ * Headers of a stored message that may carry a secret, never written to the outbox: the core's credential
+ * headers, every vendor's signature/authentication headers, and any name that looks like one (the message
+ * may come from anywhere, e.g. a core `http in`).
+ */
+const SECRET_HEADER_NAMES = new Set<string>([
+  ...CREDENTIAL_HEADERS,
+  'set-cookie',
+  ...Object.values(vendors).flatMap((profile) => {
+    try {
+      return profile.scheme.signatureHeaders({}).map((name) => name.toLowerCase());
+    } catch {
+      return [];
+    }
+  }),
+]);
+const isSecretHeader = (name: string) => SECRET_HEADER_NAMES.has(name.toLowerCase()) || /signature|secret|token|api-?key|auth/i.test(name);
 
 /** What of a message survives in the outbox: JSON-safe, without req/res and without secret-bearing headers. */
 function storableMessage(msg: NodeMessage): Record<string, unknown> {
@@ -57,7 +72,7 @@ function storableMessage(msg: NodeMessage): Record<string, unknown> {
   }
   const headers = copy.headers;
   if (headers && typeof headers === 'object' && !Array.isArray(headers)) {
-    copy.headers = Object.fromEntries(Object.entries(headers as Record<string, unknown>).filter(([name]) => !SECRET_HEADER.test(name)));
+    copy.headers = Object.fromEntries(Object.entries(headers as Record<string, unknown>).filter(([name]) => !isSecretHeader(name)));
   }
   return copy;
 }

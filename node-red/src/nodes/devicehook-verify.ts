@@ -5,6 +5,7 @@
  * can answer with `msg.statusCode` and `msg.answer` (the same body `devicehook in` would send).
  */
 import { createReceiver, refusal, type Decision, type Receiver } from '@devicehook/core';
+import { closeLog, recordDecision } from '../lib/log-admin';
 import type { NodeMessage, NodeStatus, RED, RedNode } from '../lib/red';
 import { seenIds, type SeenIds } from '../lib/seen-ids';
 import { vendorConfig } from '../lib/vendor-config';
@@ -49,6 +50,7 @@ export = function register(RED: RED): void {
     node.on('input', (msg, send, done) => {
       const outputs: Array<NodeMessage | null> = new Array(types.length + 2).fill(null);
       const finish = (decision: Decision) => {
+        recordDecision(RED, node, decision, { headers: (msg.req as { headers?: Record<string, string> } | undefined)?.headers ?? (msg.headers as Record<string, string>), body: msg.payload, vendor });
         if (decision.kind === 'accepted') {
           counts.accepted++;
           msg.payload = decision.event;
@@ -89,6 +91,7 @@ export = function register(RED: RED): void {
         finish(receiver.receive(request));
       });
     });
+    node.on('close', (removed, done) => void closeLog(RED, node.id, removed).then(done));
   }
   RED.nodes.registerType('devicehook verify', DevicehookVerify);
 };
