@@ -306,9 +306,6 @@ function toBuffer(body: unknown): Buffer | undefined {
   return undefined;
 }
 
-/** Kept here too: callers import it from this module. */
-export { normalizeSecrets };
-
 interface SchemaIssue {
   path: PropertyKey[];
   message: string;

@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { staticHeaderScheme } from '../schemes/static-header';
 import type { VendorProfile } from '../types';
-import { catalogue, compact, isoTime, jsonSchemaOf, retryPolicy, schemaPair, text, TIME, valueAt, freeForm } from './profile-kit';
+import { retryPolicy, TIME } from '../delivery/retry-policies';
+import { catalogue, compact, isoTime, jsonSchemaOf, schemaPair, text, valueAt, freeForm } from './profile-kit';
 
 const eventTypes = catalogue([
   ['TELEMETRY_DATA', 'Telemetry data', 'Data a device sent over UDP, CoAP or LwM2M.'],

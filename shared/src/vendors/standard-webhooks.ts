@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { standardWebhooksScheme } from '../schemes/standard-webhooks';
 import type { VendorProfile } from '../types';
-import { compact, isoTime, jsonSchemaOf, retryPolicy, schemaPair, text, TIME, freeForm } from './profile-kit';
+import { retryPolicy, TIME } from '../delivery/retry-policies';
+import { compact, isoTime, jsonSchemaOf, schemaPair, text, freeForm } from './profile-kit';
 
 const schema = schemaPair((object) =>
   object({
