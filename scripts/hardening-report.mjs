@@ -194,7 +194,9 @@ function render({ rows, files, problems }, run, previous = new Map()) {
   if (files.length > 0) out.push(`Sources: ${files.map((f) => `\`${f.name}\` (${f.rows} rows, ${f.mtime.toISOString().slice(0, 16).replace('T', ' ')} UTC)`).join(', ')}.`);
   if (problems.length > 0) out.push(`Unreadable results: ${problems.join('; ')}.`);
   const c = counts(rows);
-  out.push('', `Overall: ${rows.length} results, ${c.held} held, ${c.not} did not hold, ${c.na} not applicable.`);
+  const kept = [...SECTIONS.map(([id, title]) => [id, title])].filter(([id, title]) => !rows.some((r) => r.section === id) && previous.has(title));
+  out.push('', `Overall${kept.length ? ' (the results files of this run)' : ''}: ${rows.length} results, ${c.held} held, ${c.not} did not hold, ${c.na} not applicable.`);
+  if (kept.length) out.push(`Kept from an earlier run (no results file this time): ${kept.map(([, title]) => title).join(', ')}.`);
 
   const known = new Set(SECTIONS.map(([id]) => id));
   const others = unique(rows.map((r) => r.section)).filter((s) => !known.has(s));
