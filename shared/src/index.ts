@@ -62,6 +62,6 @@ export { isPrivateHostLiteral, isIpLiteral } from './delivery/address-rules';
 export { judgeAttempt, retryDelay, parseRetryAfter, retryPolicies, customRetryPolicy, NO_RETRIES, type AttemptErrorClass, type AttemptOutcome, type AttemptVerdict, type CustomRetryPolicyInput } from './delivery/retry-plan';
 export { createMemoryEndpointStore, nextEndpointState, restartEndpoint, type EndpointState, type EndpointStateStore } from './delivery/endpoint-health';
 export { serializeBody } from './sign';
-export { outputIndexForType, outputLabelsFor, editorCatalogue } from './routing';
+export { outputIndexForType, outputLabelsFor, editorCatalogue, clockWindowOf, type ClockWindow } from './routing';
 export type * from './types';
 export * from './log/index';
