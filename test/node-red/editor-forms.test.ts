@@ -52,3 +52,11 @@ describe('the Node-RED editor forms', () => {
     for (const label of labels) expect(label!.length).toBeLessThanOrEqual(11);
   });
 });
+
+describe('the devicehook out retry presets', () => {
+  it('says the InHand preset does not retry when the receiver cannot be reached, as InHand documents', () => {
+    const locale = JSON.parse(readFileSync(join(DIST, 'locales', 'en-US', 'devicehook-out.json'), 'utf8'));
+    expect(locale['devicehook-out'].retry.inhand).toBe('InHand: 3 retries 10 s apart; none if unreachable');
+    expect(html('devicehook-out')).toContain('<option value="inhand" data-i18n="devicehook-out.retry.inhand"></option>');
+  });
+});
