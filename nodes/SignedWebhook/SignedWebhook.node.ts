@@ -290,7 +290,7 @@ export class SignedWebhook implements INodeType {
 					{
 						name: 'InHand',
 						value: 'inhand',
-						description: '3 retries 10 s apart, as InHand Device Manager and InCloud Manager do (documented)',
+						description: '3 retries 10 s apart on timeouts and network errors (429 and 5xx assumed), as InHand Device Manager and InCloud Manager do (documented); none when the receiver is unreachable (connection refused, DNS failure)',
 					},
 					{
 						name: 'No Retries',

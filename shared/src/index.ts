@@ -78,6 +78,6 @@ export { judgeAttempt, retryDelay, parseRetryAfter, retryPolicies, type AttemptE
 export { customRetryPolicy, NO_RETRIES, TRANSIENT_STATUSES, type CustomRetryPolicyInput } from './delivery/retry-policies';
 export { createMemoryEndpointStore, nextEndpointState, restartEndpoint, type EndpointState, type EndpointStateStore } from './delivery/endpoint-health';
 export { serializeBody } from './sign';
-export { outputIndexForType, outputLabelsFor, editorCatalogue } from './routing';
+export { outputIndexForType, outputLabelsFor, editorCatalogue, clockWindowOf, type ClockWindow } from './routing';
 export type * from './types';
 export * from './log/index';

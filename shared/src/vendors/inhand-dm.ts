@@ -86,7 +86,7 @@ export const inhandDm: VendorProfile = {
   samples,
   retryPolicy: retryPolicy({
     id: 'inhand',
-    label: 'InHand (3 retries, 10 s apart)',
+    label: 'InHand (3 retries 10 s apart on timeouts and network errors; none when the receiver is unreachable)',
     description:
       'InHand: 3 retries 10 s apart on network errors and timeouts; no retry when the receiver cannot be reached (DNS failure, ' +
       'connection refused). Documented. Assumed: 429 and 5xx are retried, other 4xx are not.',
