@@ -20,6 +20,7 @@ import {
 	cleanTypes,
 	createReceiver,
 	DEFAULT_TOLERANCE_SECONDS,
+	clockWindowOf,
 	describeDecision,
 	getVendor,
 	hostReplayStore,
@@ -74,6 +75,13 @@ export function chosenTypes(value: unknown): string[] {
 	return cleanTypes(value);
 }
 
+/** How each vendor's message ID is named where it is not "message ID" (the field the duplicate check reads). */
+const MESSAGE_ID_NAMES: Partial<Record<VendorId, string>> = {
+	'inhand-dm': '_id',
+	'incloud-manager': '_id',
+	'standard-webhooks': 'webhook-id header',
+};
+
 export interface TriggerPropertiesInput {
 	vendor: VendorId;
 	/** "Alert" for InHand, "Event" elsewhere: the vendor's own word. */
@@ -93,6 +101,10 @@ export function triggerProperties(input: TriggerPropertiesInput): INodePropertie
 	const horizonHours = Math.round(((duplicates?.horizonSeconds ?? 3600) / 3600) * 10) / 10;
 	const retryMs = (profile?.retryPolicy.retryDelaysMs ?? []).reduce((sum, delay) => sum + delay, 0);
 	const retrySpan = retryMs === 0 ? 'no retries' : retryMs >= 3_600_000 ? `about ${Math.round(retryMs / 360_000) / 10} h` : `about ${Math.ceil(retryMs / 60_000)} min`;
+	// What happens to a type not chosen (test/n8n/editor-texts.test.ts checks this against the handler).
+	const unchosen = `Types not chosen: with "One Output per ${noun} Type" on, they start the workflow on its "Other" output; with it off, they are answered 200 and start nothing.`;
+	const clock = clockWindowOf(input.vendor);
+	const idName = MESSAGE_ID_NAMES[input.vendor] ?? 'message ID';
 	const typesProperty: INodeProperties =
 		catalogue.length > 0
 			? {
@@ -101,7 +113,7 @@ export function triggerProperties(input: TriggerPropertiesInput): INodePropertie
 					type: 'multiOptions',
 					options: catalogue.map((entry) => ({ name: entry.label, value: entry.value, description: entry.description })),
 					default: [],
-					description: `The ${noun.toLowerCase()} types to start the workflow for; none chosen means all, including types the vendor adds later. Other types are answered 200 and start nothing.`,
+					description: `The ${noun.toLowerCase()} types to start the workflow for; none chosen means all, including types the vendor adds later. ${unchosen}`,
 				}
 			: {
 					displayName: `${noun} Types`,
@@ -109,7 +121,7 @@ export function triggerProperties(input: TriggerPropertiesInput): INodePropertie
 					type: 'string',
 					default: '',
 					placeholder: 'invoice.paid, invoice.failed',
-					description: `Comma-separated ${noun.toLowerCase()} types to start the workflow for; empty means all. Other types are answered 200 and start nothing.`,
+					description: `Comma-separated ${noun.toLowerCase()} types to start the workflow for; empty means all. ${unchosen}`,
 				};
 	return [
 		...(input.leading ?? []),
@@ -178,7 +190,7 @@ export function triggerProperties(input: TriggerPropertiesInput): INodePropertie
 					name: 'refuseReplays',
 					type: 'boolean',
 					default: false,
-					description: `Whether to answer a message ID received before with 200 "duplicate" and start nothing, so the sender stops retrying (IDs are kept in the workflow, as hashes, not in one n8n process).${duplicates?.onByDefault ? ' Standard Webhooks triggers do this unless the option is added and off: the spec asks for it.' : ''}`,
+					description: `Whether to answer ${noun === 'Alert' ? 'an alert' : 'an event'} whose ${idName} was received before with 200 "duplicate" and start nothing, so the sender stops retrying (IDs are kept in the workflow, as hashes, not in one n8n process). With this on, ${noun === 'Alert' ? 'an alert' : 'an event'} without ${idName === 'message ID' ? 'a message ID' : idName.startsWith('_') ? `an ${idName}` : `a ${idName}`} cannot be checked and is refused with 401 "message_id_missing".${duplicates?.onByDefault ? ' Standard Webhooks triggers do this unless the option is added and off: the spec asks for it.' : ''}`,
 				},
 				{
 					displayName: 'Duplicate Window (Hours)',
@@ -211,14 +223,22 @@ export function triggerProperties(input: TriggerPropertiesInput): INodePropertie
 					default: false,
 					description: 'Whether to refuse bodies with fields the vendor schema does not know (vendors add fields, so this is off by default)',
 				},
-				{
-					displayName: 'Timestamp Tolerance (Seconds)',
-					name: 'toleranceSeconds',
-					type: 'number',
-					typeOptions: { minValue: 1 },
-					default: DEFAULT_TOLERANCE_SECONDS,
-					description: 'For schemes that sign a timestamp: how far it may be from now, either way',
-				},
+				// Only where the vendor's scheme signs a timestamp (the core finds out from the scheme itself).
+				...(clock === 'never'
+					? []
+					: [
+							{
+								displayName: 'Timestamp Tolerance (Seconds)',
+								name: 'toleranceSeconds',
+								type: 'number',
+								typeOptions: { minValue: 1 },
+								default: DEFAULT_TOLERANCE_SECONDS,
+								description:
+									clock === 'always'
+										? 'How far the signed timestamp may be from now, either way'
+										: 'When the credential signs timestamp.body: how far the signed timestamp may be from now, either way',
+							} satisfies INodeProperties,
+						]),
 				...(input.extraOptions ?? []),
 			],
 		},
@@ -241,10 +261,14 @@ export function credentialSecrets(credentials: ICredentialDataDecryptedObject): 
 	return [credentials.secret, credentials.previousSecret].map((value) => (typeof value === 'string' ? value : '')).filter(Boolean);
 }
 
-/** Scheme settings kept in a credential: generic HMAC's signature layout, 1NCE's header name. */
+/**
+ * Scheme settings kept in a credential: generic HMAC's signature layout, 1NCE's header name — whichever
+ * the vendor's scheme reads (its `settings`, decided in the core), never chosen by vendor name here.
+ */
 export function credentialSchemeOptions(vendor: VendorId, credentials: ICredentialDataDecryptedObject): SchemeOptions {
-	if (vendor === '1nce') return { header: String(credentials.authHeaderName || 'x-api-key') };
-	if (vendor !== 'generic-hmac') return {};
+	const settings = getVendor(vendor)?.scheme.settings ?? [];
+	if (!settings.includes('header')) return {};
+	if (!settings.includes('algorithm')) return { header: String(credentials.authHeaderName || 'x-api-key') };
 	const options: SchemeOptions = {
 		header: String(credentials.header || 'X-Signature'),
 		algorithm: (credentials.algorithm as SchemeOptions['algorithm']) || 'sha256',

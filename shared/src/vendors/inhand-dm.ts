@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import { inhandScheme } from '../schemes/inhand';
 import type { VendorProfile } from '../types';
-import { catalogue, compact, isoTime, jsonSchemaOf, retryPolicy, schemaPair, text, TIME } from './profile-kit';
+import { retryPolicy, TIME } from '../delivery/retry-policies';
+import { catalogue, compact, isoTime, jsonSchemaOf, schemaPair, text } from './profile-kit';
 
 const eventTypes = catalogue([
   ['online', 'Gateway online', 'The gateway connected to Device Manager.'],
@@ -85,7 +86,7 @@ export const inhandDm: VendorProfile = {
   samples,
   retryPolicy: retryPolicy({
     id: 'inhand',
-    label: 'InHand (3 retries, 10 s apart)',
+    label: 'InHand (3 retries 10 s apart on timeouts and network errors; none when the receiver is unreachable)',
     description:
       'InHand: 3 retries 10 s apart on network errors and timeouts; no retry when the receiver cannot be reached (DNS failure, ' +
       'connection refused). Documented. Assumed: 429 and 5xx are retried, other 4xx are not.',
@@ -96,7 +97,7 @@ export const inhandDm: VendorProfile = {
     documented: true,
   }),
   // Retries 10 s, 10 s, 10 s: 30 s in all; kept an hour.
-  duplicates: { horizonSeconds: 3600, onByDefault: false },
+  duplicates: { horizonSeconds: 3600, onByDefault: inhandScheme.needsReplayProtection },
   bodyStyle: 'python',
   typeOf: (body) => text(body['alertType']),
   normalize: (body) => ({
