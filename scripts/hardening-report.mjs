@@ -9,6 +9,10 @@
  *   node scripts/hardening-report.mjs --no-run # only rebuild the tables from the existing results
  *   node scripts/hardening-report.mjs --no-run --print           # print them, touch nothing
  *   node scripts/hardening-report.mjs --no-run --out /tmp/H.md   # write another file (--readme: the same)
+ *   node scripts/hardening-report.mjs --no-run --results DIR     # read the results files from DIR
+ *
+ * A section with no results file in this run keeps the table the document already has for it (marked
+ * "from an earlier run"), so running only some suites does not erase the others' figures.
  *
  * ── Results file format (for every suite that wants a place in the table) ───────────────────────────
  * One file per test file, test/hardening/results/<name>.json (git-ignored), written once from an afterAll
@@ -27,8 +31,9 @@
  *   }
  *
  * Sections known to the report, in this order (others follow under their own name): bad-inputs (a matrix
- * of cases × runtimes), runtime-health, load, faults, queue-mode, fuzz. A known section without rows is
- * printed as "not run".
+ * of cases × runtimes), runtime-health, load, faults, queue-mode, fuzz, hostile-complexity,
+ * secure-defaults. A known section without rows keeps its earlier table when the document has one, and is
+ * printed as "not run" otherwise.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -36,7 +41,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const RESULTS_DIR = join(root, 'test', 'hardening', 'results');
+const DEFAULT_RESULTS_DIR = join(root, 'test', 'hardening', 'results');
 const START = '<!-- hardening:start -->';
 const END = '<!-- hardening:end -->';
 const HEADING = '# Hardening: what was tried and what held';
@@ -48,23 +53,27 @@ const SECTIONS = [
   ['faults', 'Faults', ''],
   ['queue-mode', 'n8n queue mode', ''],
   ['fuzz', 'Fuzz', 'fast-check properties (test/hardening/fuzz-properties.mjs): the CI-sized run and, when made, the long run (npm run fuzz:long).'],
+  ['hostile-complexity', 'Hostile complexity', 'Adversarial bodies (bench/hostile-corpus.mjs: duplicate keys, deep nesting, escapes, long numbers, many keys) through verify() for every vendor and through a real Node-RED: verdicts as JSON.parse reads the bytes, CPU growth linear, other flows still answering.'],
+  ['secure-defaults', 'Secure defaults', 'Each secure default as a user meets it (test/hardening/secure-defaults.test.ts): fail closed without a secret, secrets stripped or redacted, outbox files private, SSRF guard on, admin paths refused, duplicates answered 200.'],
 ];
+const EARLIER = '_(from an earlier run)_';
 
 function parseArgs(argv) {
-  const args = { run: true, print: false, out: join(root, 'docs', 'hardening.md') };
+  const args = { run: true, print: false, out: join(root, 'docs', 'hardening.md'), results: DEFAULT_RESULTS_DIR };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--no-run') args.run = false;
     else if (argv[i] === '--print') args.print = true;
     else if (argv[i] === '--out' || argv[i] === '--readme') args.out = argv[++i];
+    else if (argv[i] === '--results') args.results = argv[++i];
     else {
-      console.error(`unknown argument ${argv[i]}\nusage: node scripts/hardening-report.mjs [--no-run] [--print] [--out FILE]`);
+      console.error(`unknown argument ${argv[i]}\nusage: node scripts/hardening-report.mjs [--no-run] [--print] [--out FILE] [--results DIR]`);
       process.exit(2);
     }
   }
   return args;
 }
 
-function readResults() {
+function readResults(RESULTS_DIR) {
   if (!existsSync(RESULTS_DIR)) return { rows: [], files: [], problems: [] };
   const rows = [];
   const files = [];
@@ -157,14 +166,37 @@ function notHeld(rows) {
   return lines.join('\n');
 }
 
-function render({ rows, files, problems }, run) {
+/**
+ * The sections of the generated part of an existing document, by their ### title: what follows the
+ * heading up to the next one, without the "from an earlier run" mark (added again when reused).
+ */
+function previousSections(path) {
+  const sections = new Map();
+  if (!existsSync(path)) return sections;
+  const text = readFileSync(path, 'utf8');
+  const start = text.indexOf(START);
+  const end = text.indexOf(END);
+  if (start < 0 || end < start) return sections;
+  const parts = text.slice(start + START.length, end).split(/^### /m).slice(1);
+  for (const part of parts) {
+    const newline = part.indexOf('\n');
+    const title = (newline < 0 ? part : part.slice(0, newline)).trim();
+    const content = (newline < 0 ? '' : part.slice(newline + 1)).replace(EARLIER, '').trim();
+    if (content && content !== 'not run') sections.set(title, content);
+  }
+  return sections;
+}
+
+function render({ rows, files, problems }, run, previous = new Map()) {
   const out = [];
   const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   out.push(`Generated by \`npm run hardening:report\` on ${stamp}${run ? ` after \`npm run test:hardening\` (exit code ${run.status})` : ' from the results already on disk'}.`);
   if (files.length > 0) out.push(`Sources: ${files.map((f) => `\`${f.name}\` (${f.rows} rows, ${f.mtime.toISOString().slice(0, 16).replace('T', ' ')} UTC)`).join(', ')}.`);
   if (problems.length > 0) out.push(`Unreadable results: ${problems.join('; ')}.`);
   const c = counts(rows);
-  out.push('', `Overall: ${rows.length} results, ${c.held} held, ${c.not} did not hold, ${c.na} not applicable.`);
+  const kept = [...SECTIONS.map(([id, title]) => [id, title])].filter(([id, title]) => !rows.some((r) => r.section === id) && previous.has(title));
+  out.push('', `Overall${kept.length ? ' (the results files of this run)' : ''}: ${rows.length} results, ${c.held} held, ${c.not} did not hold, ${c.na} not applicable.`);
+  if (kept.length) out.push(`Kept from an earlier run (no results file this time): ${kept.map(([, title]) => title).join(', ')}.`);
 
   const known = new Set(SECTIONS.map(([id]) => id));
   const others = unique(rows.map((r) => r.section)).filter((s) => !known.has(s));
@@ -172,7 +204,8 @@ function render({ rows, files, problems }, run) {
     const ofSection = rows.filter((r) => r.section === id);
     out.push('', `### ${title}`, '');
     if (ofSection.length === 0) {
-      out.push('not run');
+      const earlier = previous.get(title);
+      out.push(earlier ? `${EARLIER}\n\n${earlier}` : 'not run');
       continue;
     }
     if (intro) out.push(intro, '');
@@ -201,7 +234,7 @@ if (args.run) {
   run = { status: result.status ?? `signal ${result.signal}` };
   if (result.status !== 0) console.log(`npm run test:hardening ended with ${run.status}; the report shows what the results files say.`);
 }
-const body = render(readResults(), run);
+const body = render(readResults(args.results), run, previousSections(args.out));
 if (args.print) {
   console.log(body);
 } else {

@@ -8,8 +8,7 @@ import type {
 	JsonObject,
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
-import { isSafeHeaderValue, isValidHeaderName } from '../shared/core';
-import { httpStatusOf } from '../shared/edgesense-api';
+import { httpStatusOf, isSafeHeaderValue, isValidHeaderName } from '../shared/core';
 import {
 	createWebhookIntegration,
 	deleteIntegration,

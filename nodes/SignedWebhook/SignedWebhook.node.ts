@@ -11,7 +11,7 @@ import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workf
 import {
 	customRetryPolicy,
 	deliver,
-	DeliveryConfigError,
+	isDeliveryError,
 	getVendor,
 	placeholderValuesOf,
 	prepareDelivery,
@@ -476,7 +476,7 @@ function prepareItemDelivery(
 	const secrets = [secret];
 	const schemeOptions: SignOptions = { ...credentialSchemeOptions(scheme, credentials) };
 	const options = this.getNodeParameter('options', itemIndex, {}) as SignedWebhookOptions;
-	if (scheme === 'standard-webhooks' && options.messageId) schemeOptions.messageId = String(options.messageId);
+	if (getVendor(scheme)?.scheme.keepsMessageIdAcrossRetries && options.messageId) schemeOptions.messageId = String(options.messageId);
 
 	const headerRows = this.getNodeParameter('headers.header', itemIndex, []) as HeaderParameter[];
 	const headers: Record<string, string> = {};
@@ -512,7 +512,7 @@ function prepareItemDelivery(
 			...(options.maxRetryAfterSeconds !== undefined ? { maxRetryAfterMs: Number(options.maxRetryAfterSeconds) * 1000 } : {}),
 		});
 	} catch (error) {
-		if (error instanceof DeliveryConfigError || error instanceof RangeError) {
+		if (isDeliveryError(error)) {
 			throw new NodeOperationError(this.getNode(), error.message, {
 				itemIndex,
 				description: 'Nothing was sent. Fix the setting named above and run the node again.',

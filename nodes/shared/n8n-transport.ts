@@ -1,11 +1,22 @@
 /**
  * The core's delivery engine over n8n's own HTTP helper and `sleep`: `deliver()` signs, plans and logs,
- * these two functions send and wait. Kept apart from the nodes' `execute()` so the function that reads
+ * these two functions send and wait. Also the core's API clients (EdgeSense, 1NCE) over
+ * `httpRequestWithAuthentication`, and their errors as n8n's own. Kept apart from the nodes' `execute()` so the function that reads
  * credentials is not the one that sends requests (n8n's `no-http-request-with-manual-auth` rule).
  */
-import type { IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
-import { sleep as n8nSleep } from 'n8n-workflow';
-import { isPrivateHostLiteral, redactUrl, TransportError, type OutboundRequest, type Sleep, type Transport, type TransportResponse } from './core';
+import type { IExecuteFunctions, IHookFunctions, IHttpRequestOptions, ILoadOptionsFunctions, INode, JsonObject } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, sleep as n8nSleep } from 'n8n-workflow';
+import {
+	DeliveryError,
+	isApiError,
+	isPrivateHostLiteral,
+	redactUrl,
+	type ApiRequest,
+	type OutboundRequest,
+	type Sleep,
+	type Transport,
+	type TransportResponse,
+} from './core';
 
 /** The part of `this.helpers` the transport needs. */
 export type HttpRequestHelpers = Pick<IExecuteFunctions['helpers'], 'httpRequest'>;
@@ -42,14 +53,14 @@ export function egressFilterOf(helpers: unknown): EgressFilterLike | undefined {
 	}
 }
 
-function blocked(url: string, why: string): TransportError {
-	return new TransportError(
+function blocked(url: string, why: string): DeliveryError {
+	return new DeliveryError(
 		'blocked',
 		`Refused to send to ${redactUrl(url)}: ${why}. Private, loopback, link-local and metadata addresses are refused unless the node's "Allow Private Network Targets" option is on.`,
 	);
 }
 
-/** Refuses a private target before anything is sent; throws a `blocked` TransportError. */
+/** Refuses a private target before anything is sent; throws a `blocked` DeliveryError. */
 async function checkTarget(url: string, guard: N8nTransportGuard): Promise<void> {
 	if (guard.allowPrivate) return;
 	let hostname: string;
@@ -100,7 +111,7 @@ export function createN8nTransport(helpers: HttpRequestHelpers, guard: N8nTransp
 		// on abort) reaches deliver() as it is, which classifies it with the core's classifyTransportError.
 		const response = (await helpers.httpRequest(options)) as FullResponse | undefined;
 		const statusCode = Number(response?.statusCode);
-		if (!Number.isInteger(statusCode)) throw new TransportError('network', 'The HTTP helper returned no status code.');
+		if (!Number.isInteger(statusCode)) throw new DeliveryError('network', 'The HTTP helper returned no status code.');
 		return { statusCode, headers: plainHeaders(response?.headers), body: bodyBytes(response?.body) };
 	};
 }
@@ -147,5 +158,38 @@ function bodyBytes(body: unknown): Buffer {
 		return Buffer.from(JSON.stringify(body) ?? '', 'utf8');
 	} catch {
 		return Buffer.alloc(0);
+	}
+}
+
+/** The contexts the API clients run in: trigger lifecycles, `execute()` and option loaders. */
+export type ApiContext = IHookFunctions | IExecuteFunctions | ILoadOptionsFunctions;
+
+/** The core API clients' HTTP call over n8n's `httpRequestWithAuthentication` with `credential` (base URL, auth). */
+export function createN8nApiRequest(context: ApiContext, credential: string): ApiRequest {
+	return async (options) => await context.helpers.httpRequestWithAuthentication.call(context, credential, options as IHttpRequestOptions);
+}
+
+/**
+ * An error of a core API client as n8n's own: a NodeOperationError for what was refused before anything
+ * was sent (an unsafe id, nothing to update), a NodeApiError for a failed call. Other errors pass as they are.
+ */
+export function n8nApiError(node: INode, error: unknown): unknown {
+	if (!isApiError(error)) return error;
+	if (error.code === 'invalid_id' || error.code === 'invalid_input') {
+		return new NodeOperationError(node, error.message, error.description !== undefined ? { description: error.description } : {});
+	}
+	return new NodeApiError(node, error.response as JsonObject, {
+		message: error.message,
+		description: error.description,
+		...(error.status ? { httpCode: String(error.status) } : {}),
+	});
+}
+
+/** Runs one core API client call in an n8n context, with n8n's errors. */
+export async function callApi<T>(context: ApiContext, credential: string, run: (request: ApiRequest) => Promise<T>): Promise<T> {
+	try {
+		return await run(createN8nApiRequest(context, credential));
+	} catch (error) {
+		throw n8nApiError(context.getNode(), error);
 	}
 }

@@ -261,10 +261,14 @@ export function credentialSecrets(credentials: ICredentialDataDecryptedObject): 
 	return [credentials.secret, credentials.previousSecret].map((value) => (typeof value === 'string' ? value : '')).filter(Boolean);
 }
 
-/** Scheme settings kept in a credential: generic HMAC's signature layout, 1NCE's header name. */
+/**
+ * Scheme settings kept in a credential: generic HMAC's signature layout, 1NCE's header name — whichever
+ * the vendor's scheme reads (its `settings`, decided in the core), never chosen by vendor name here.
+ */
 export function credentialSchemeOptions(vendor: VendorId, credentials: ICredentialDataDecryptedObject): SchemeOptions {
-	if (vendor === '1nce') return { header: String(credentials.authHeaderName || 'x-api-key') };
-	if (vendor !== 'generic-hmac') return {};
+	const settings = getVendor(vendor)?.scheme.settings ?? [];
+	if (!settings.includes('header')) return {};
+	if (!settings.includes('algorithm')) return { header: String(credentials.authHeaderName || 'x-api-key') };
 	const options: SchemeOptions = {
 		header: String(credentials.header || 'X-Signature'),
 		algorithm: (credentials.algorithm as SchemeOptions['algorithm']) || 'sha256',

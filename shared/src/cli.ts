@@ -5,9 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DeliveryConfigError, deliver, prepareDelivery, type DeliveryAttempt } from './delivery/deliver';
+import { deliver, prepareDelivery, type DeliveryAttempt, type PreparedDelivery } from './delivery/deliver';
+import { isDeliveryError } from './delivery/errors';
 import { redactUrl, redactUrlsIn } from './delivery/redact';
-import { customRetryPolicy, retryPolicies } from './delivery/retry-plan';
+import { retryPolicies } from './delivery/retry-plan';
+import { customRetryPolicy } from './delivery/retry-policies';
 import { headerLookup } from './headers';
 import { placeholderValuesOf } from './placeholders';
 import { createNodeTransport, nodeSleep } from './node/transport';
@@ -244,16 +246,22 @@ async function send(args: string[], io: CliIO): Promise<number> {
   if (values.secret !== undefined) {
     io.stderr('devicehook: warning: --secret is visible to other users of this machine (ps) for as long as send runs; use --secret-file or DEVICEHOOK_SECRET.');
   }
-  const config = prepareDelivery({
-    url,
-    vendor: profile.id,
-    secrets: secretsFrom(values, io),
-    schemeOptions: schemeOptionsFrom(values),
-    headers,
-    ...(retryPolicy !== undefined ? { retryPolicy } : {}),
-    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-    ...(values.method !== undefined ? { method: String(values.method).toUpperCase() as 'POST' } : {}),
-  });
+  let config: PreparedDelivery;
+  try {
+    config = prepareDelivery({
+      url,
+      vendor: profile.id,
+      secrets: secretsFrom(values, io),
+      schemeOptions: schemeOptionsFrom(values),
+      headers,
+      ...(retryPolicy !== undefined ? { retryPolicy } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(values.method !== undefined ? { method: String(values.method).toUpperCase() as 'POST' } : {}),
+    });
+  } catch (error) {
+    // A configuration that cannot work is a usage error (exit 2), before anything is sent.
+    throw isDeliveryError(error) ? new UsageError(error.message) : error;
+  }
   const device = typeof body === 'object' ? profile.normalize(body as Record<string, unknown>, headerLookup({})).device : {};
   const placeholders = { ...placeholderValuesOf(device) };
   for (const key of ['iccid', 'imsi', 'ip'] as const) if (values[key] !== undefined) placeholders[key] = String(values[key]);
@@ -415,7 +423,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         throw new UsageError(`Unknown command "${command}". Run "devicehook --help".`);
     }
   } catch (error) {
-    if (error instanceof UsageError || error instanceof DeliveryConfigError) {
+    if (error instanceof UsageError) {
       io.stderr(`devicehook: ${error.message}`);
       return EXIT.USAGE;
     }

@@ -4,8 +4,8 @@
  * Every module re-exported here is pure in n8n's sense (no timers, no `process`, no globals; imports
  * only zod and `node:crypto`), so n8n community nodes can bundle it.
  */
-export { verify, verifySignature, refuseUnreadableBody, invalidOptions, normalizeSecrets, type SignatureCheck, DEFAULT_MAX_BYTES, DEFAULT_TOLERANCE_SECONDS, type VerifyInput } from './verify';
-export { usableSecrets, unresolvedVariable, secretsProblem, type UsableSecrets } from './secrets';
+export { verify, verifySignature, refuseUnreadableBody, invalidOptions, type SignatureCheck, DEFAULT_MAX_BYTES, DEFAULT_TOLERANCE_SECONDS, type VerifyInput } from './verify';
+export { normalizeSecrets, usableSecrets, unresolvedVariable, secretsProblem, type UsableSecrets } from './secrets';
 export {
   createReceiver,
   cleanTypes,
@@ -36,14 +36,12 @@ export {
   type ReplayStoreBounds,
 } from './replay-store';
 export { vendors, vendorIds, getVendor } from './vendors/index';
-export { standardWebhooksKey } from './schemes/standard-webhooks';
+export { standardWebhooksKey, newMessageId } from './schemes/standard-webhooks';
 export { headerLookup, isSafeHeaderValue, isValidHeaderName, safeHeaders, CREDENTIAL_HEADERS, type HeaderInput, type HeaderLookup } from './headers';
 export {
   deliver,
   prepareDelivery,
   classifyTransportError,
-  TransportError,
-  DeliveryConfigError,
   type DeliveryConfig,
   type PreparedDelivery,
   type DeliveryInput,
@@ -57,9 +55,27 @@ export {
   type Transport,
   type Sleep,
 } from './delivery/deliver';
+export { DeliveryError, isDeliveryError, type DeliveryErrorCode, type TransportErrorCode } from './delivery/errors';
 export { redactUrl, redactUrlsIn, hasUserinfo } from './delivery/redact';
+export {
+  ApiError,
+  isApiError,
+  httpStatusOf,
+  apiErrorDetail,
+  unsafeIdReason,
+  idSegment,
+  type ApiErrorCode,
+  type ApiObject,
+  type ApiRequest,
+  type ApiRequestOptions,
+} from './api/http-errors';
+/** The EdgeSense.io webhook API client; pass the HTTP call in (see `ApiRequest`). */
+export * as edgesenseApi from './api/edgesense';
+/** The 1NCE Cloud Integrator API client; pass the HTTP call in (see `ApiRequest`). */
+export * as oneNceApi from './api/one-nce';
 export { isPrivateHostLiteral, isIpLiteral } from './delivery/address-rules';
-export { judgeAttempt, retryDelay, parseRetryAfter, retryPolicies, customRetryPolicy, NO_RETRIES, type AttemptErrorClass, type AttemptOutcome, type AttemptVerdict, type CustomRetryPolicyInput } from './delivery/retry-plan';
+export { judgeAttempt, retryDelay, parseRetryAfter, retryPolicies, type AttemptErrorClass, type AttemptOutcome, type AttemptVerdict } from './delivery/retry-plan';
+export { customRetryPolicy, NO_RETRIES, TRANSIENT_STATUSES, type CustomRetryPolicyInput } from './delivery/retry-policies';
 export { createMemoryEndpointStore, nextEndpointState, restartEndpoint, type EndpointState, type EndpointStateStore } from './delivery/endpoint-health';
 export { serializeBody } from './sign';
 export { outputIndexForType, outputLabelsFor, editorCatalogue, clockWindowOf, type ClockWindow } from './routing';

@@ -62,6 +62,8 @@ export function editorCatalogue(): Array<{
   aliases: readonly string[];
   description: string;
   scheme: string;
+  /** The scheme settings this vendor's scheme reads, so an editor shows only their fields. */
+  settings: readonly string[];
   typeField: string;
   eventTypes: ReadonlyArray<{ value: string; label: string; description: string }>;
   retryPolicy: string;
@@ -76,6 +78,7 @@ export function editorCatalogue(): Array<{
       aliases: profile.aliases,
       description: profile.description,
       scheme: profile.scheme.description,
+      settings: profile.scheme.settings,
       typeField: profile.typeField,
       eventTypes: profile.eventTypes,
       retryPolicy: profile.retryPolicy.id,

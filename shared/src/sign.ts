@@ -4,6 +4,7 @@
  */
 import { pythonJsonDumps } from './json/lossless-json';
 import type { SignOptions, VendorProfile } from './types';
+import { DeliveryError } from './delivery/errors';
 import { getVendor, vendorIds } from './vendors/index';
 
 /** Input of {@link sign}. */
@@ -24,15 +25,16 @@ export interface SignedRequest {
 /**
  * Signs a body with a vendor's scheme. `verify(sign(x))` holds for every vendor.
  *
- * @throws TypeError on an unknown vendor, an empty secret or scheme settings that cannot work.
+ * @throws {@link DeliveryError} `config` on an unknown vendor, an empty secret or scheme settings that cannot
+ *   work (`invalid_header` for a bad header name or prefix), `invalid_body` for a body the scheme cannot sign.
  * @example
  * const { body, headers } = sign({ vendor: 'inhand-dm', body: vendors['inhand-dm'].samples.offline, secret: 's3cret' });
  * await fetch(url, { method: 'POST', body, headers });
  */
 export function sign(input: SignInput): SignedRequest {
   const profile = getVendor(String(input.vendor));
-  if (!profile) throw new TypeError(`Unknown vendor "${String(input.vendor)}"; use one of: ${vendorIds.join(', ')}.`);
-  if (typeof input.secret !== 'string' || input.secret === '') throw new TypeError(`sign() needs a secret for ${profile.label}.`);
+  if (!profile) throw new DeliveryError('config', `Unknown vendor "${String(input.vendor)}"; use one of: ${vendorIds.join(', ')}.`);
+  if (typeof input.secret !== 'string' || input.secret === '') throw new DeliveryError('config', `sign() needs a secret for ${profile.label}.`);
   const options = input.options ?? {};
   return signText(profile, serializeBody(profile, input.body), isSerializedByUs(input.body), input.secret, options);
 }
@@ -54,12 +56,12 @@ export function signText(profile: VendorProfile, text: string, textIsVendorForm:
 /**
  * The body text a vendor sends: an object serialized as the vendor does (Python json.dumps style or
  * compact), a string or bytes as they are.
- * @throws TypeError when the body cannot be serialized to JSON.
+ * @throws {@link DeliveryError} `invalid_body` when the body cannot be serialized to JSON.
  */
 export function serializeBody(profile: Pick<VendorProfile, 'bodyStyle'>, body: unknown): string {
   if (typeof body === 'string') return body;
   if (Buffer.isBuffer(body) || body instanceof Uint8Array) return Buffer.from(body).toString('utf8');
   const json = JSON.stringify(body);
-  if (json === undefined) throw new TypeError('The body cannot be serialized to JSON.');
+  if (json === undefined) throw new DeliveryError('invalid_body', 'The body cannot be serialized to JSON.');
   return profile.bodyStyle === 'python' ? pythonJsonDumps(json) : json;
 }

@@ -197,12 +197,35 @@ export interface SignOptions extends SchemeOptions {
   now?: number;
 }
 
-/** A vendor's signature scheme: how a request is signed and checked. */
+/** The settings (keys of {@link SchemeOptions}) a scheme reads; editors and credentials offer only these. */
+export type SchemeSetting = keyof SchemeOptions;
+
+/**
+ * A vendor's signature scheme: how a request is signed and checked, and what it can do beyond that.
+ * Every scheme-dependent decision of sending and receiving reads a capability here, never a vendor name.
+ */
 export interface SignatureScheme {
   /** A short description, e.g. "HMAC-SHA256, base64, header X-Signature, over Python json.dumps of the body". */
   readonly description: string;
   /** Lower-case names of the headers this scheme sets; delivery refuses templates that override them. */
   signatureHeaders(options: SchemeOptions): string[];
+  /**
+   * The scheme carries a message id that receivers de-duplicate on (Standard Webhooks' `webhook-id`):
+   * delivery mints one per delivery and keeps it across retries and restarts; a caller may set it.
+   */
+  readonly keepsMessageIdAcrossRetries: boolean;
+  /**
+   * The scheme asks receivers to refuse repeated message ids (Standard Webhooks does): the default of a
+   * profile's `duplicates.onByDefault`, which `host/receiver.ts` `createReceiver` applies.
+   */
+  readonly needsReplayProtection: boolean;
+  /**
+   * The header that may carry one signature per secret, space-separated, all over the same timestamp
+   * (Standard Webhooks' `webhook-signature`); undefined when a request is signed with one secret only.
+   */
+  readonly signatureListHeader?: string;
+  /** The scheme settings this scheme reads (generic HMAC: its layout; 1NCE: the header name); empty when fixed. */
+  readonly settings: readonly SchemeSetting[];
   verify(input: SchemeVerifyInput): SchemeVerifyResult;
   /** Returns the bytes to send (the scheme may add to the body, as EdgeSense does) and the headers. */
   sign(input: SchemeSignInput): { text: string; headers: Record<string, string> };
@@ -239,7 +262,10 @@ export interface DuplicatePolicy {
    * included), so a retry of a delivery whose answer got lost is still recognised.
    */
   horizonSeconds: number;
-  /** True when the scheme asks receivers to refuse repeated ids (Standard Webhooks): on unless turned off. */
+  /**
+   * Answer repeated ids as duplicates unless turned off: the scheme's `needsReplayProtection` (each vendor
+   * file sets it from there). Read by `host/receiver.ts` `createReceiver`.
+   */
   onByDefault: boolean;
 }
 

@@ -5,7 +5,7 @@
 import { headerLookup, type HeaderInput, type HeaderLookup } from './headers';
 import { duplicateKey } from './replay-store';
 import { refuse, truncate } from './results';
-import { normalizeSecrets, secretsProblem, usableSecrets } from './secrets';
+import { secretsProblem, usableSecrets } from './secrets';
 import type { Authentication, VendorProfile, VerifyFailure, VerifyOptions, VerifyResult } from './types';
 import { getVendor, vendorIds } from './vendors/index';
 
@@ -305,9 +305,6 @@ function toBuffer(body: unknown): Buffer | undefined {
   if (body instanceof ArrayBuffer) return Buffer.from(body);
   return undefined;
 }
-
-/** Kept here too: callers import it from this module. */
-export { normalizeSecrets };
 
 interface SchemaIssue {
   path: PropertyKey[];

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryReplayStore, deliver, DeliveryConfigError, fillPlaceholders, prepareDelivery, vendors, verify, type VerifyResult } from '../../shared/src/index';
+import { createMemoryReplayStore, deliver, DeliveryError, fillPlaceholders, prepareDelivery, vendors, verify, type VerifyResult } from '../../shared/src/index';
 import { createNodeTransport, nodeSleep, type NodeTransport } from '../../shared/src/node/index';
 import {
   BAD_INPUT_CASES,
@@ -141,9 +141,9 @@ describe('placeholder injection: deliver() to a real receiver', () => {
     const before = receiver.requests.length;
 
     if (c.expect.kind === 'refused') {
-      expect(() => prepareDelivery(config)).toThrow(DeliveryConfigError);
+      expect(() => prepareDelivery(config)).toThrow(DeliveryError);
       expect(() => prepareDelivery(config)).toThrow(c.expect.message);
-      await expect(deliver({ config, body: vendors['1nce'].samples['LOCATION'], placeholders: c.values }, { transport, sleep: nodeSleep })).rejects.toThrow(DeliveryConfigError);
+      await expect(deliver({ config, body: vendors['1nce'].samples['LOCATION'], placeholders: c.values }, { transport, sleep: nodeSleep })).rejects.toThrow(DeliveryError);
       expect(receiver.requests.length).toBe(before);
       rows.push({ section: 'bad-inputs', runtime: 'core deliver()', case: c.id, tried: c.title, held: true, figures: 'refused at configuration, nothing sent' });
       return;

@@ -8,7 +8,7 @@ import {
   createMemoryEndpointStore,
   customRetryPolicy,
   deliver,
-  DeliveryConfigError,
+  DeliveryError,
   prepareDelivery,
   restartEndpoint,
   vendors,
@@ -260,7 +260,7 @@ describe('placeholders and headers', () => {
       ['standard-webhooks', 'Webhook-Timestamp'],
       ['1nce', 'X-API-KEY'],
     ] as const) {
-      expect(() => prepareDelivery({ ...base, vendor, headers: { [header]: 'x' } }), `${vendor} ${header}`).toThrow(DeliveryConfigError);
+      expect(() => prepareDelivery({ ...base, vendor, headers: { [header]: 'x' } }), `${vendor} ${header}`).toThrow(DeliveryError);
     }
     expect(() => prepareDelivery({ ...base, headers: { 'X-Ok': 'a\r\nInjected: 1' } })).toThrow(/CR, LF/);
     expect(() => prepareDelivery({ ...base, headers: { 'Bad Name': 'x' } })).toThrow(/valid header name/);
@@ -309,6 +309,6 @@ describe('endpoint health', () => {
     expect((await send()).endpoint).toMatchObject({ status: 'failed', consecutiveFailures: 2, reason: expect.stringMatching(/HTTP 500/) });
     expect((await send()).outcome).toBe('endpoint_failed');
     expect(receiver.requests).toHaveLength(4);
-    expect(() => prepareDelivery({ url: receiver!.url, failEndpointAfter: 0 })).toThrow(DeliveryConfigError);
+    expect(() => prepareDelivery({ url: receiver!.url, failEndpointAfter: 0 })).toThrow(DeliveryError);
   });
 });

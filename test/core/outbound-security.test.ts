@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { classifyTransportError, customRetryPolicy, deliver, DeliveryConfigError, prepareDelivery, redactUrl, redactUrlsIn, TransportError } from '../../shared/src/index';
+import { classifyTransportError, customRetryPolicy, deliver, DeliveryError, isDeliveryError, prepareDelivery, redactUrl, redactUrlsIn } from '../../shared/src/index';
 import { isBlockedAddress as isBlockedPure, isPrivateHostLiteral, parseIpv6 } from '../../shared/src/delivery/address-rules';
 import { createNodeTransport, isBlockedAddress, nodeSleep } from '../../shared/src/node/index';
 import { closedPort, startReceiver, type Receiver } from '../helpers/receiver';
@@ -170,7 +170,7 @@ describe('URL userinfo redaction', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(DeliveryConfigError);
+    expect(error).toBeInstanceOf(DeliveryError);
     expect((error as Error).message).toContain('https://***@exa mple.com/x');
     expect((error as Error).message).not.toContain('S3cr3t');
   });
@@ -181,7 +181,26 @@ function customRetry() {
 }
 
 describe('transport errors are classified by name and code, not instanceof', () => {
-  it('an error from another copy of TransportError keeps its class', () => {
+  it('a configuration that cannot work is refused with a DeliveryError whose code names the cause', () => {
+    const codeOf = (run: () => unknown) => {
+      try {
+        run();
+      } catch (error) {
+        return isDeliveryError(error) ? error.code : `not a DeliveryError: ${String(error)}`;
+      }
+      return 'nothing thrown';
+    };
+    expect(codeOf(() => prepareDelivery({ url: 'not a url' }))).toBe('invalid_url');
+    expect(codeOf(() => prepareDelivery({ url: 'ftp://example.com/' }))).toBe('invalid_url');
+    expect(codeOf(() => prepareDelivery({ url: 'https://example.com/', headers: { 'X-Ok': 'a\r\nb' } }))).toBe('invalid_header');
+    expect(codeOf(() => prepareDelivery({ url: 'https://example.com/', headers: { 'Content-Type': 'text/plain' } }))).toBe('invalid_header');
+    expect(codeOf(() => prepareDelivery({ url: 'https://example.com/', schemeOptions: { header: 'bad header' } }))).toBe('invalid_header');
+    expect(codeOf(() => prepareDelivery({ url: 'https://example.com/', retryPolicy: 'nope' }))).toBe('config');
+    expect(codeOf(() => prepareDelivery({ url: 'https://example.com/', timeoutMs: 0 }))).toBe('config');
+    expect(codeOf(() => customRetryPolicy({ retries: -1 }))).toBe('config');
+  });
+
+  it('an error from an earlier copy (TransportError) keeps its class', () => {
     class OtherCopy extends Error {
       errorClass = 'blocked';
       code = 'DEVICEHOOK_BLOCKED';
@@ -190,14 +209,29 @@ describe('transport errors are classified by name and code, not instanceof', () 
         this.name = 'TransportError';
       }
     }
-    expect(new OtherCopy()).not.toBeInstanceOf(TransportError);
+    expect(new OtherCopy()).not.toBeInstanceOf(DeliveryError);
     expect(classifyTransportError(new OtherCopy())).toBe('blocked');
     expect(classifyTransportError({ name: 'TransportError', code: 'DEVICEHOOK_TIMEOUT' })).toBe('timeout');
-    expect(classifyTransportError(new Error('x', { cause: new TransportError('blocked', 'y') }))).toBe('blocked');
+    expect(classifyTransportError(new Error('x', { cause: new DeliveryError('blocked', 'y') }))).toBe('blocked');
     expect(classifyTransportError(Object.assign(new Error('n8n'), { name: 'SsrfBlockedIpError' }))).toBe('blocked');
     // A foreign error that merely calls itself TransportError with an unknown class is not trusted.
     expect(classifyTransportError({ name: 'TransportError', errorClass: 'whatever', code: 'ECONNREFUSED' })).toBe('refused');
-    expect(new TransportError('dns', 'x').code).toBe('DEVICEHOOK_DNS');
+    expect(new DeliveryError('dns', 'x').code).toBe('dns');
+  });
+
+  it('a DeliveryError from another copy of the core keeps its code', () => {
+    class OtherCopy extends Error {
+      code = 'timeout';
+      constructor() {
+        super('slow');
+        this.name = 'DeliveryError';
+      }
+    }
+    expect(new OtherCopy()).not.toBeInstanceOf(DeliveryError);
+    expect(classifyTransportError(new OtherCopy())).toBe('timeout');
+    expect(isDeliveryError(new OtherCopy())).toBe(true);
+    // A configuration code is not a transport class: classified by Node's code like any other error.
+    expect(classifyTransportError({ name: 'DeliveryError', code: 'config' })).toBe('network');
   });
 
   it('the built packages: an SSRF-blocked attempt through @devicehook/core/node is `blocked` in @devicehook/core\'s deliver() and is not retried', async () => {

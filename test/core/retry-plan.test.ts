@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { customRetryPolicy, judgeAttempt, parseRetryAfter, retryDelay, retryPolicies, vendors } from '../../shared/src/index';
+import { customRetryPolicy, DeliveryError, judgeAttempt, parseRetryAfter, retryDelay, retryPolicies, vendors } from '../../shared/src/index';
 
 const inhand = vendors['inhand-dm'].retryPolicy;
 const svix = vendors['standard-webhooks'].retryPolicy;
@@ -71,9 +71,9 @@ describe('presets and custom policies', () => {
     expect(customRetryPolicy({ retries: 4, initialDelayMs: 1000, factor: 3 }).retryDelaysMs).toEqual([1000, 3000, 9000, 27000]);
     expect(customRetryPolicy({ retries: 3, delaysMs: [5, 50] }).retryDelaysMs).toEqual([5, 50, 50]);
     expect(customRetryPolicy({ retries: 1, retryStatuses: [410, 503] }).retryStatuses).toEqual([503]);
-    expect(() => customRetryPolicy({ retries: -1 })).toThrow(RangeError);
-    expect(() => customRetryPolicy({ retries: 2, delaysMs: [-5] })).toThrow(RangeError);
-    expect(() => customRetryPolicy({ retries: 2, jitterRatio: 2 })).toThrow(RangeError);
-    expect(() => customRetryPolicy({ retries: 2, retryStatuses: [999] })).toThrow(RangeError);
+    expect(() => customRetryPolicy({ retries: -1 })).toThrow(DeliveryError);
+    expect(() => customRetryPolicy({ retries: 2, delaysMs: [-5] })).toThrow(DeliveryError);
+    expect(() => customRetryPolicy({ retries: 2, jitterRatio: 2 })).toThrow(DeliveryError);
+    expect(() => customRetryPolicy({ retries: 2, retryStatuses: [999] })).toThrow(DeliveryError);
   });
 });

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { CREDENTIAL_HEADERS, deliver, DeliveryConfigError, prepareDelivery, redactUrl, vendors, type DeliveryResult, type PlaceholderValues, type PreparedDelivery } from '@devicehook/core';
+import { CREDENTIAL_HEADERS, deliver, isDeliveryError, newMessageId, prepareDelivery, redactUrl, vendors, type DeliveryResult, type PlaceholderValues, type PreparedDelivery } from '@devicehook/core';
 import {
   createNodeTransport,
   DEFAULT_OUTBOX_MAX_BYTES,
@@ -107,7 +107,7 @@ export = function register(RED: RED): void {
         endpointKey: node.id,
       });
     } catch (error) {
-      const message = error instanceof DeliveryConfigError ? error.message : String(error);
+      const message = isDeliveryError(error) ? error.message : String(error);
       node.status({ fill: 'red', shape: 'ring', text: 'devicehook-out.status.bad-config' });
       node.error(RED._('devicehook-out.errors.bad-config', { message }));
       return;
@@ -221,7 +221,7 @@ export = function register(RED: RED): void {
           extra: storableMessage(msg),
           // The message id is fixed before the first attempt, so a copy resent after a crash mid-attempt
           // carries the same webhook-id and receivers can drop it (Standard Webhooks; others ignore it).
-          progress: { attempts: [], messageId: `msg_${randomUUID().replace(/-/g, '')}` },
+          progress: { attempts: [], messageId: newMessageId() },
         };
         let stored;
         try {

@@ -9,9 +9,11 @@ import { isSafeHeaderValue, isValidHeaderName } from '../headers';
 import { fillPlaceholders, type PlaceholderValues } from '../placeholders';
 import { isSerializedByUs, serializeBody, signText } from '../sign';
 import type { RetryPolicy, SignOptions, VendorId, VendorProfile } from '../types';
-import { normalizeSecrets } from '../verify';
+import { normalizeSecrets } from '../secrets';
+import { newMessageId } from '../schemes/standard-webhooks';
 import { getVendor, vendorIds } from '../vendors/index';
 import { redactUrl, redactUrlsIn } from './redact';
+import { DeliveryError, isDeliveryError, transportCodeOf } from './errors';
 import { ACTIVE_ENDPOINT, nextEndpointState, type EndpointState, type EndpointStateStore } from './endpoint-health';
 import { judgeAttempt, retryDelay, retryPolicies, type AttemptErrorClass, type AttemptOutcome, type AttemptVerdict } from './retry-plan';
 
@@ -32,43 +34,13 @@ export interface TransportResponse {
   body: Buffer;
 }
 
-const ERROR_CLASSES: readonly AttemptErrorClass[] = ['http', 'redirect', 'timeout', 'dns', 'refused', 'network', 'blocked', 'aborted'];
-
-/**
- * A failure below HTTP, classified. Transports throw it; any other error is classified by its code.
- * Recognised by `name` and `code` (`DEVICEHOOK_<CLASS>`), never by `instanceof`: the core is bundled
- * into more than one entry point (the pure index, `@devicehook/core/node`, n8n's bundle), so an error
- * made by one copy of this class is not an instance of another copy.
- */
-export class TransportError extends Error {
-  readonly errorClass: AttemptErrorClass;
-  readonly code: string;
-  constructor(errorClass: AttemptErrorClass, message: string) {
-    super(message);
-    this.name = 'TransportError';
-    this.errorClass = errorClass;
-    this.code = `DEVICEHOOK_${errorClass.toUpperCase()}`;
-  }
-}
-
 export type Transport = (request: OutboundRequest) => Promise<TransportResponse>;
 /** Waits `ms`; resolves early (or rejects) when `signal` aborts, leaving no timer behind. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
-/** The class a {@link TransportError} carries, from any copy of the class (see there), or undefined. */
-function transportErrorClass(error: unknown): AttemptErrorClass | undefined {
-  for (let e = error as { name?: unknown; code?: unknown; errorClass?: unknown; cause?: unknown } | undefined, depth = 0; e && typeof e === 'object' && depth < 3; e = e.cause as typeof e, depth++) {
-    if (e.name !== 'TransportError') continue;
-    const byCode = typeof e.code === 'string' && e.code.startsWith('DEVICEHOOK_') ? e.code.slice('DEVICEHOOK_'.length).toLowerCase() : undefined;
-    const found = ERROR_CLASSES.find((c) => c === e?.errorClass) ?? ERROR_CLASSES.find((c) => c === byCode);
-    if (found) return found;
-  }
-  return undefined;
-}
-
 /** Maps the error codes of Node, undici and axios (and n8n's SSRF errors) onto attempt error classes. */
 export function classifyTransportError(error: unknown): AttemptErrorClass {
-  const ours = transportErrorClass(error);
+  const ours = transportCodeOf(error);
   if (ours) return ours;
   const e = error as { code?: unknown; name?: unknown; cause?: { code?: unknown; name?: unknown } } | undefined;
   const code = String(e?.code ?? e?.cause?.code ?? '');
@@ -121,64 +93,57 @@ export interface PreparedDelivery extends Required<Pick<DeliveryConfig, 'url' | 
   failEndpointAfter?: number;
 }
 
-/** A configuration that cannot work; thrown at configuration time, before anything is sent. */
-export class DeliveryConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DeliveryConfigError';
-  }
-}
-
 const PROTECTED_HEADERS = ['content-type', 'host', 'content-length', 'transfer-encoding'];
 
 /**
  * Checks a delivery configuration and fills in defaults.
- * @throws {@link DeliveryConfigError} naming what to fix: bad URL, unknown vendor or preset, a header
- *   template that would override content-type, host, content-length or a signature header, CR/LF in a header.
+ * @throws {@link DeliveryError} naming what to fix: `invalid_url` (bad URL), `invalid_header` (a header
+ *   template that would override content-type, host, content-length or a signature header, CR/LF in a
+ *   header), `config` (unknown vendor or preset, method, timeout, scheme settings).
  */
 export function prepareDelivery(config: DeliveryConfig): PreparedDelivery {
   const vendor = config.vendor ?? 'generic-hmac';
   const profile = getVendor(vendor);
-  if (!profile) throw new DeliveryConfigError(`Unknown vendor "${vendor}"; use one of: ${vendorIds.join(', ')}.`);
+  if (!profile) throw new DeliveryError('config', `Unknown vendor "${vendor}"; use one of: ${vendorIds.join(', ')}.`);
   const sample = fillPlaceholders(String(config.url ?? ''), { iccid: '1', imsi: '1', ip: '1' }, { target: 'url' });
   let parsed: URL;
   try {
     parsed = new URL(sample);
   } catch {
-    throw new DeliveryConfigError(`"${redactUrl(String(config.url ?? ''))}" is not a valid URL.`);
+    throw new DeliveryError('invalid_url', `"${redactUrl(String(config.url ?? ''))}" is not a valid URL.`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new DeliveryConfigError(`Only http and https URLs can receive webhooks; got ${parsed.protocol}`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new DeliveryError('invalid_url', `Only http and https URLs can receive webhooks; got ${parsed.protocol}`);
   const method = config.method ?? 'POST';
-  if (!['POST', 'PUT', 'PATCH'].includes(method)) throw new DeliveryConfigError(`Method ${method} cannot carry a webhook body; use POST, PUT or PATCH.`);
+  if (!['POST', 'PUT', 'PATCH'].includes(method)) throw new DeliveryError('config', `Method ${method} cannot carry a webhook body; use POST, PUT or PATCH.`);
 
   const schemeOptions = config.schemeOptions ?? {};
   let signatureHeaders: string[];
   try {
     signatureHeaders = profile.scheme.signatureHeaders(schemeOptions);
   } catch (error) {
-    throw new DeliveryConfigError((error as Error).message);
+    throw isDeliveryError(error) ? error : new DeliveryError('config', (error as Error).message);
   }
   const requestIdHeader = config.requestIdHeader ?? 'X-Request-ID';
   const forbidden = new Set([...PROTECTED_HEADERS, ...signatureHeaders, requestIdHeader.toLowerCase()]);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(config.headers ?? {})) {
-    if (!isValidHeaderName(name)) throw new DeliveryConfigError(`"${name}" is not a valid header name.`);
+    if (!isValidHeaderName(name)) throw new DeliveryError('invalid_header', `"${name}" is not a valid header name.`);
     if (forbidden.has(name.toLowerCase())) {
-      throw new DeliveryConfigError(`The header "${name}" is set by the ${profile.label} scheme or by HTTP itself and cannot be overridden.`);
+      throw new DeliveryError('invalid_header', `The header "${name}" is set by the ${profile.label} scheme or by HTTP itself and cannot be overridden.`);
     }
-    if (typeof value !== 'string' || !isSafeHeaderValue(value)) throw new DeliveryConfigError(`The value of header "${name}" may not contain CR, LF or NUL.`);
+    if (typeof value !== 'string' || !isSafeHeaderValue(value)) throw new DeliveryError('invalid_header', `The value of header "${name}" may not contain CR, LF or NUL.`);
     headers[name] = value;
   }
-  if (!isValidHeaderName(requestIdHeader)) throw new DeliveryConfigError(`"${requestIdHeader}" is not a valid header name.`);
+  if (!isValidHeaderName(requestIdHeader)) throw new DeliveryError('invalid_header', `"${requestIdHeader}" is not a valid header name.`);
 
   const policy = typeof config.retryPolicy === 'object' && config.retryPolicy !== null ? config.retryPolicy : retryPolicies[config.retryPolicy ?? profile.retryPolicy.id];
-  if (!policy) throw new DeliveryConfigError(`Unknown retry policy "${String(config.retryPolicy)}"; use one of: ${Object.keys(retryPolicies).join(', ')}.`);
+  if (!policy) throw new DeliveryError('config', `Unknown retry policy "${String(config.retryPolicy)}"; use one of: ${Object.keys(retryPolicies).join(', ')}.`);
   const timeoutMs = config.timeoutMs ?? 15_000;
-  if (!(timeoutMs > 0 && timeoutMs <= 600_000)) throw new DeliveryConfigError('The timeout must be between 1 ms and 10 minutes.');
+  if (!(timeoutMs > 0 && timeoutMs <= 600_000)) throw new DeliveryError('config', 'The timeout must be between 1 ms and 10 minutes.');
 
   const failEndpointAfter = config.failEndpointAfter ?? policy.failEndpointAfter;
   if (failEndpointAfter !== undefined && !(Number.isInteger(failEndpointAfter) && failEndpointAfter >= 1)) {
-    throw new DeliveryConfigError('failEndpointAfter must be a whole number of deliveries, 1 or more.');
+    throw new DeliveryError('config', 'failEndpointAfter must be a whole number of deliveries, 1 or more.');
   }
   const secrets = normalizeSecrets(config.secrets);
   return {
@@ -280,7 +245,7 @@ function isPrepared(config: DeliveryConfig | PreparedDelivery): config is Prepar
  * placeholders, sends, and retries as the policy says. Honours Retry-After within bounds; 410 stops for
  * good and marks the endpoint failed. Aborting the signal ends waits and requests at once.
  *
- * @throws {@link DeliveryConfigError} for a configuration that cannot work (before any attempt).
+ * @throws {@link DeliveryError} for a configuration that cannot work (before any attempt).
  */
 export async function deliver(input: DeliveryInput, io: DeliveryIO): Promise<DeliveryResult> {
   const config = isPrepared(input.config) ? input.config : prepareDelivery(input.config);
@@ -308,13 +273,13 @@ export async function deliver(input: DeliveryInput, io: DeliveryIO): Promise<Del
   if (previous?.status === 'failed' && !input.ignoreEndpointFailure) {
     return result('endpoint_failed', `The endpoint is marked failed since ${previous.failedAt ?? 'earlier'} (${previous.reason ?? 'repeated failures'}); restart it to send again.`, previous);
   }
-  // Standard Webhooks keeps one message id across retries so receivers can de-duplicate.
+  // A scheme that keeps one message id across retries (Standard Webhooks) lets receivers de-duplicate.
   const schemeOptions: SignOptions = { ...config.schemeOptions };
   if (input.resume?.messageId !== undefined) schemeOptions.messageId = input.resume.messageId;
   const profile = getVendor(config.vendor) as VendorProfile;
   const text = serializeBody(profile, input.body); // once per delivery; only signatures change per attempt
   const body: SerializedBody = { text, bytes: Buffer.from(text, 'utf8'), isVendorForm: isSerializedByUs(input.body) };
-  if (config.vendor === 'standard-webhooks' && schemeOptions.messageId === undefined) schemeOptions.messageId = `msg_${uuid().replace(/-/g, '')}`;
+  if (profile.scheme.keepsMessageIdAcrossRetries && schemeOptions.messageId === undefined) schemeOptions.messageId = newMessageId(uuid);
 
   const resumeWait = input.resume?.nextAttemptAt !== undefined ? input.resume.nextAttemptAt - now() : 0;
   if (resumeWait > 0) await io.sleep(resumeWait, input.signal);
@@ -402,16 +367,19 @@ function describeFailure(attempt: DeliveryAttempt, count: number): string {
   }
 }
 
-/** Signs the serialized body; Standard Webhooks with several secrets carries one signature per secret. */
+/**
+ * Signs the serialized body; a scheme with a signature list header (Standard Webhooks) carries one
+ * signature per secret there, all over the first one's timestamp.
+ */
 function signFor(config: PreparedDelivery, profile: VendorProfile, body: SerializedBody, options: SignOptions): { body: Buffer; headers: Record<string, string> } {
   const [first, ...others] = config.secrets;
   if (first === undefined) return { body: body.bytes, headers: { 'Content-Type': 'application/json' } };
-  const signed = signText(profile, body.text, body.isVendorForm, first, options);
-  if (config.vendor === 'standard-webhooks' && others.length > 0) {
-    const timestamp = Number(signed.headers['webhook-timestamp']);
-    const extra = others.map((secret) => signText(profile, body.text, body.isVendorForm, secret, { ...options, timestamp }).headers['webhook-signature']);
-    signed.headers['webhook-signature'] = [signed.headers['webhook-signature'], ...extra].join(' ');
-  }
+  const listHeader = profile.scheme.signatureListHeader;
+  if (listHeader === undefined || others.length === 0) return signText(profile, body.text, body.isVendorForm, first, options);
+  const once: SignOptions = { ...options, timestamp: options.timestamp ?? Math.floor((options.now ?? Date.now()) / 1000) };
+  const signed = signText(profile, body.text, body.isVendorForm, first, once);
+  const extra = others.map((secret) => signText(profile, body.text, body.isVendorForm, secret, once).headers[listHeader]);
+  signed.headers[listHeader] = [signed.headers[listHeader], ...extra].join(' ');
   return signed;
 }
 

@@ -4,7 +4,7 @@
  */
 import type { RetryPolicy } from '../types';
 import { vendors } from '../vendors/index';
-import { exponentialDelays, retryPolicy, TIME, TRANSIENT_STATUSES } from '../vendors/profile-kit';
+import { NO_RETRIES, TIME } from './retry-policies';
 
 /** Why an attempt did not deliver, when no HTTP status came back (or one that is not a success). */
 export type AttemptErrorClass =
@@ -87,61 +87,7 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   return Math.max(0, date - nowMs);
 }
 
-/** No retries: one attempt. */
-export const NO_RETRIES: RetryPolicy = retryPolicy({
-  id: 'none',
-  label: 'No retries',
-  description: 'One attempt only.',
-  retryDelaysMs: [],
-  jitterRatio: 0,
-  retryOnNetworkError: false,
-  retryOnUnreachable: false,
-  documented: false,
-});
-
 /** The presets by id: each vendor's documented (or assumed) policy, the default, and none. */
 export const retryPolicies: Readonly<Record<string, RetryPolicy>> = Object.fromEntries(
   [...Object.values(vendors).map((v) => v.retryPolicy), NO_RETRIES].map((p) => [p.id, p]),
 );
-
-/** Settings of a custom policy. */
-export interface CustomRetryPolicyInput {
-  /** How many retries after the first attempt. */
-  retries: number;
-  /** Explicit delays (ms), or exponential from `initialDelayMs` by `factor` up to `maxDelayMs`. */
-  delaysMs?: number[];
-  initialDelayMs?: number;
-  factor?: number;
-  maxDelayMs?: number;
-  jitterRatio?: number;
-  retryStatuses?: number[];
-  retryOnNetworkError?: boolean;
-  retryOnUnreachable?: boolean;
-  failEndpointAfter?: number;
-}
-
-/** Builds and checks a custom retry policy. @throws RangeError on settings that cannot work. */
-export function customRetryPolicy(input: CustomRetryPolicyInput): RetryPolicy {
-  const retries = input.retries;
-  if (!Number.isInteger(retries) || retries < 0 || retries > 50) throw new RangeError('retries must be a whole number from 0 to 50.');
-  const delays = input.delaysMs
-    ? Array.from({ length: retries }, (_, i) => input.delaysMs![Math.min(i, input.delaysMs!.length - 1)] ?? 0)
-    : exponentialDelays(retries, input.initialDelayMs ?? 10 * TIME.SECOND, input.factor ?? 2, input.maxDelayMs ?? 10 * TIME.HOUR);
-  if (delays.some((d) => !Number.isFinite(d) || d < 0)) throw new RangeError('Retry delays must be non-negative numbers of milliseconds.');
-  const jitterRatio = input.jitterRatio ?? 0;
-  if (!(jitterRatio >= 0 && jitterRatio <= 1)) throw new RangeError('jitterRatio must be between 0 and 1.');
-  const statuses = input.retryStatuses ?? TRANSIENT_STATUSES;
-  if (statuses.some((s) => !Number.isInteger(s) || s < 100 || s > 599)) throw new RangeError('retryStatuses must be HTTP status codes.');
-  return retryPolicy({
-    id: 'custom',
-    label: `Custom (${retries} retries)`,
-    description: 'User-defined.',
-    retryDelaysMs: delays,
-    jitterRatio,
-    retryStatuses: statuses.filter((s) => s !== 410),
-    retryOnNetworkError: input.retryOnNetworkError ?? true,
-    retryOnUnreachable: input.retryOnUnreachable ?? true,
-    ...(input.failEndpointAfter !== undefined ? { failEndpointAfter: input.failEndpointAfter } : {}),
-    documented: false,
-  });
-}

@@ -699,6 +699,13 @@ export function pythonFloatRepr(value: number): string {
   if (value === -Infinity) return '-Infinity';
   if (Number.isNaN(value)) return 'NaN';
   if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
+  const magnitude0 = Math.abs(value);
+  if (magnitude0 >= 1e-4 && magnitude0 < 1e16) {
+    // Both languages print the shortest round-trip digits, and JavaScript lays them out fixed over this
+    // whole range (it switches to exponents only below 1e-7 and from 1e21); Python adds ".0" to integers.
+    const fixed = String(value);
+    return fixed.includes('.') ? fixed : `${fixed}.0`;
+  }
   const sign = value < 0 ? '-' : '';
   const exponential = Math.abs(value).toExponential();
   const eAt = exponential.indexOf('e');

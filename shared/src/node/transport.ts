@@ -9,7 +9,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { urlToHttpOptions } from 'node:url';
-import { TransportError, type OutboundRequest, type Transport, type TransportResponse } from '../delivery/deliver';
+import type { OutboundRequest, Transport, TransportResponse } from '../delivery/deliver';
+import { DeliveryError } from '../delivery/errors';
 import { isBlockedAddress } from './ssrf';
 
 export interface NodeTransportOptions {
@@ -26,8 +27,8 @@ export interface NodeTransport extends Transport {
   close(): void;
 }
 
-function blockedError(host: string, address: string): TransportError {
-  return new TransportError('blocked', `Refused to send to ${host} (${address}): private, loopback, link-local or reserved addresses are blocked by the SSRF guard.`);
+function blockedError(host: string, address: string): DeliveryError {
+  return new DeliveryError('blocked', `Refused to send to ${host} (${address}): private, loopback, link-local or reserved addresses are blocked by the SSRF guard.`);
 }
 
 /** A `lookup` that refuses blocked addresses, so the check applies to what is actually connected to. */
@@ -78,7 +79,7 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
       const url = parseUrl(request.url);
       const host = url.hostname.replace(/^\[|\]$/g, '');
       if (options.ssrfGuard && isIP(host) !== 0 && isBlockedAddress(host)) return reject(blockedError(host, host));
-      if (request.signal?.aborted) return reject(new TransportError('aborted', 'Cancelled before sending.'));
+      if (request.signal?.aborted) return reject(new DeliveryError('aborted', 'Cancelled before sending.'));
       const isHttps = url.isHttps;
       const headers: Record<string, string | number> = { ...request.headers, 'Content-Length': request.body.length };
       const req = (isHttps ? https : http).request({
@@ -89,8 +90,8 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
         ...(lookup ? { lookup } : {}),
       });
       let settled = false;
-      const timer = setTimeout(() => fail(new TransportError('timeout', `No complete answer within ${request.timeoutMs} ms.`)), request.timeoutMs);
-      const onAbort = () => fail(new TransportError('aborted', 'Cancelled.'));
+      const timer = setTimeout(() => fail(new DeliveryError('timeout', `No complete answer within ${request.timeoutMs} ms.`)), request.timeoutMs);
+      const onAbort = () => fail(new DeliveryError('aborted', 'Cancelled.'));
       request.signal?.addEventListener('abort', onAbort, { once: true });
       function cleanup(): void {
         settled = true;

@@ -74,6 +74,9 @@ export const inhandScheme: SignatureScheme = {
     'HMAC-SHA256 in base64, header X-Signature, over Python json.dumps(body, ensure_ascii=False) ' +
     '(the raw bytes and compact JSON are accepted too).',
   signatureHeaders: () => ['x-signature'],
+  keepsMessageIdAcrossRetries: false,
+  needsReplayProtection: false,
+  settings: [],
   verify: (input) => verifyHmacHeader(input, config),
   sign({ text, secret, textIsVendorForm }) {
     // A Python sender signs json.dumps of its data and sends those very bytes.

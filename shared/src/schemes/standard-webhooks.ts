@@ -7,6 +7,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { decodeSignature, hmac, macEquals } from '../mac';
 import { checkTimestamp, refuse, truncate } from '../results';
+import { DeliveryError } from '../delivery/errors';
 import type { SchemeVerifyResult, SignatureScheme } from '../types';
 
 /** The key bytes of a Standard Webhooks secret (`whsec_` + base64; the prefix is optional). */
@@ -31,6 +32,14 @@ function usableKey(secret: string): Buffer | null {
   return key;
 }
 
+/**
+ * A new message id (`msg_` + 32 hex digits): the one place ids are minted, for signing, for delivery
+ * (kept across retries) and for the Node-RED outbox (fixed before the first attempt).
+ */
+export function newMessageId(uuid: () => string = randomUUID): string {
+  return `msg_${uuid().replace(/-/g, '')}`;
+}
+
 function isUsableSecret(secret: string): boolean {
   return usableKey(secret) !== null;
 }
@@ -38,6 +47,10 @@ function isUsableSecret(secret: string): boolean {
 export const standardWebhooksScheme: SignatureScheme = {
   description: 'Standard Webhooks: webhook-id, webhook-timestamp and webhook-signature (v1, base64 HMAC-SHA256 of id.timestamp.body).',
   signatureHeaders: () => ['webhook-id', 'webhook-timestamp', 'webhook-signature'],
+  keepsMessageIdAcrossRetries: true,
+  needsReplayProtection: true,
+  signatureListHeader: 'webhook-signature',
+  settings: [],
   verify(input): SchemeVerifyResult {
     const signatureHeader = input.headers.get('webhook-signature');
     if (signatureHeader === undefined) return { ok: false, unsigned: true };
@@ -76,8 +89,8 @@ export const standardWebhooksScheme: SignatureScheme = {
     );
   },
   sign({ text, secret, options, nowMs }) {
-    if (!isUsableSecret(secret)) throw new TypeError('The Standard Webhooks secret must be base64, usually written "whsec_…".');
-    const id = options.messageId ?? `msg_${randomUUID().replace(/-/g, '')}`;
+    if (!isUsableSecret(secret)) throw new DeliveryError('config', 'The Standard Webhooks secret must be base64, usually written "whsec_…".');
+    const id = options.messageId ?? newMessageId();
     const timestamp = options.timestamp ?? Math.floor(nowMs / 1000);
     const mac = hmac('sha256', standardWebhooksKey(secret), `${id}.${timestamp}.${text}`).toString('base64');
     return {

@@ -21,6 +21,9 @@ function digest(value: string): Buffer {
 export const staticHeaderScheme: SignatureScheme = {
   description: 'No signature: a static header set on the integration (x-api-key by default), compared in constant time.',
   signatureHeaders: (options) => [headerName(options).toLowerCase()],
+  keepsMessageIdAcrossRetries: false,
+  needsReplayProtection: false,
+  settings: ['header'],
   verify(input) {
     const name = headerName(input.options);
     const values = input.headers.all(name);

@@ -5,63 +5,10 @@
  * without its `signature` member, cut out losslessly; a header signature over the raw bytes is accepted too.
  */
 import { z } from 'zod';
-import { decodeJsonString, topLevelMembers, withoutMember } from '../json/lossless-json';
-import { signHmacHeader, verifyHmacHeader, type HmacHeaderConfig } from '../schemes/hmac-header';
-import type { SignatureScheme, VendorProfile } from '../types';
-import { catalogue, compact, exponentialDelays, isoTime, jsonSchemaOf, retryPolicy, schemaPair, text, TIME, freeForm } from './profile-kit';
-
-const SIGNATURE_FIELD = 'signature';
-
-function signatureMember(bodyText: string) {
-  try {
-    return topLevelMembers(bodyText)?.filter((member) => member.key === SIGNATURE_FIELD).pop();
-  } catch {
-    return undefined; // Malformed JSON: the header path, then the JSON check, report it.
-  }
-}
-
-const config: HmacHeaderConfig = {
-  algorithm: 'sha256',
-  encoding: 'hex',
-  header: 'X-EdgeSense-Signature',
-  prefix: '',
-  label: "EdgeSense's signature",
-  readSignature(input) {
-    const fromHeader = input.headers.all('x-edgesense-signature');
-    if (fromHeader.length > 0) return fromHeader;
-    const member = signatureMember(input.text);
-    if (!member || input.text.charCodeAt(member.valueStart) !== 34) return [];
-    return [decodeJsonString(input.text, member.valueStart, member.valueEnd)];
-  },
-  *bodyForms(input) {
-    const member = signatureMember(input.text);
-    if (member) yield withoutMember(input.text, member);
-    yield input.rawBody;
-  },
-};
-
-export const edgesenseScheme: SignatureScheme = {
-  description:
-    'HMAC-SHA256 in hex over the body without its "signature" member, sent in header X-EdgeSense-Signature and in the body ' +
-    '(header and placement assumed; a header signature over the raw bytes is accepted too).',
-  signatureHeaders: () => ['x-edgesense-signature'],
-  verify: (input) => verifyHmacHeader(input, config),
-  sign({ text: bodyText, secret }) {
-    const existing = signatureMember(bodyText);
-    const unsigned = existing ? withoutMember(bodyText, existing) : bodyText;
-    const mac = signHmacHeader(config, secret, unsigned);
-    const members = topLevelMembers(unsigned);
-    if (members === undefined) throw new TypeError('An EdgeSense body must be a JSON object.');
-    const last = members[members.length - 1];
-    // Insert right after the last value (or the opening brace), so cutting the member out restores `unsigned` exactly.
-    const at = last ? last.valueEnd : unsigned.indexOf('{') + 1;
-    const member = `${last ? ',' : ''}"${SIGNATURE_FIELD}":"${mac}"`;
-    return {
-      text: unsigned.slice(0, at) + member + unsigned.slice(at),
-      headers: { 'Content-Type': 'application/json', 'X-EdgeSense-Signature': mac },
-    };
-  },
-};
+import { edgesenseScheme } from '../schemes/edgesense';
+import type { VendorProfile } from '../types';
+import { exponentialDelays, retryPolicy, TIME } from '../delivery/retry-policies';
+import { catalogue, compact, isoTime, jsonSchemaOf, schemaPair, text, freeForm } from './profile-kit';
 
 const eventTypes = catalogue([
   ['device.data', 'Device data', 'A new sensor reading from a device.'],
@@ -116,7 +63,7 @@ export const edgesense: VendorProfile = {
     documented: true,
   }),
   // Retries 10 s, 20 s, 40 s, 80 s, 160 s (±10 %): about 6 min in all; kept an hour.
-  duplicates: { horizonSeconds: 3600, onByDefault: false },
+  duplicates: { horizonSeconds: 3600, onByDefault: edgesenseScheme.needsReplayProtection },
   bodyStyle: 'compact',
   typeOf: (body) => text(body['event']),
   normalize: (body) => {

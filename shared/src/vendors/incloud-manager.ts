@@ -112,7 +112,7 @@ export const incloudManager: VendorProfile = {
   samples,
   retryPolicy: inhandDm.retryPolicy,
   // The same sender as InHand Device Manager: retries 10 s, 10 s, 10 s; kept an hour.
-  duplicates: { horizonSeconds: 3600, onByDefault: false },
+  duplicates: { horizonSeconds: 3600, onByDefault: inhandScheme.needsReplayProtection },
   bodyStyle: 'python',
   typeOf: (body) => text(body['type']) ?? text(valueAt(body, 'data.reason')),
   normalize: (body) => ({

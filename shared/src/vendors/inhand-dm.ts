@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import { inhandScheme } from '../schemes/inhand';
 import type { VendorProfile } from '../types';
-import { catalogue, compact, isoTime, jsonSchemaOf, retryPolicy, schemaPair, text, TIME } from './profile-kit';
+import { retryPolicy, TIME } from '../delivery/retry-policies';
+import { catalogue, compact, isoTime, jsonSchemaOf, schemaPair, text } from './profile-kit';
 
 const eventTypes = catalogue([
   ['online', 'Gateway online', 'The gateway connected to Device Manager.'],
@@ -96,7 +97,7 @@ export const inhandDm: VendorProfile = {
     documented: true,
   }),
   // Retries 10 s, 10 s, 10 s: 30 s in all; kept an hour.
-  duplicates: { horizonSeconds: 3600, onByDefault: false },
+  duplicates: { horizonSeconds: 3600, onByDefault: inhandScheme.needsReplayProtection },
   bodyStyle: 'python',
   typeOf: (body) => text(body['alertType']),
   normalize: (body) => ({

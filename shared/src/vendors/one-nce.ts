@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { staticHeaderScheme } from '../schemes/static-header';
 import type { VendorProfile } from '../types';
-import { catalogue, compact, isoTime, jsonSchemaOf, retryPolicy, schemaPair, text, TIME, valueAt, freeForm } from './profile-kit';
+import { retryPolicy, TIME } from '../delivery/retry-policies';
+import { catalogue, compact, isoTime, jsonSchemaOf, schemaPair, text, valueAt, freeForm } from './profile-kit';
 
 const eventTypes = catalogue([
   ['TELEMETRY_DATA', 'Telemetry data', 'Data a device sent over UDP, CoAP or LwM2M.'],
@@ -150,7 +151,7 @@ export const oneNce: VendorProfile = {
     documented: true,
   }),
   // Retries 150 s, 180 s, 420 s, 1020 s: 29.5 min in all; kept two hours.
-  duplicates: { horizonSeconds: 2 * 3600, onByDefault: false },
+  duplicates: { horizonSeconds: 2 * 3600, onByDefault: staticHeaderScheme.needsReplayProtection },
   bodyStyle: 'compact',
   typeOf: (body) => text(body['type']),
   normalize: (body) => ({

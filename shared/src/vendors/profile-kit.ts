@@ -1,8 +1,9 @@
 /**
- * Small helpers every vendor file uses to declare its profile as data. Pure module.
+ * Small helpers every vendor file uses to declare its profile as data: catalogues, schemas, field readers.
+ * Retry-policy building blocks live in `delivery/retry-policies.ts`, schemes in `schemes/`. Pure module.
  */
 import { z, type ZodType } from 'zod';
-import type { EventTypeInfo, RetryPolicy, VendorProfile } from '../types';
+import type { EventTypeInfo, VendorProfile } from '../types';
 
 /** Builds a catalogue from `[value, label, description]` rows. */
 export function catalogue(rows: ReadonlyArray<readonly [string, string, string]>): EventTypeInfo[] {
@@ -91,28 +92,4 @@ const ISO_UTC = /^(\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0
 export function compact<T extends Record<string, unknown>>(fields: T): T {
   for (const key of Object.keys(fields)) if (fields[key] === undefined) delete fields[key];
   return fields;
-}
-
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-export const TIME = { SECOND, MINUTE, HOUR } as const;
-
-/** 429 and every 5xx: the statuses a receiver uses to say "later". */
-export const TRANSIENT_STATUSES: readonly number[] = [408, 425, 429, 500, 502, 503, 504, ...range(505, 599)];
-
-function range(from: number, to: number): number[] {
-  const values: number[] = [];
-  for (let n = from; n <= to; n++) values.push(n);
-  return values;
-}
-
-/** Delays that double (or grow by `factor`) from `initialMs`, capped at `maxMs`. */
-export function exponentialDelays(count: number, initialMs: number, factor = 2, maxMs = Infinity): number[] {
-  return Array.from({ length: count }, (_, n) => Math.min(maxMs, initialMs * factor ** n));
-}
-
-/** Defines a retry policy with the common defaults spelt out. */
-export function retryPolicy(policy: Omit<RetryPolicy, 'retryStatuses'> & Partial<Pick<RetryPolicy, 'retryStatuses'>>): RetryPolicy {
-  return { retryStatuses: TRANSIENT_STATUSES, ...policy };
 }

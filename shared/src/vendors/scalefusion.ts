@@ -3,21 +3,10 @@
  * the raw body. [assumed] Event names follow `device.enrolled` for every event of the vendor's table.
  */
 import { z } from 'zod';
-import { signHmacHeader, verifyHmacHeader, type HmacHeaderConfig } from '../schemes/hmac-header';
-import type { SignatureScheme, VendorProfile } from '../types';
-import { catalogue, compact, isoTime, jsonSchemaOf, retryPolicy, schemaPair, text, valueAt } from './profile-kit';
-
-const config: HmacHeaderConfig = { algorithm: 'sha256', encoding: 'hex', header: 'X-SF-Signature', prefix: '', label: "Scalefusion's X-SF-Signature" };
-
-export const scalefusionScheme: SignatureScheme = {
-  description: 'HMAC-SHA256 in lower-case hex, header X-SF-Signature, over the raw body.',
-  signatureHeaders: () => ['x-sf-signature'],
-  verify: (input) => verifyHmacHeader(input, config),
-  sign: ({ text: body, secret }) => ({
-    text: body,
-    headers: { 'Content-Type': 'application/json', 'X-SF-Signature': signHmacHeader(config, secret, body) },
-  }),
-};
+import { scalefusionScheme } from '../schemes/scalefusion';
+import type { VendorProfile } from '../types';
+import { retryPolicy } from '../delivery/retry-policies';
+import { catalogue, compact, isoTime, jsonSchemaOf, schemaPair, text, valueAt } from './profile-kit';
 
 const eventTypes = catalogue([
   ['device.enrolled', 'Device Enrolled', 'A device was enrolled (Android, iOS, macOS, Windows, Linux).'],
@@ -92,7 +81,7 @@ export const scalefusion: VendorProfile = {
     documented: false,
   }),
   // Scalefusion does not retry; a copy sent by hand within an hour is still recognised.
-  duplicates: { horizonSeconds: 3600, onByDefault: false },
+  duplicates: { horizonSeconds: 3600, onByDefault: scalefusionScheme.needsReplayProtection },
   bodyStyle: 'python',
   typeOf: (body) => text(body['event']),
   normalize: (body) => {

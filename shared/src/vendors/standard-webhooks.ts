@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { standardWebhooksScheme } from '../schemes/standard-webhooks';
 import type { VendorProfile } from '../types';
-import { compact, isoTime, jsonSchemaOf, retryPolicy, schemaPair, text, TIME, freeForm } from './profile-kit';
+import { retryPolicy, TIME } from '../delivery/retry-policies';
+import { compact, isoTime, jsonSchemaOf, schemaPair, text, freeForm } from './profile-kit';
 
 const schema = schemaPair((object) =>
   object({
@@ -45,7 +46,7 @@ export const standardWebhooks: VendorProfile = {
     documented: true,
   }),
   // Svix retries over ~27.6 h (+20 % jitter: 33 h); kept two days. The spec asks receivers to refuse repeated ids.
-  duplicates: { horizonSeconds: 2 * 24 * 3600, onByDefault: true },
+  duplicates: { horizonSeconds: 2 * 24 * 3600, onByDefault: standardWebhooksScheme.needsReplayProtection },
   bodyStyle: 'compact',
   typeOf: (body) => text(body['type']),
   normalize: (body, headers) => ({
