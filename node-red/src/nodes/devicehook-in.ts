@@ -5,6 +5,7 @@
  */
 import { createReceiver, type Decision } from '@devicehook/core';
 import { closeLog, recordDecision } from '../lib/log-admin';
+import { installMockAdmin, registerMockTarget, unregisterMockTarget } from '../lib/mock-admin';
 import { adminPathConflict, fullPath, installRawCapture, normalizePath, registerPath, unregisterPath, writeAnswer } from '../lib/raw-capture';
 import type { HttpRequest, HttpResponse, NodeMessage, NodeStatus, RED, RedNode } from '../lib/red';
 import { removeRoute } from '../lib/routes';
@@ -35,6 +36,7 @@ function eventHeaders(headers: Record<string, string | string[]>): Record<string
 
 export = function register(RED: RED): void {
   installRawCapture(RED);
+  installMockAdmin(RED);
 
   function DevicehookIn(this: RedNode, config: DevicehookInDef) {
     RED.nodes.createNode(this, config);
@@ -127,9 +129,11 @@ export = function register(RED: RED): void {
       );
     };
     RED.httpNode.post(routePath, handler);
+    registerMockTarget(node.id, { vendor: vendor.vendor, secret: () => vendor.secrets()[0], scheme: { ...vendor.schemeOptions }, path: capturePath, types: receiver.types });
 
     node.on('close', (removed, done) => {
       removeRoute(RED.httpNode, handler);
+      unregisterMockTarget(node.id);
       unregisterPath(capturePath, node.id);
       void closeLog(RED, node.id, removed).then(done);
     });
