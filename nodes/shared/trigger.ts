@@ -102,7 +102,7 @@ export function triggerProperties(input: TriggerPropertiesInput): INodePropertie
 	const retryMs = (profile?.retryPolicy.retryDelaysMs ?? []).reduce((sum, delay) => sum + delay, 0);
 	const retrySpan = retryMs === 0 ? 'no retries' : retryMs >= 3_600_000 ? `about ${Math.round(retryMs / 360_000) / 10} h` : `about ${Math.ceil(retryMs / 60_000)} min`;
 	// What happens to a type not chosen (test/n8n/editor-texts.test.ts checks this against the handler).
-	const unchosen = `Types not chosen: with "One Output per ${noun} Type" on, they start the workflow on its "Other" output; with it off, they are answered 200 and start nothing.`;
+	const unchosen = `Types not chosen: with "One Output per ${noun} Type" on, they start the workflow on its "Other" output; with it off, they are answered 200 and start nothing`;
 	const clock = clockWindowOf(input.vendor);
 	const idName = MESSAGE_ID_NAMES[input.vendor] ?? 'message ID';
 	const typesProperty: INodeProperties =
@@ -113,7 +113,7 @@ export function triggerProperties(input: TriggerPropertiesInput): INodePropertie
 					type: 'multiOptions',
 					options: catalogue.map((entry) => ({ name: entry.label, value: entry.value, description: entry.description })),
 					default: [],
-					description: `The ${noun.toLowerCase()} types to start the workflow for; none chosen means all, including types the vendor adds later. ${unchosen}`,
+					description: `The ${noun.toLowerCase()} types to start the workflow for; none chosen means all, including types the vendor adds later. ${unchosen}.`,
 				}
 			: {
 					displayName: `${noun} Types`,
@@ -121,7 +121,7 @@ export function triggerProperties(input: TriggerPropertiesInput): INodePropertie
 					type: 'string',
 					default: '',
 					placeholder: 'invoice.paid, invoice.failed',
-					description: `Comma-separated ${noun.toLowerCase()} types to start the workflow for; empty means all. ${unchosen}`,
+					description: `Comma-separated ${noun.toLowerCase()} types to start the workflow for; empty means all. ${unchosen}.`,
 				};
 	return [
 		...(input.leading ?? []),
@@ -190,7 +190,7 @@ export function triggerProperties(input: TriggerPropertiesInput): INodePropertie
 					name: 'refuseReplays',
 					type: 'boolean',
 					default: false,
-					description: `Whether to answer ${noun === 'Alert' ? 'an alert' : 'an event'} whose ${idName} was received before with 200 "duplicate" and start nothing, so the sender stops retrying (IDs are kept in the workflow, as hashes, not in one n8n process). With this on, ${noun === 'Alert' ? 'an alert' : 'an event'} without ${idName === 'message ID' ? 'a message ID' : idName.startsWith('_') ? `an ${idName}` : `a ${idName}`} cannot be checked and is refused with 401 "message_id_missing".${duplicates?.onByDefault ? ' Standard Webhooks triggers do this unless the option is added and off: the spec asks for it.' : ''}`,
+					description: `Whether to answer ${noun === 'Alert' ? 'an alert' : 'an event'} whose ${idName} was received before with 200 "duplicate" and start nothing, so the sender stops retrying (IDs are kept in the workflow, as hashes, not in one n8n process). With this on, ${noun === 'Alert' ? 'an alert' : 'an event'} without ${idName === 'message ID' ? 'a message ID' : idName.startsWith('_') ? `an ${idName}` : `a ${idName}`} cannot be checked and is refused with 401 "message_id_missing"${duplicates?.onByDefault ? '. Standard Webhooks triggers do this unless the option is added and off: the spec asks for it' : ''}.`,
 				},
 				{
 					displayName: 'Duplicate Window (Hours)',
