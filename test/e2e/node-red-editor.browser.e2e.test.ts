@@ -31,6 +31,8 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-ne
 const MAJORS = (process.env.DEVICEHOOK_EDITOR_MAJORS ?? '4,5').split(',').map((m) => m.trim()) as NodeRedMajor[];
 /** The node types the package registers, and how the editor titles their dialogs. */
 const TYPES = ['devicehook in', 'devicehook verify', 'devicehook out', 'devicehook-vendor'];
+/** What the editor shows for each type (its paletteLabel): in the palette, as "Edit … node" on the dialog, as the help's title. */
+const LABEL: Record<string, string> = { 'devicehook in': 'webhook in', 'devicehook verify': 'verify', 'devicehook out': 'webhook out', 'devicehook-vendor': 'devicehook-vendor' };
 
 // Native require: playwright-core must not go through Vite's transform.
 const { chromium } = require('playwright-core') as typeof import('playwright-core');
@@ -175,7 +177,7 @@ describe.each(MAJORS)('devicehook nodes in the Node-RED %s editor (Chromium)', (
       const entry = page.locator(`#red-ui-palette-container-devicehook .red-ui-palette-node[data-palette-type="${type}"]`);
       await poll(() => entry.count()).toBe(1);
       // The palette wraps long labels over two lines: compare the words.
-      await poll(async () => ((await entry.locator('.red-ui-palette-label').textContent()) ?? '').replace(/\s+/g, ' ').trim()).toBe(type);
+      await poll(async () => ((await entry.locator('.red-ui-palette-label').textContent()) ?? '').replace(/\s+/g, ' ').trim()).toBe(LABEL[type]);
     }
     // The config node is not a palette entry.
     await poll(() => page.locator('.red-ui-palette-node[data-palette-type="devicehook-vendor"]').count()).toBe(0);
@@ -183,7 +185,7 @@ describe.each(MAJORS)('devicehook nodes in the Node-RED %s editor (Chromium)', (
 
   it('devicehook in: the dialog shows the URL and the vendor’s types, and ticking types adds outputs', async () => {
     await page.locator('#in1').dblclick();
-    await waitForTray(page, 'devicehook in');
+    await waitForTray(page, LABEL['devicehook in']);
     await poll(() => page.locator('#node-input-url').inputValue()).toBe('/hooks/inhand');
     await poll(() => page.locator('#node-input-vendor').inputValue()).toBe('v1');
 
@@ -222,7 +224,7 @@ describe.each(MAJORS)('devicehook nodes in the Node-RED %s editor (Chromium)', (
 
   it('devicehook-vendor: the config dialog (the in node’s pencil button) lists the 7 vendors', async () => {
     await page.locator('#in1').dblclick();
-    await waitForTray(page, 'devicehook in');
+    await waitForTray(page, LABEL['devicehook in']);
     await poll(() => page.locator('#devicehook-in-types input[type=checkbox]').count()).toBe(11);
     await page.locator('#node-input-btn-vendor-edit').click();
     await poll(() => trayDepth(page)).toBe(2);
@@ -264,7 +266,7 @@ describe.each(MAJORS)('devicehook nodes in the Node-RED %s editor (Chromium)', (
 
     // verify: without a vendor config a hint stands in for the types; choosing the config brings the checkboxes.
     await page.locator('#verify1').dblclick();
-    await waitForTray(page, 'devicehook verify');
+    await waitForTray(page, LABEL['devicehook verify']);
     const vendorSelect = page.locator('#node-input-vendor');
     const boxes = page.locator('#devicehook-verify-types input[type=checkbox]');
     await poll(() => vendorSelect.locator('option').count()).toBe(2); // v1 and "none"
@@ -286,7 +288,7 @@ describe.each(MAJORS)('devicehook nodes in the Node-RED %s editor (Chromium)', (
 
     // out: 8 retry policies, and the headers are an editable list that takes rows.
     await page.locator('#out1').dblclick();
-    await waitForTray(page, 'devicehook out');
+    await waitForTray(page, LABEL['devicehook out']);
     await poll(() => page.locator('#node-input-retry option').count()).toBe(8);
     await poll(() => page.locator('#node-input-retry').inputValue()).toBe('');
     await poll(() => page.locator('#node-input-url').inputValue()).toBe('http://127.0.0.1:9/forward');
@@ -318,7 +320,7 @@ describe.each(MAJORS)('devicehook nodes in the Node-RED %s editor (Chromium)', (
 
   it('devicehook in: ticked types survive editing the vendor config from the dialog', async () => {
     await page.locator('#in1').dblclick();
-    await waitForTray(page, 'devicehook in');
+    await waitForTray(page, LABEL['devicehook in']);
     await poll(() => page.locator('#devicehook-in-types input[type=checkbox]').count()).toBe(11);
     await page.locator('#devicehook-in-types input[value="power_fault"]').check();
     await poll(() => page.locator('#devicehook-in-output-count').innerText()).toContain('5 outputs');
@@ -363,7 +365,7 @@ describe.each(MAJORS)('devicehook nodes in the Node-RED %s editor (Chromium)', (
         return page.locator(`.red-ui-palette-node-config[data-e2e-id="${id}"]`);
       };
       await (await mine()).dblclick();
-      await waitForTray(page, type);
+      await waitForTray(page, LABEL[type]);
       await poll(() => page.locator('#node-config-input-vendor option').count()).toBe(7);
       await screenshot(`${type}-dialog`);
       await page.locator('#node-config-dialog-cancel').click();
@@ -371,7 +373,7 @@ describe.each(MAJORS)('devicehook nodes in the Node-RED %s editor (Chromium)', (
       await (await mine()).click(); // selects it: the info sidebar now describes it
     } else {
       await page.locator(`#${id}`).dblclick();
-      await waitForTray(page, type);
+      await waitForTray(page, LABEL[type]);
       // The dialog's own form is there once the node's oneditprepare has run.
       await poll(() => page.locator('.red-ui-tray .red-ui-tray-body .form-row').count()).toBeGreaterThan(1);
       await screenshot(`${type}-dialog`);
@@ -388,7 +390,7 @@ describe.each(MAJORS)('devicehook nodes in the Node-RED %s editor (Chromium)', (
     const help = page.locator('.red-ui-sidebar-help-stack .red-ui-help').first();
     await poll(async () => ((await help.innerText().catch(() => '')) ?? '').replace(/\s+/g, ' ')).toContain(firstParagraph);
     // Titled with the type, and the help is the one selected in the sidebar's node list.
-    expect((await help.innerText()).split('\n')[0]).toBe(type);
+    expect((await help.innerText()).split('\n')[0]).toBe(LABEL[type]);
     await screenshot(`${type}-help`);
   });
 
