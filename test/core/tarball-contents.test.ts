@@ -12,13 +12,12 @@
  *    schemas (`__schema__`).
  * A file that is needed but missing fails the test; so does a file nothing loads (noise in the package).
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error: a plain ES module script without type declarations
-import { packAll } from '../../scripts/pack.mjs';
 
 interface Packed {
   key: 'core' | 'node-red' | 'n8n';
@@ -132,12 +131,18 @@ function compare(files: string[], needed: Iterable<string>, ignored: (file: stri
 
 const COMMON = ['package.json', 'LICENSE', 'README.md'];
 
-beforeAll(() => {
+beforeAll(async () => {
   for (const built of ['shared/dist/index.js', 'node-red/dist/nodes/devicehook-in.js', 'dist/nodes/shared/core.js']) {
     if (!fs.existsSync(path.join(root, built))) throw new Error(`${built} is missing: run \`npm run build\` first (npm test does)`);
   }
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'devicehook-tarballs-'));
-  packed = packAll(path.join(work, 'release')) as Packed[];
+  // scripts/pack.mjs in a child process, not its packAll() here: six `npm pack`s take 10–60 s, and a
+  // test worker blocked that long misses vitest's RPC deadline ("Timeout calling onTaskUpdate").
+  const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'scripts', 'pack.mjs'), '--no-build', '--json', '--out', path.join(work, 'release')], {
+    cwd: root,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  packed = JSON.parse(stdout) as Packed[];
 }, 180_000);
 
 afterAll(() => {
