@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { CREDENTIAL_HEADERS, deliver, isDeliveryError, newMessageId, prepareDelivery, redactUrl, vendors, type DeliveryResult, type PlaceholderValues, type PreparedDelivery } from '@devicehook/core';
+import { CREDENTIAL_HEADERS, deliver, forwardedBody, isDeliveryError, newMessageId, prepareDelivery, redactUrl, vendors, type DeliveryResult, type PlaceholderValues, type PreparedDelivery } from '@devicehook/core';
 import {
   createNodeTransport,
   DEFAULT_OUTBOX_MAX_BYTES,
@@ -63,7 +63,8 @@ const isSecretHeader = (name: string) => SECRET_HEADER_NAMES.has(name.toLowerCas
 
 /** What of a message survives in the outbox: JSON-safe, without req/res and without secret-bearing headers. */
 function storableMessage(msg: NodeMessage): Record<string, unknown> {
-  const { req: _req, res: _res, ...rest } = msg;
+  // rawBody is the body itself when forwarding (entry.body): not stored twice.
+  const { req: _req, res: _res, rawBody: _rawBody, ...rest } = msg;
   let copy: Record<string, unknown>;
   try {
     copy = JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
@@ -215,7 +216,9 @@ export = function register(RED: RED): void {
         const entry: OutboxEntry = {
           id: randomUUID(),
           createdAt: Date.now(),
-          body: Buffer.isBuffer(msg.payload) ? msg.payload.toString('utf8') : msg.payload,
+          // A devicehook in event is forwarded as the vendor's body: the bytes received while the flow left it as it
+          // was (JSON.parse changed big integers, 1.0, key order), the body as changed otherwise — never the wrapper.
+          body: Buffer.isBuffer(msg.payload) ? msg.payload.toString('utf8') : forwardedBody(msg.payload, typeof msg.rawBody === 'string' ? msg.rawBody : undefined),
           placeholders: placeholdersOf(msg) as Record<string, string | undefined>,
           target,
           extra: storableMessage(msg),
