@@ -216,6 +216,7 @@ export = function register(RED: RED): void {
       kind: 'out',
       vendor: config_.vendor,
       send: async (body, type): Promise<MockSendResult> => {
+        await opening; // the node's start-up status (counts) first, then the mock's
         node.status({ fill: 'blue', shape: 'ring', text: `mock ${type}: sending…` });
         const deliveryId = randomUUID();
         const placeholders = placeholdersOf({ _msgid: deliveryId, payload: body });
