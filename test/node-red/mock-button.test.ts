@@ -219,6 +219,30 @@ describe('devicehook out mock button', () => {
     }
   });
 
+  it('a secret the scheme cannot sign with: not sent, said so, and the secret is not in the answer', async () => {
+    const r = await receiver(OUT_SECRET, 'standard-webhooks');
+    const badSecret = 'whsec_%%%not-base64%%%';
+    try {
+      await helper.load(
+        [vendorNode, outNode],
+        [
+          { id: 'v3', type: 'devicehook-vendor', vendor: 'standard-webhooks' },
+          { id: 'out3', type: 'devicehook out', vendor: 'v3', url: `${r.url}/sw`, ssrfGuard: false, wires: [[], []] },
+        ],
+        { v3: { secret: badSecret } },
+      );
+      const res = await helper.request().post('/devicehook/mock/out3').send({}).expect(200);
+      expect(res.body).toMatchObject({ type: 'device.alert', delivered: false });
+      expect(res.body.error).toMatch(/^Not sent: /);
+      expect(JSON.stringify(res.body)).not.toContain('not-base64');
+      expect(r.received).toHaveLength(0);
+      const statuses = helper.getNode('out3').status.getCalls().map((c: { args: Array<{ text?: string; fill?: string }> }) => c.args[0]);
+      expect(statuses.at(-1)).toMatchObject({ fill: 'red', text: 'mock device.alert: not sent' });
+    } finally {
+      await r.close();
+    }
+  });
+
   it('both buttons share one route: a devicehook in and a devicehook out deployed together both answer', async () => {
     const r = await receiver(OUT_SECRET, 'inhand-dm');
     try {

@@ -220,7 +220,15 @@ export = function register(RED: RED): void {
         node.status({ fill: 'blue', shape: 'ring', text: `mock ${type}: sending…` });
         const deliveryId = randomUUID();
         const placeholders = placeholdersOf({ _msgid: deliveryId, payload: body });
-        const result = await deliver({ config: { ...config_, retryPolicy: NO_RETRIES }, body, placeholders, signal: abort.signal }, { transport, sleep: nodeSleep });
+        let result: DeliveryResult;
+        try {
+          result = await deliver({ config: { ...config_, retryPolicy: NO_RETRIES }, body, placeholders, signal: abort.signal }, { transport, sleep: nodeSleep });
+        } catch (error) {
+          // Signing failed before anything was sent (a secret the scheme cannot use): shown like a failed delivery.
+          const message = `Not sent: ${String((error as Error)?.message ?? error)}`;
+          node.status({ fill: 'red', shape: 'dot', text: `mock ${type}: not sent` });
+          return { delivered: false, outcome: 'failed', url: target, error: message };
+        }
         recordDelivery(RED, node, { deliveryId, result, body: bodyText(body), secrets: config_.secrets, type });
         const shown = result.statusCode !== undefined ? `HTTP ${result.statusCode}` : result.outcome;
         node.status({ fill: result.delivered ? 'green' : 'red', shape: 'dot', text: `mock ${type}: ${shown}` });
