@@ -75,7 +75,7 @@ export * as edgesenseApi from './api/edgesense';
 export * as oneNceApi from './api/one-nce';
 export { isPrivateHostLiteral, isIpLiteral } from './delivery/address-rules';
 export { judgeAttempt, retryDelay, parseRetryAfter, retryPolicies, type AttemptErrorClass, type AttemptOutcome, type AttemptVerdict } from './delivery/retry-plan';
-export { customRetryPolicy, NO_RETRIES, TRANSIENT_STATUSES, type CustomRetryPolicyInput } from './delivery/retry-policies';
+export { customRetryPolicy, NO_RETRIES, NON_2XX_STATUSES, TRANSIENT_STATUSES, type CustomRetryPolicyInput } from './delivery/retry-policies';
 export { createMemoryEndpointStore, nextEndpointState, restartEndpoint, type EndpointState, type EndpointStateStore } from './delivery/endpoint-health';
 export { serializeBody } from './sign';
 export { outputIndexForType, outputLabelsFor, editorCatalogue, clockWindowOf, type ClockWindow } from './routing';
