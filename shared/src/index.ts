@@ -81,6 +81,7 @@ export { judgeAttempt, retryDelay, parseRetryAfter, retryPolicies, type AttemptE
 export { customRetryPolicy, NO_RETRIES, NON_2XX_STATUSES, TRANSIENT_STATUSES, type CustomRetryPolicyInput } from './delivery/retry-policies';
 export { createMemoryEndpointStore, nextEndpointState, restartEndpoint, type EndpointState, type EndpointStateStore } from './delivery/endpoint-health';
 export { serializeBody } from './sign';
+export { forwardedBody, isNormalizedEvent } from './forwarding';
 export { outputIndexForType, outputLabelsFor, editorCatalogue, clockWindowOf, type ClockWindow } from './routing';
 export type * from './types';
 export * from './log/index';
