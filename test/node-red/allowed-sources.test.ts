@@ -61,6 +61,7 @@ describe('devicehook in: allowed sources', () => {
     expect(res.status).toBe(403);
     expect(res.body).toEqual({ code: 'source_not_allowed', message: expect.stringMatching(/^Requests from (::ffff:)?127\.0\.0\.1 are not accepted/) });
     expect(sent).toHaveLength(0);
+    expect(helper.getNode('in1').status.lastCall.args[0]).toMatchObject({ fill: 'yellow', shape: 'dot' }); // counted as refused
     const entries = await helper.request().get('/devicehook/log/in1/entries').expect(200);
     expect(entries.body.entries[0]).toMatchObject({ direction: 'received', outcome: 'refused', status: 403, code: 'source_not_allowed' });
   });

@@ -74,7 +74,20 @@ export = function register(RED: RED): void {
       allowedSources: config.sources ?? '',
       vendorSources: config.vendorSources === true,
     });
-    const conflict = registerPath(capturePath, node.id, receiver);
+    // The capture refuses a source the allow-list does not take before the body arrives: counted in the status too.
+    const conflict = registerPath(capturePath, node.id, {
+      maxBytes: receiver.maxBytes,
+      tooLarge: receiver.tooLarge,
+      timedOut: receiver.timedOut,
+      checkSource: (source) => {
+        const decision = receiver.checkSource(source);
+        if (decision?.kind === 'refused' && decision.code === 'source_not_allowed') {
+          counts.refused++;
+          showCounts();
+        }
+        return decision;
+      },
+    });
     if (conflict) {
       node.status({ fill: 'red', shape: 'ring', text: 'devicehook-in.status.path-in-use' });
       node.error(RED._('devicehook-in.errors.path-in-use', { path: capturePath }));
