@@ -1,6 +1,7 @@
-import type { IDataObject, IHookFunctions, INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import type { IHookFunctions, INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { deleteWebhook, listWebhooks, registerWebhook, type EdgeSenseWebhook } from '../shared/edgesense-api';
+import { registrationLifecycle } from '../shared/registration';
 import { chosenTypes, handleTriggerWebhook, outputsExpression, routedTypes, triggerProperties, triggerWebhooks } from '../shared/trigger';
 
 /**
@@ -10,28 +11,13 @@ import { chosenTypes, handleTriggerWebhook, outputsExpression, routedTypes, trig
  */
 const PRODUCTION_KEYS = { id: 'webhookId', url: 'webhookUrl', events: 'webhookEvents', stale: 'staleWebhookId' };
 const TEST_KEYS = { id: 'testWebhookId', url: 'testWebhookUrl', events: 'testWebhookEvents', stale: 'staleTestWebhookId' };
-type Keys = typeof PRODUCTION_KEYS;
 
 /** [assumed] How EdgeSense's list may say that it stopped delivering to a webhook. */
 const DISABLED_STATUS = /disabled|inactive|suspended|failed/i;
 
-function keysFor(context: IHookFunctions): Keys {
-	return context.getMode() === 'manual' ? TEST_KEYS : PRODUCTION_KEYS;
-}
-
-function registrationEnabled(context: IHookFunctions): boolean {
-	return context.getNodeParameter('registerWebhook', true) !== false;
-}
-
 /** The event types to subscribe to: the chosen ones, or every catalogued type when none are chosen. */
 function wantedEvents(context: IHookFunctions): string[] {
 	return routedTypes('edgesense', chosenTypes(context.getNodeParameter('eventTypes', [])));
-}
-
-function ownUrl(context: IHookFunctions): string {
-	const url = context.getNodeWebhookUrl('default');
-	if (!url) throw new NodeOperationError(context.getNode(), 'n8n could not tell this trigger\u2019s webhook URL, so it cannot be registered at EdgeSense.');
-	return url;
 }
 
 function sameEvents(listed: string[] | undefined, wanted: string[]): boolean {
@@ -41,15 +27,53 @@ function sameEvents(listed: string[] | undefined, wanted: string[]): boolean {
 	return a.length === b.length && a.every((value, index) => value === b[index]);
 }
 
-function forget(data: IDataObject, keys: Keys): void {
-	delete data[keys.id];
-	delete data[keys.url];
-	delete data[keys.events];
-}
-
 function isOurs(hook: EdgeSenseWebhook, url: string, staleId: unknown): boolean {
 	return hook.webhookId === staleId || hook.url === url;
 }
+
+/** The trigger's registration at EdgeSense: a webhook, signed with the credential's webhook secret. */
+const registration = registrationLifecycle<EdgeSenseWebhook, string>({
+	keys: { production: PRODUCTION_KEYS, test: TEST_KEYS },
+	noUrlMessage: 'n8n could not tell this trigger\u2019s webhook URL, so it cannot be registered at EdgeSense.',
+	wantedEvents() {
+		return wantedEvents(this);
+	},
+	async find(webhookId) {
+		return (await listWebhooks.call(this)).find((entry) => entry.webhookId === webhookId);
+	},
+	problemWith(hook, url) {
+		// EdgeSense disables a webhook after repeated failed deliveries (e.g. while n8n was down).
+		if (hook.status !== undefined && DISABLED_STATUS.test(hook.status)) return `was ${hook.status} by EdgeSense`;
+		if ((hook.url === undefined || hook.url === url) && sameEvents(hook.events, wantedEvents(this))) return undefined;
+		return 'no longer matches this trigger';
+	},
+	async prepare() {
+		const credentials = await this.getCredentials('edgeSenseApi');
+		const secret = typeof credentials.secret === 'string' ? credentials.secret : '';
+		if (secret === '') {
+			throw new NodeOperationError(this.getNode(), 'Enter a webhook secret in the EdgeSense API credential: EdgeSense signs its webhooks with it.');
+		}
+		return secret;
+	},
+	async removeStale(staleId, url) {
+		for (const hook of await listWebhooks.call(this)) {
+			if (!isOurs(hook, url, staleId)) continue;
+			await deleteWebhook.call(this, hook.webhookId);
+			this.logger.info(`Removed the earlier EdgeSense webhook ${hook.webhookId} of this trigger before registering it again.`);
+		}
+	},
+	async register({ url, events, prepared: secret }) {
+		return (await registerWebhook.call(this, { url, events, secret })).webhookId;
+	},
+	async remove(webhookId) {
+		await deleteWebhook.call(this, webhookId);
+	},
+	messages: {
+		gone: 'is no longer registered at EdgeSense',
+		replacing: (webhookId, why) => `EdgeSense webhook ${webhookId} ${why}; registering it again.`,
+		removeFailed: (webhookId, error) => `Could not remove EdgeSense webhook ${webhookId}: ${error}`,
+	},
+});
 
 export class EdgeSenseTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -89,70 +113,7 @@ export class EdgeSenseTrigger implements INodeType {
 		}),
 	};
 
-	webhookMethods = {
-		default: {
-			async checkExists(this: IHookFunctions): Promise<boolean> {
-				if (!registrationEnabled(this)) return true;
-				const keys = keysFor(this);
-				const data = this.getWorkflowStaticData('node');
-				const webhookId = data[keys.id];
-				if (typeof webhookId !== 'string' || webhookId === '') return false;
-				const url = ownUrl(this);
-				const hook = (await listWebhooks.call(this)).find((entry) => entry.webhookId === webhookId);
-				// EdgeSense disables a webhook after repeated failed deliveries (e.g. while n8n was down).
-				const disabled = hook?.status !== undefined && DISABLED_STATUS.test(hook.status);
-				if (hook && !disabled && (hook.url === undefined || hook.url === url) && sameEvents(hook.events, wantedEvents(this))) return true;
-				// Gone, disabled, or pointing elsewhere / at other events: register afresh (create() removes a stale one).
-				if (hook) data[keys.stale] = webhookId;
-				forget(data, keys);
-				const why = !hook ? 'is no longer registered at EdgeSense' : disabled ? `was ${hook.status} by EdgeSense` : 'no longer matches this trigger';
-				this.logger.info(`EdgeSense webhook ${webhookId} ${why}; registering it again.`);
-				return false;
-			},
-
-			async create(this: IHookFunctions): Promise<boolean> {
-				if (!registrationEnabled(this)) return true;
-				const keys = keysFor(this);
-				const url = ownUrl(this);
-				const events = wantedEvents(this);
-				const credentials = await this.getCredentials('edgeSenseApi');
-				const secret = typeof credentials.secret === 'string' ? credentials.secret : '';
-				if (secret === '') {
-					throw new NodeOperationError(this.getNode(), 'Enter a webhook secret in the EdgeSense API credential: EdgeSense signs its webhooks with it.');
-				}
-				const data = this.getWorkflowStaticData('node');
-				// A registration this workflow lost track of would deliver every event twice: remove it first.
-				for (const hook of await listWebhooks.call(this)) {
-					if (!isOurs(hook, url, data[keys.stale])) continue;
-					await deleteWebhook.call(this, hook.webhookId);
-					this.logger.info(`Removed the earlier EdgeSense webhook ${hook.webhookId} of this trigger before registering it again.`);
-				}
-				delete data[keys.stale];
-				const registered = await registerWebhook.call(this, { url, events, secret });
-				data[keys.id] = registered.webhookId;
-				data[keys.url] = url;
-				data[keys.events] = events;
-				return true;
-			},
-
-			async delete(this: IHookFunctions): Promise<boolean> {
-				if (!registrationEnabled(this)) return true;
-				const keys = keysFor(this);
-				const data = this.getWorkflowStaticData('node');
-				const webhookId = data[keys.id];
-				if (typeof webhookId !== 'string' || webhookId === '') return true;
-				try {
-					await deleteWebhook.call(this, webhookId);
-				} catch (error) {
-					// Keep the id: the next activation finds the registration again instead of adding a second one.
-					this.logger.warn(`Could not remove EdgeSense webhook ${webhookId}: ${(error as Error).message}`);
-					return false;
-				}
-				forget(data, keys);
-				return true;
-			},
-		},
-	};
+	webhookMethods = { default: registration };
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		return await handleTriggerWebhook.call(this, { vendor: 'edgesense', credentialName: 'edgeSenseApi' });

@@ -1,5 +1,4 @@
 import type {
-	IDataObject,
 	IHookFunctions,
 	INodeType,
 	INodeTypeDescription,
@@ -18,6 +17,7 @@ import {
 	restartIntegration,
 	type OneNceIntegration,
 } from '../shared/one-nce-api';
+import { registrationLifecycle } from '../shared/registration';
 import { chosenTypes, handleTriggerWebhook, outputsExpression, triggerProperties, triggerWebhooks } from '../shared/trigger';
 
 /**
@@ -27,21 +27,12 @@ import { chosenTypes, handleTriggerWebhook, outputsExpression, triggerProperties
  */
 const PRODUCTION_KEYS = { id: 'integrationId', url: 'integrationUrl', events: 'integrationEventTypes', stale: 'staleIntegrationId' };
 const TEST_KEYS = { id: 'testIntegrationId', url: 'testIntegrationUrl', events: 'testIntegrationEventTypes', stale: 'staleTestIntegrationId' };
-type Keys = typeof PRODUCTION_KEYS;
 
 function isTestMode(context: IHookFunctions): boolean {
 	return context.getMode() === 'manual';
 }
 
-function keysFor(context: IHookFunctions): Keys {
-	return isTestMode(context) ? TEST_KEYS : PRODUCTION_KEYS;
-}
-
 const DEFAULT_NAME = 'n8n DeviceHook';
-
-function registrationEnabled(context: IHookFunctions): boolean {
-	return context.getNodeParameter('registerWebhook', true) !== false;
-}
 
 /**
  * The event types to subscribe to: the chosen ones that 1NCE lets an integration subscribe to, or all of
@@ -60,23 +51,103 @@ function integrationName(context: IHookFunctions): string {
 	return name;
 }
 
-function ownUrl(context: IHookFunctions): string {
-	const url = context.getNodeWebhookUrl('default');
-	if (!url) throw new NodeOperationError(context.getNode(), 'n8n could not tell this trigger\u2019s webhook URL, so it cannot be registered at 1NCE.');
-	return url;
-}
-
 function sameEvents(listed: OneNceIntegration['eventTypes'], wanted: string[]): boolean {
 	const a = [...new Set(listed.map((entry) => entry.type))].sort();
 	const b = [...new Set(wanted)].sort();
 	return a.length === b.length && a.every((value, index) => value === b[index]);
 }
 
-function forget(data: IDataObject, keys: Keys): void {
-	delete data[keys.id];
-	delete data[keys.url];
-	delete data[keys.events];
+/** What creating the integration needs: its name and the credential's webhook header. */
+interface Prepared {
+	name: string;
+	headerName: string;
+	headerValue: string;
 }
+
+/** The trigger's registration at 1NCE: a webhook integration sending the credential's webhook header. */
+const registration = registrationLifecycle<OneNceIntegration, Prepared>({
+	keys: { production: PRODUCTION_KEYS, test: TEST_KEYS },
+	noUrlMessage: 'n8n could not tell this trigger\u2019s webhook URL, so it cannot be registered at 1NCE.',
+	wantedEvents() {
+		return wantedEventTypes(this);
+	},
+	async find(integrationId) {
+		return await getIntegration.call(this, integrationId);
+	},
+	problemWith(integration, url) {
+		if (integration.state === 'ROLLOUT_FAILED') return 'failed to roll out';
+		if ((integration.url === undefined || integration.url === url) && sameEvents(integration.eventTypes, wantedEventTypes(this))) return undefined;
+		return 'no longer matches this trigger';
+	},
+	async whenKept(integration, integrationId) {
+		if (integration.state !== 'INTEGRATION_FAILED') return;
+		// 1NCE gave up after 5 failed deliveries (e.g. while n8n was down): resume delivery now.
+		try {
+			const restart = await restartIntegration.call(this, integrationId);
+			this.logger.info(`Restarted 1NCE integration ${integrationId}, which had failed: ${restart.restartStatus} ${restart.message}`.trim());
+		} catch (error) {
+			this.logger.warn(
+				`1NCE integration ${integrationId} is in state INTEGRATION_FAILED and could not be restarted (${(error as Error).message}). Restart it with the 1NCE node or in the 1NCE Portal.`,
+			);
+		}
+	},
+	async prepare() {
+		const name = integrationName(this);
+		const credentials = await this.getCredentials('oneNceApi');
+		const headerName = String(credentials.authHeaderName || 'x-api-key');
+		const headerValue = typeof credentials.secret === 'string' ? credentials.secret : '';
+		if (!isValidHeaderName(headerName)) {
+			throw new NodeOperationError(this.getNode(), `"${headerName}" is not a valid header name; fix the webhook header name in the 1NCE API credential.`);
+		}
+		if (headerValue === '' || !isSafeHeaderValue(headerValue)) {
+			throw new NodeOperationError(
+				this.getNode(),
+				'Enter a webhook header value (printable characters, no line breaks) in the 1NCE API credential: 1NCE sends it with every message and the trigger refuses messages without it.',
+			);
+		}
+		return { name, headerName, headerValue };
+	},
+	async removeStale(stale) {
+		if (typeof stale === 'string' && stale !== '') {
+			await deleteIntegration.call(this, stale);
+			this.logger.info(`Deleted the earlier 1NCE integration ${stale} of this trigger before creating it again.`);
+		}
+	},
+	async register({ url, events: eventTypes, prepared: { name, headerName, headerValue } }) {
+		const input = { name, url, headers: { [headerName]: headerValue }, eventTypes, jsonPayloadEnabled: true };
+		try {
+			return (await createWebhookIntegration.call(this, input)).id;
+		} catch (error) {
+			if (httpStatusOf(error) !== 409) throw new NodeApiError(this.getNode(), error as JsonObject);
+			// The name is taken. If by an integration delivering to this very URL, it is ours and this
+			// workflow lost track of it (e.g. re-imported): replace it rather than fail.
+			this.logger.info(`1NCE already has an integration named "${name}"; looking for a leftover of this trigger.`);
+			let replaced = 0;
+			for (const entry of await listIntegrations.call(this)) {
+				if (entry.name !== name) continue;
+				const detail = await getIntegration.call(this, entry.id);
+				if (detail?.url !== url) continue;
+				await deleteIntegration.call(this, entry.id);
+				replaced++;
+			}
+			if (replaced === 0) {
+				throw new NodeOperationError(
+					this.getNode(),
+					`1NCE already has an integration named "${name}" that delivers elsewhere. Choose another Integration Name in the trigger.`,
+				);
+			}
+			return (await createWebhookIntegration.call(this, input)).id;
+		}
+	},
+	async remove(integrationId) {
+		await deleteIntegration.call(this, integrationId);
+	},
+	messages: {
+		gone: 'no longer exists at 1NCE',
+		replacing: (integrationId, why) => `1NCE integration ${integrationId} ${why}; creating a new one.`,
+		removeFailed: (integrationId, error) => `Could not delete 1NCE integration ${integrationId}: ${error}`,
+	},
+});
 
 export class OneNceTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -124,113 +195,7 @@ export class OneNceTrigger implements INodeType {
 		}),
 	};
 
-	webhookMethods = {
-		default: {
-			async checkExists(this: IHookFunctions): Promise<boolean> {
-				if (!registrationEnabled(this)) return true;
-				const keys = keysFor(this);
-				const data = this.getWorkflowStaticData('node');
-				const integrationId = data[keys.id];
-				if (typeof integrationId !== 'string' || integrationId === '') return false;
-				const url = ownUrl(this);
-				const integration = await getIntegration.call(this, integrationId);
-				const rolloutFailed = integration?.state === 'ROLLOUT_FAILED';
-				if (integration && !rolloutFailed && (integration.url === undefined || integration.url === url) && sameEvents(integration.eventTypes, wantedEventTypes(this))) {
-					if (integration.state === 'INTEGRATION_FAILED') {
-						// 1NCE gave up after 5 failed deliveries (e.g. while n8n was down): resume delivery now.
-						try {
-							const restart = await restartIntegration.call(this, integrationId);
-							this.logger.info(`Restarted 1NCE integration ${integrationId}, which had failed: ${restart.restartStatus} ${restart.message}`.trim());
-						} catch (error) {
-							this.logger.warn(
-								`1NCE integration ${integrationId} is in state INTEGRATION_FAILED and could not be restarted (${(error as Error).message}). Restart it with the 1NCE node or in the 1NCE Portal.`,
-							);
-						}
-					}
-					return true;
-				}
-				// Gone, never rolled out, or pointing elsewhere / at other events: create afresh (create() deletes a stale one).
-				if (integration) data[keys.stale] = integrationId;
-				forget(data, keys);
-				const why = !integration ? 'no longer exists at 1NCE' : rolloutFailed ? 'failed to roll out' : 'no longer matches this trigger';
-				this.logger.info(`1NCE integration ${integrationId} ${why}; creating a new one.`);
-				return false;
-			},
-
-			async create(this: IHookFunctions): Promise<boolean> {
-				if (!registrationEnabled(this)) return true;
-				const keys = keysFor(this);
-				const url = ownUrl(this);
-				const name = integrationName(this);
-				const eventTypes = wantedEventTypes(this);
-				const credentials = await this.getCredentials('oneNceApi');
-				const headerName = String(credentials.authHeaderName || 'x-api-key');
-				const headerValue = typeof credentials.secret === 'string' ? credentials.secret : '';
-				if (!isValidHeaderName(headerName)) {
-					throw new NodeOperationError(this.getNode(), `"${headerName}" is not a valid header name; fix the webhook header name in the 1NCE API credential.`);
-				}
-				if (headerValue === '' || !isSafeHeaderValue(headerValue)) {
-					throw new NodeOperationError(
-						this.getNode(),
-						'Enter a webhook header value (printable characters, no line breaks) in the 1NCE API credential: 1NCE sends it with every message and the trigger refuses messages without it.',
-					);
-				}
-				const data = this.getWorkflowStaticData('node');
-				const stale = data[keys.stale];
-				if (typeof stale === 'string' && stale !== '') {
-					await deleteIntegration.call(this, stale);
-					this.logger.info(`Deleted the earlier 1NCE integration ${stale} of this trigger before creating it again.`);
-				}
-				delete data[keys.stale];
-				const input = { name, url, headers: { [headerName]: headerValue }, eventTypes, jsonPayloadEnabled: true };
-				let created: OneNceIntegration;
-				try {
-					created = await createWebhookIntegration.call(this, input);
-				} catch (error) {
-					if (httpStatusOf(error) !== 409) throw new NodeApiError(this.getNode(), error as JsonObject);
-					// The name is taken. If by an integration delivering to this very URL, it is ours and this
-					// workflow lost track of it (e.g. re-imported): replace it rather than fail.
-					this.logger.info(`1NCE already has an integration named "${name}"; looking for a leftover of this trigger.`);
-					let replaced = 0;
-					for (const entry of await listIntegrations.call(this)) {
-						if (entry.name !== name) continue;
-						const detail = await getIntegration.call(this, entry.id);
-						if (detail?.url !== url) continue;
-						await deleteIntegration.call(this, entry.id);
-						replaced++;
-					}
-					if (replaced === 0) {
-						throw new NodeOperationError(
-							this.getNode(),
-							`1NCE already has an integration named "${name}" that delivers elsewhere. Choose another Integration Name in the trigger.`,
-						);
-					}
-					created = await createWebhookIntegration.call(this, input);
-				}
-				data[keys.id] = created.id;
-				data[keys.url] = url;
-				data[keys.events] = eventTypes;
-				return true;
-			},
-
-			async delete(this: IHookFunctions): Promise<boolean> {
-				if (!registrationEnabled(this)) return true;
-				const keys = keysFor(this);
-				const data = this.getWorkflowStaticData('node');
-				const integrationId = data[keys.id];
-				if (typeof integrationId !== 'string' || integrationId === '') return true;
-				try {
-					await deleteIntegration.call(this, integrationId);
-				} catch (error) {
-					// Keep the id: the next activation finds the integration again instead of adding a second one.
-					this.logger.warn(`Could not delete 1NCE integration ${integrationId}: ${(error as Error).message}`);
-					return false;
-				}
-				forget(data, keys);
-				return true;
-			},
-		},
-	};
+	webhookMethods = { default: registration };
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		return await handleTriggerWebhook.call(this, { vendor: '1nce', credentialName: 'oneNceApi' });
