@@ -88,8 +88,15 @@ export function isoTime(value: unknown): string | undefined {
 /** UTC ISO 8601 with valid field ranges and at most millisecond precision. */
 const ISO_UTC = /^(\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)(?:\.(\d{1,3}))?Z$/;
 
-/** Drops absent fields so the event carries only what the vendor sent. */
+/**
+ * Drops absent fields so the event carries only what the vendor sent. Copies into a new object rather
+ * than deleting (a `delete` turns an object into a slow dictionary, and every event is spread afterwards).
+ */
 export function compact<T extends Record<string, unknown>>(fields: T): T {
-  for (const key of Object.keys(fields)) if (fields[key] === undefined) delete fields[key];
-  return fields;
+  const kept: Record<string, unknown> = {};
+  for (const key of Object.keys(fields)) {
+    const value = fields[key];
+    if (value !== undefined) kept[key] = value;
+  }
+  return kept as T;
 }
