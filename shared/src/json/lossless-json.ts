@@ -1096,8 +1096,8 @@ function fastReserialize(src: Uint16Array, n: number, python: boolean, maxDepth:
         } else if (!exponent && fastIsPythonFloat(src, first === 48 ? 0 : intDigits, fracStart, fracEnd)) {
           for (let k = start; k < i; k++) out[o++] = src[k] as number;
         } else {
-          let source = '';
-          for (let k = start; k < i; k++) source += String.fromCharCode(src[k] as number);
+          // Decoded natively: a number may be a megabyte of digits.
+          const source = Buffer.from(src.buffer, src.byteOffset + 2 * start, 2 * (i - start)).toString('utf16le');
           const printed = pythonFloatRepr(Number(source));
           if (o + printed.length + 2 * (n - i) + 16 > out.length) out = growFastOut(o, o + printed.length + 2 * (n - i) + 16) as Uint16Array;
           for (let k = 0; k < printed.length; k++) out[o++] = printed.charCodeAt(k);
@@ -1409,8 +1409,8 @@ function fastReserializeBytes(src: Uint8Array, n: number, python: boolean, maxDe
         } else if (!exponent && fastIsPythonFloatBytes(src, first === 48 ? 0 : intDigits, fracStart, fracEnd)) {
           for (let k = start; k < i; k++) out[o++] = src[k] as number;
         } else {
-          let source = '';
-          for (let k = start; k < i; k++) source += String.fromCharCode(src[k] as number);
+          // Decoded natively: a number may be a megabyte of digits.
+          const source = Buffer.from(src.buffer, src.byteOffset + start, i - start).toString('latin1');
           const printed = pythonFloatRepr(Number(source));
           if (o + printed.length + 2 * (n - i) + 16 > out.length) out = growFastOut(o, o + printed.length + 2 * (n - i) + 16) as Uint8Array;
           for (let k = 0; k < printed.length; k++) out[o++] = printed.charCodeAt(k);

@@ -165,12 +165,19 @@ function findReserializedForm(text: string, matches: (body: string) => boolean, 
     return undefined;
   }
   const budget = INDENT_MAX_GROWTH * text.length + 1024;
+  let compactForm: string | undefined;
+  let growth: IndentGrowth | undefined;
+  const compact = () => (compactForm ??= JSON.stringify(value));
+  const indented = (indent: number) => {
+    growth ??= indentGrowth(value);
+    return compact().length + growth.newlines + indent * growth.indentUnits + growth.members <= budget ? JSON.stringify(value, null, indent) : undefined;
+  };
   const forms: Array<[string, () => string | undefined]> = [
     [TRIMMED, () => text.trim()],
     ['in Python json.dumps style', () => (pythonAlreadyTried ? undefined : pythonJsonDumps(text))],
-    ['as compact JSON', () => JSON.stringify(value)],
-    ['indented by 2 spaces', () => (indentedLength(value, 2, budget) <= budget ? JSON.stringify(value, null, 2) : undefined)],
-    ['indented by 4 spaces', () => (indentedLength(value, 4, budget) <= budget ? JSON.stringify(value, null, 4) : undefined)],
+    ['as compact JSON', compact],
+    ['indented by 2 spaces', () => indented(2)],
+    ['indented by 4 spaces', () => indented(4)],
   ];
   for (const [name, serialize] of forms) {
     try {
@@ -183,35 +190,43 @@ function findReserializedForm(text: string, matches: (body: string) => boolean, 
   return undefined;
 }
 
+/** What `JSON.stringify(value, null, indent)` adds to the compact form, as a function of `indent`. */
+export interface IndentGrowth {
+  /** Newlines: one per entry of a non-empty container, plus one before its closing bracket. */
+  newlines: number;
+  /** Indentation levels written in all: `indent` spaces each. */
+  indentUnits: number;
+  /** Members of non-empty objects: one space each after the colon. */
+  members: number;
+}
+
 /**
- * The length of `JSON.stringify(value, null, indent)`, counted without building it; stops counting (and
- * returns a number over `limit`) as soon as it passes `limit`. Strings and numbers are measured by their
- * compact form, which the indented form repeats verbatim.
+ * How much longer than the compact form (`JSON.stringify(value)`) the indented forms are, counted without
+ * building them: the indented length is `compact + newlines + indent × indentUnits + members`. One walk
+ * over the containers for every indent (no strings built, no per-entry allocation), linear in the value.
  */
-function indentedLength(value: unknown, indent: number, limit: number): number {
-  let total = 0;
-  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
-  while (stack.length > 0 && total <= limit) {
-    const { value: v, depth } = stack.pop() as { value: unknown; depth: number };
-    if (v === null || typeof v !== 'object') {
-      total += (JSON.stringify(v) ?? 'null').length;
-      continue;
-    }
-    const entries: Array<[string | undefined, unknown]> = Array.isArray(v)
-      ? v.map((item) => [undefined, item])
-      : Object.entries(v).filter(([, item]) => item !== undefined && typeof item !== 'function');
-    if (entries.length === 0) {
-      total += 2;
-      continue;
-    }
-    // Brackets, a newline and the indentation before each entry and the closing bracket, commas.
-    total += 2 + (entries.length + 1) * 1 + entries.length * indent * (depth + 1) + indent * depth + (entries.length - 1);
-    for (const [key, item] of entries) {
-      if (key !== undefined) total += JSON.stringify(key).length + 2; // "key": 
-      stack.push({ value: item, depth: depth + 1 });
+/** @internal exported for its property test */
+export function indentGrowth(root: unknown): IndentGrowth {
+  const growth: IndentGrowth = { newlines: 0, indentUnits: 0, members: 0 };
+  const values: unknown[] = [root];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const v = values.pop();
+    const depth = depths.pop() as number;
+    if (v === null || typeof v !== 'object') continue;
+    const items: unknown[] = Array.isArray(v) ? v : Object.values(v);
+    if (items.length === 0) continue;
+    growth.newlines += items.length + 1;
+    growth.indentUnits += items.length * (depth + 1) + depth;
+    if (!Array.isArray(v)) growth.members += items.length;
+    for (const item of items) {
+      if (item !== null && typeof item === 'object') {
+        values.push(item);
+        depths.push(depth + 1);
+      }
     }
   }
-  return total;
+  return growth;
 }
 
 /** Signs `${timestamp}.${body}` or the body, and writes the header value with its prefix. */
