@@ -265,8 +265,14 @@ function verifyUnsafe(input: VerifyInput): VerifyResult {
   if (!parsed.success) return schemaFailure(profile.label, parsed.error.issues);
 
   const fields = profile.normalize(raw, headers);
-  const known = profile.eventTypes.find((entry) => entry.value === type);
-  const event = { vendor: profile.id, type, typeLabel: known ? known.label : type, ...fields, raw };
+  let typeLabel = type;
+  for (const entry of profile.eventTypes) {
+    if (entry.value === type) {
+      typeLabel = entry.label;
+      break;
+    }
+  }
+  const event = { vendor: profile.id, type, typeLabel, ...fields, raw };
 
   if (options.replayStore) {
     const id = messageId ?? event.id;

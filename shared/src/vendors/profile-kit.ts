@@ -50,13 +50,22 @@ export function jsonSchemaOf(schema: VendorProfile['schema']): Record<string, un
 
 /** The value at a dotted path, e.g. `data.reason`. */
 export function valueAt(body: unknown, path: string): unknown {
+  let keys = pathKeys.get(path);
+  if (keys === undefined) {
+    keys = path.split('.');
+    // Paths are the profiles' constants and the users' type-field settings: a few dozen at most.
+    if (pathKeys.size < 256) pathKeys.set(path, keys);
+  }
   let current: unknown = body;
-  for (const key of path.split('.')) {
+  for (let k = 0; k < keys.length; k++) {
     if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
-    current = (current as Record<string, unknown>)[key];
+    current = (current as Record<string, unknown>)[keys[k] as string];
   }
   return current;
 }
+
+/** {@link valueAt}'s paths split once. */
+const pathKeys = new Map<string, string[]>();
 
 /** A string field as a string; numbers are written out; anything else is absent. */
 export function text(value: unknown): string | undefined {
