@@ -21,9 +21,11 @@ import {
 	createReceiver,
 	DEFAULT_TOLERANCE_SECONDS,
 	clockWindowOf,
+	createWarnLimiter,
 	describeDecision,
 	getVendor,
 	hostReplayStore,
+	refusalLine,
 	type Decision,
 	type ReplayStore,
 	type SchemeOptions,
@@ -285,6 +287,28 @@ export interface WebhookHandlerInput {
 	credentialName: string;
 }
 
+/**
+ * Refusals are warned in n8n's log (its execution list shows none: nothing starts), as often as the
+ * core's limiter allows: one line per trigger and window, the next line saying how many were suppressed
+ * since. n8n runs each request in a fresh node instance, so the limiter lives here, once per process,
+ * keyed by workflow and node (bounded, like the process's replay memory). n8n code has no timers: a count
+ * left at the end of a burst is reported with the next refusal.
+ */
+const refusalWarnings = createWarnLimiter();
+
+/** Warns about a refused request in n8n's log (code and reason, never headers, body or secrets), rate-limited. */
+function warnRefusal(context: IWebhookFunctions, vendor: VendorId, decision: Extract<Decision, { kind: 'refused' }>, secrets: readonly string[]): void {
+	const node = context.getNode();
+	const workflow = context.getWorkflow();
+	const verdict = refusalWarnings.hit(`${workflow.id ?? ''}\u0000${node.id ?? node.name}`, Date.now());
+	if (!verdict.write) return;
+	const where = `"${node.name}" in workflow ${workflow.name ? `"${workflow.name}" ` : ''}(${workflow.id ?? 'unsaved'})`;
+	context.logger.warn(
+		`DeviceHook: ${refusalLine({ where, vendor, status: decision.status, code: decision.code, reason: decision.message, secrets, suppressed: verdict.suppressed })}`,
+		{ workflowId: workflow.id, nodeName: node.name, vendor, code: decision.code, status: decision.status, suppressed: verdict.suppressed },
+	);
+}
+
 /** Writes a decision's answer as the node's own response (refusals, duplicates, and accepted requests whose id went into the replay list). */
 function writeAnswer(context: IWebhookFunctions, decision: Decision): void {
 	const response = context.getResponseObject();
@@ -312,9 +336,10 @@ export async function handleTriggerWebhook(this: IWebhookFunctions, input: Webho
 	if (options.typeHeader) scheme.typeHeader = options.typeHeader;
 	const chosen = chosenTypes(this.getNodeParameter('eventTypes', []));
 	const routeByType = this.getNodeParameter('routeByType', false) as boolean;
+	const secrets = credentialSecrets(credentials);
 	const receiver = createReceiver({
 		vendor: input.vendor,
-		secrets: credentialSecrets(credentials),
+		secrets,
 		allowUnauthenticated: this.getNodeParameter('allowUnauthenticated', false) === true,
 		allowUnsigned: this.getNodeParameter('allowUnsigned', false) === true,
 		...(options.maxBodyKiB !== undefined ? { maxBytes: Number(options.maxBodyKiB) * 1024 } : {}),
@@ -351,7 +376,8 @@ export async function handleTriggerWebhook(this: IWebhookFunctions, input: Webho
 
 	const decision = receiver.receive({ headers: request.headers, rawBody, ...(replayStore ? { replayStore } : {}) });
 	if (decision.kind === 'refused' || decision.kind === 'duplicate') {
-		this.logger.debug(`DeviceHook ${input.vendor} trigger: ${describeDecision(decision)}`);
+		if (decision.kind === 'refused') warnRefusal(this, input.vendor, decision, secrets);
+		else this.logger.debug(`DeviceHook ${input.vendor} trigger: ${describeDecision(decision)}`);
 		writeAnswer(this, decision);
 		return { noWebhookResponse: true };
 	}

@@ -129,6 +129,19 @@ describe('retries as the vendor does', () => {
     expect(again.attempts).toHaveLength(1);
   });
 
+  it('1NCE and EdgeSense: a 404, a 410 and a redirect are unsuccessful attempts that are retried, as their pages say', async () => {
+    for (const vendor of ['1nce', 'edgesense'] as const) {
+      receiver = await startReceiver((n) => [{ status: 404 }, { status: 410 }, { status: 302, headers: { Location: 'http://127.0.0.1:9/' } }][n] ?? { status: 200 });
+      const config = { url: `${receiver.url}/${vendor}`, vendor, secrets: 'key-1' };
+      const body = Object.values(vendors[vendor].samples)[0]!;
+      const result = await withFakeClock(() => deliver({ config, body }, { ...io(), endpointStore: createMemoryEndpointStore(), random: () => 0.5 }), 1000);
+      expect(result, vendor).toMatchObject({ delivered: true, outcome: 'delivered' });
+      expect(result.attempts.map((a) => a.statusCode)).toEqual([404, 410, 302, 200]);
+      expect(receiver.requests).toHaveLength(4);
+      await receiver.close();
+    }
+  });
+
   it('Standard Webhooks: one message id across retries, a fresh timestamp and signature on each', async () => {
     receiver = await startReceiver((n) => (n === 0 ? { status: 502 } : { status: 204 }));
     const secret = 'whsec_' + Buffer.from('0123456789abcdef0123456789abcdef').toString('base64');

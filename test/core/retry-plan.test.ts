@@ -25,6 +25,18 @@ describe('judgeAttempt', () => {
     expect(judgeAttempt(outcome, inhand, 3)).toBe(verdict);
   });
 
+  it.each(['edgesense', '1nce'] as const)('%s retries every answer that is not 2xx, as its page says (3xx, any 4xx, 410, 5xx)', (vendor) => {
+    const policy = vendors[vendor].retryPolicy;
+    for (let status = 300; status < 600; status++) {
+      expect(judgeAttempt({ statusCode: status, errorClass: status < 400 ? 'redirect' : 'http' }, policy, 1), `${status}`).toBe('retry');
+    }
+    expect(judgeAttempt({ statusCode: 200 }, policy, 1)).toBe('delivered');
+    for (const errorClass of ['timeout', 'network', 'refused', 'dns'] as const) expect(judgeAttempt({ errorClass }, policy, 1)).toBe('retry');
+    // …and stops when its attempts are spent, 410 included.
+    expect(judgeAttempt({ statusCode: 410, errorClass: 'http' }, policy, 0)).toBe('fail');
+    expect(judgeAttempt({ errorClass: 'blocked' }, policy, 1)).toBe('fail');
+  });
+
   it('gives up when no retry is left, whatever the outcome', () => {
     expect(judgeAttempt({ statusCode: 503, errorClass: 'http' }, inhand, 0)).toBe('fail');
     expect(judgeAttempt({ statusCode: 200 }, inhand, 0)).toBe('delivered');

@@ -71,8 +71,11 @@ describe.each(vendorIds)('%s profile', (id) => {
     const policy = profile.retryPolicy;
     expect(JSON.parse(JSON.stringify(policy))).toEqual(policy);
     expect(policy.retryStatuses).toContain(503);
-    expect(policy.retryStatuses).not.toContain(400);
-    expect(policy.retryStatuses).not.toContain(410);
+    expect(policy.retryStatuses).not.toContain(200);
+    // EdgeSense and 1NCE retry every answer that is not 2xx (their pages); the others only "later" answers.
+    const everyFailure = ['edgesense', '1nce'].includes(policy.id);
+    expect(policy.retryStatuses.includes(400)).toBe(everyFailure);
+    expect(policy.retryStatuses.includes(410)).toBe(everyFailure);
   });
 });
 

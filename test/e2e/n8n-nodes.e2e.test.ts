@@ -513,6 +513,11 @@ describe.each([
       }
       expect(coreVerdict(c, good, fakes).ok).toBe(true);
       expect(await runtime.executions(workflowId)).toEqual([]);
+      // n8n's execution list shows no refusal: its log does, at warn level, with the reason the sender got.
+      const tampered = coreVerdict(c, tamperedRequest(c, good), fakes);
+      const line = `Refused a request to "${TRIGGER_NODE}" in workflow "e2e ${c.vendor} routed" (${workflowId}) (${c.vendor}): 401 signature_mismatch: ${tampered.ok ? '' : tampered.message}`;
+      await expect.poll(() => runtime.logs(), { timeout: 5000 }).toContain(line);
+      for (const secret of [c.secret].filter(Boolean)) expect(runtime.logs()).not.toContain(secret);
     });
 
     it('runs one execution per signed request, on the output of its type (unchosen types on "Other")', async () => {

@@ -432,6 +432,19 @@ describe.each(MAJORS)('devicehook nodes in the Node-RED %s editor (Chromium)', (
     await poll(() => page.locator('#in1 .red-ui-flow-node-status-label').textContent()).toMatch(/1 accepted, 2 refused/);
   });
 
+  it('devicehook out: its button sends the mock through the deployed node and notifies the result', async () => {
+    // out1 sends to 127.0.0.1:9 (discard port, nothing listens): one attempt, refused, said in a notification and the status.
+    await page.evaluate(() => $('.red-ui-notification').remove());
+    const answered = page.waitForResponse((res) => res.url() === `${base}/devicehook/mock/out1` && res.request().method() === 'POST');
+    await page.locator('#out1 .red-ui-flow-node-button').click();
+    const res = await answered;
+    expect(res.status()).toBe(200);
+    const body = await res.json();
+    expect(body).toMatchObject({ type: 'device.alert', delivered: false, url: 'http://127.0.0.1:9/forward' });
+    await poll(async () => (await page.locator('.red-ui-notification').allInnerTexts()).join(' ')).toMatch(/Mock device\.alert sent to http:\/\/127\.0\.0\.1:9\/forward \(one attempt\)/);
+    await poll(() => page.locator('#out1 .red-ui-flow-node-status-label').textContent()).toMatch(/^mock device\.alert: /);
+  });
+
   it('saves a screenshot of the flow', async () => {
     // Select the edited node so it stands out, and clear the "Successfully deployed" toast.
     await page.evaluate(() => {

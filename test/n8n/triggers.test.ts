@@ -32,6 +32,10 @@ interface Call {
 	staticData?: IDataObject;
 	/** The workflow the node belongs to; by default one of its own per call (no two calls share a process memory scope). */
 	workflowId?: string;
+	/** The node's id in its workflow. */
+	nodeId?: string;
+	/** n8n's logger (by default a fresh mock per call). */
+	logger?: Record<'debug' | 'info' | 'warn' | 'error', ReturnType<typeof vi.fn>>;
 }
 
 let workflowCounter = 0;
@@ -45,8 +49,10 @@ interface Answer {
 	readRawBodyCalls: number;
 }
 
+const newLogger = () => ({ debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() });
+
 /** Runs the node's webhook() the way n8n's webhook helpers do, with a mocked request and response. */
-async function call({ node, rawBody, unreadBody, unreadable, headers = {}, credentials, parameters = {}, staticData = {}, workflowId = `wf-${++workflowCounter}` }: Call): Promise<Answer> {
+async function call({ node, rawBody, unreadBody, unreadable, headers = {}, credentials, parameters = {}, staticData = {}, workflowId = `wf-${++workflowCounter}`, nodeId = 'node-1', logger = newLogger() }: Call): Promise<Answer> {
 	let status = 200;
 	let body: IDataObject | undefined;
 	let readRawBodyCalls = 0;
@@ -76,9 +82,9 @@ async function call({ node, rawBody, unreadBody, unreadable, headers = {}, crede
 		getNodeParameter: (name: string, fallback?: unknown) => (name in parameters ? parameters[name] : fallback),
 		getWorkflowStaticData: () => staticData,
 		getWorkflow: () => ({ id: workflowId, name: 'Workflow under test', active: true }),
-		getNode: () => ({ name: 'Trigger' }),
+		getNode: () => ({ name: 'Trigger', id: nodeId }),
 		getMode: () => 'webhook',
-		logger: { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() },
+		logger,
 	} as unknown as IWebhookFunctions;
 	const result = await node.webhook.call(context);
 	// What the answer below assumes of n8n: it answers on receipt, with the webhookResponse as the body.
@@ -290,6 +296,65 @@ describe.each(cases)('$vendor trigger', (c) => {
 
 	it('declares the credential it reads, with a test', () => {
 		expect(c.node.description.credentials?.map((entry) => entry.name)).toHaveLength(1);
+	});
+});
+
+describe("refusals in n8n's log", () => {
+	const c = cases[0]!; // InHand: a body whose every field must stay out of the log
+	const wrong = () => signed(c, 'not-the-secret');
+
+	it('warns about a wrong secret with the node, workflow, vendor, code and reason, never a secret, header value or body', async () => {
+		const logger = newLogger();
+		const request = wrong();
+		const answer = await call({ node: c.node, ...request, credentials: c.credentials, logger, workflowId: 'wf-warn-1', nodeId: 'n-warn-1' });
+		expect(answer.status).toBe(401);
+		expect(logger.warn).toHaveBeenCalledTimes(1);
+		const line = String(logger.warn.mock.calls[0]![0]);
+		expect(line).toContain('signature_mismatch');
+		expect(line).toContain(String(answer.body!.message)); // the reason the sender got
+		expect(line).toContain('"Trigger"');
+		expect(line).toContain('wf-warn-1');
+		expect(line).toContain('inhand-dm');
+		expect(line).not.toMatch(/suppressed/);
+		const logged = JSON.stringify(logger.warn.mock.calls);
+		for (const value of [secret, previousSecret, 'not-the-secret', ...Object.values(request.headers).filter((v) => v !== 'application/json')]) expect(logged).not.toContain(value);
+		for (const value of Object.values(c.body)) if (typeof value === 'string' && value.length > 3) expect(logged).not.toContain(value);
+		expect(logger.warn.mock.calls[0]![1]).toMatchObject({ workflowId: 'wf-warn-1', vendor: 'inhand-dm', code: 'signature_mismatch', status: 401, suppressed: 0 });
+	});
+
+	it('100 refusals of one trigger give one line; the next line, a window later, says 99 were suppressed', async () => {
+		vi.useFakeTimers({ toFake: ['Date'] });
+		try {
+			vi.setSystemTime(new Date('2026-12-03T12:00:00Z'));
+			const logger = newLogger();
+			for (let i = 0; i < 100; i++) {
+				const answer = await call({ node: c.node, ...wrong(), credentials: c.credentials, logger, workflowId: 'wf-warn-100', nodeId: 'n-warn-100' });
+				expect(answer.status).toBe(401);
+			}
+			expect(logger.warn).toHaveBeenCalledTimes(1);
+
+			// Another trigger (another workflow, or another node of the same) is warned about on its own.
+			await call({ node: c.node, ...wrong(), credentials: c.credentials, logger, workflowId: 'wf-warn-100', nodeId: 'n-warn-other' });
+			await call({ node: c.node, ...wrong(), credentials: c.credentials, logger, workflowId: 'wf-warn-other', nodeId: 'n-warn-100' });
+			expect(logger.warn).toHaveBeenCalledTimes(3);
+
+			vi.setSystemTime(new Date('2026-12-03T12:00:11Z'));
+			await call({ node: c.node, rawBody: Buffer.from('{}'), headers: { 'content-type': 'application/json' }, credentials: c.credentials, logger, workflowId: 'wf-warn-100', nodeId: 'n-warn-100' });
+			expect(logger.warn).toHaveBeenCalledTimes(4);
+			const line = String(logger.warn.mock.calls[3]![0]);
+			expect(line).toContain('signature_missing');
+			expect(line).toContain('[99 similar refusals suppressed since the last line]');
+		} finally {
+			vi.useRealTimers();
+		}
+	});
+
+	it('does not warn about accepted requests or duplicates', async () => {
+		const logger = newLogger();
+		const staticData = {};
+		const request = signed(c);
+		for (let i = 0; i < 2; i++) await call({ node: c.node, ...request, credentials: c.credentials, logger, staticData, workflowId: 'wf-warn-ok', parameters: { options: { refuseReplays: true } } });
+		expect(logger.warn).not.toHaveBeenCalled();
 	});
 });
 

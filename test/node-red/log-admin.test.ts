@@ -63,7 +63,7 @@ describe('receipts of devicehook in', () => {
     const node = helper.getNode('inA');
     const warnings = () => node.warn.getCalls().map((c: { args: unknown[] }) => String(c.args[0]));
     expect(warnings()).toHaveLength(1);
-    expect(warnings()[0]).toMatch(/^Refused a request: 401 signature_mismatch: .*signature/i);
+    expect(warnings()[0]).toMatch(/^Refused a request \(inhand-dm\): 401 signature_mismatch: .*signature/i);
     await settle(3400);
     expect(warnings()).toHaveLength(2);
     expect(warnings()[1]).toMatch(/^Refused 3 more requests in the last 3 s \(latest: 413 body_too_large/);

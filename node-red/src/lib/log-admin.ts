@@ -12,7 +12,22 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { deliveryEntry, LogFilterError, parseLogFilter, receiptEntry, restartEndpoint, type Decision, type DeliveryLogInput, type EndpointState, type LogEntry } from '@devicehook/core';
+import {
+  createWarnLimiter,
+  deliveryEntry,
+  LogFilterError,
+  parseLogFilter,
+  receiptEntry,
+  refusalLine,
+  refusalText,
+  restartEndpoint,
+  suppressedLine,
+  type Decision,
+  type DeliveryLogInput,
+  type EndpointState,
+  type LogEntry,
+  type WarnLimiter,
+} from '@devicehook/core';
 import { logExists, openFileEndpointStore, openLogStore, removeLog, type FileEndpointStore, type FileLogStore } from '@devicehook/core/node';
 import type { HttpRequest, HttpResponse, RED, RedNode } from './red';
 
@@ -35,9 +50,8 @@ export interface LogSettings {
 /** At most one refusal warning per node in this window; the others are counted and reported at its end. */
 export const WARN_WINDOW_MS = 10_000;
 
+/** Node-RED's part of refusal warnings: the timer that writes a pending count at the window's end (the core's limiter decides). */
 interface WarnState {
-  last: number;
-  suppressed: number;
   latest?: string;
   timer?: NodeJS.Timeout;
 }
@@ -46,6 +60,8 @@ interface Registry {
   red?: RED;
   adminInstalledOn: WeakSet<object>;
   warn: Map<string, WarnState>;
+  /** The core's rate limit for refusal warnings, per node id (rebuilt when the window setting changes). */
+  limiter?: { windowMs: number; limiter: WarnLimiter };
   /** Called when an endpoint is re-enabled from the sidebar, so the node can update its status. */
   reenableListeners: Map<string, (state: EndpointState) => void>;
   /** What kind of node each logging node is, for the sidebar. */
@@ -141,7 +157,7 @@ export function recordReceipt(red: RED, node: RedNode, facts: ReceiptFacts): Log
       ...payloadOptions(red),
     }),
   );
-  if (facts.status >= 300) warnRefusal(red, node, `${facts.status} ${facts.code ?? 'refused'}: ${entry?.reason ?? facts.message ?? ''}`.trim());
+  if (facts.status >= 300) warnRefusal(red, node, { status: facts.status, code: facts.code ?? 'refused', ...(facts.vendor ? { vendor: facts.vendor } : {}), ...((entry?.reason ?? facts.message) ? { reason: entry?.reason ?? facts.message } : {}), ...(facts.secrets ? { secrets: facts.secrets } : {}) });
   return entry;
 }
 
@@ -187,30 +203,42 @@ export function recordDelivery(red: RED, node: RedNode, input: Omit<DeliveryLogI
   return safeAppend(red, node, () => deliveryEntry({ ...input, node: node.id, ...payloadOptions(red) }));
 }
 
-function warnRefusal(red: RED, node: Pick<RedNode, 'id' | 'warn'>, text: string): void {
+function warnLimiter(red: RED): { windowMs: number; limiter: WarnLimiter } {
   const configured = settingsOf(red).warnIntervalMs;
-  const windowMs = typeof configured === 'number' && configured >= 0 ? configured : WARN_WINDOW_MS;
+  const windowMs = typeof configured === 'number' && Number.isFinite(configured) && configured >= 0 ? configured : WARN_WINDOW_MS;
+  const reg = registry();
+  if (!reg.limiter || reg.limiter.windowMs !== windowMs) reg.limiter = { windowMs, limiter: createWarnLimiter({ windowMs }) };
+  return reg.limiter;
+}
+
+/**
+ * Warns about a refusal, as often as the core's limiter allows (one line per node and window); what it
+ * suppresses is written as one line when the window ends (this timer is Node-RED's only part of the decision).
+ */
+function warnRefusal(red: RED, node: Pick<RedNode, 'id' | 'warn'>, refusal: { status: number; code: string; vendor?: string; reason?: string; secrets?: readonly string[] }): void {
+  const { windowMs, limiter } = warnLimiter(red);
   const states = registry().warn;
-  const state = states.get(node.id) ?? { last: 0, suppressed: 0 };
+  const state = states.get(node.id) ?? {};
   states.set(node.id, state);
-  const now = Date.now();
-  if (now - state.last >= windowMs && !state.timer) {
-    state.last = now;
-    node.warn(`Refused a request: ${text}`);
+  const verdict = limiter.hit(node.id, Date.now());
+  if (verdict.write) {
+    node.warn(refusalLine({ ...refusal, suppressed: verdict.suppressed }));
     return;
   }
-  state.suppressed++;
-  state.latest = text;
-  if (!state.timer) {
-    state.timer = setTimeout(() => {
-      state.timer = undefined;
-      state.last = Date.now();
-      const count = state.suppressed;
-      state.suppressed = 0;
-      if (count > 0) node.warn(`Refused ${count} more request${count === 1 ? '' : 's'} in the last ${Math.round(windowMs / 1000)} s (latest: ${state.latest}). See the DeviceHook sidebar for each one.`);
-    }, Math.max(0, windowMs - (now - state.last)));
-    state.timer.unref();
-  }
+  state.latest = refusalText(refusal);
+  schedule(node, state, limiter, windowMs);
+}
+
+function schedule(node: Pick<RedNode, 'id' | 'warn'>, state: WarnState, limiter: WarnLimiter, windowMs: number): void {
+  const at = limiter.flushAt(node.id);
+  if (state.timer || at === undefined) return;
+  state.timer = setTimeout(() => {
+    state.timer = undefined;
+    const flushed = limiter.flush(node.id, Date.now());
+    if (flushed) node.warn(`${suppressedLine({ suppressed: flushed.suppressed, windowMs, ...(state.latest ? { latest: state.latest } : {}) })} See the DeviceHook sidebar for each one.`);
+    else schedule(node, state, limiter, windowMs);
+  }, Math.max(0, at - Date.now()));
+  state.timer.unref();
 }
 
 /** Forgets a node's warning state (on close). */
@@ -218,6 +246,7 @@ export function forgetNode(nodeId: string): void {
   const state = registry().warn.get(nodeId);
   if (state?.timer) clearTimeout(state.timer);
   registry().warn.delete(nodeId);
+  registry().limiter?.limiter.forget(nodeId);
   registry().nodes.delete(nodeId);
   registry().reenableListeners.delete(nodeId);
 }

@@ -98,10 +98,13 @@ export = function register(RED: RED): void {
       recordDecision(RED, node, decision, { headers: req.headers, body: req.rawBody ?? req.body, vendor });
       if (decision.kind !== 'accepted') return;
       const event = decision.event;
+      const received = req.rawBody ?? req.body;
       const msg: NodeMessage = {
         _msgid: RED.util.generateId(),
         payload: event,
         raw: event.raw,
+        // The text as received, so devicehook out forwards the alert byte for byte (see forwardedBody).
+        rawBody: Buffer.isBuffer(received) ? received.toString('utf8') : typeof received === 'string' ? received : undefined,
         topic: event.type,
         headers: eventHeaders(receiver.safeHeaders(req.headers)),
         authentication: decision.authentication,

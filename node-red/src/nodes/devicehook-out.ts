@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { CREDENTIAL_HEADERS, deliver, isDeliveryError, newMessageId, prepareDelivery, redactUrl, vendors, type DeliveryResult, type PlaceholderValues, type PreparedDelivery } from '@devicehook/core';
+import { CREDENTIAL_HEADERS, deliver, forwardedBody, isDeliveryError, newMessageId, NO_RETRIES, prepareDelivery, redactUrl, vendors, type DeliveryResult, type PlaceholderValues, type PreparedDelivery } from '@devicehook/core';
 import {
   createNodeTransport,
   DEFAULT_OUTBOX_MAX_BYTES,
@@ -20,6 +20,7 @@ import {
   type OutboxEntry,
 } from '@devicehook/core/node';
 import { bodyText, closeLog, endpointHealth, recordDelivery } from '../lib/log-admin';
+import { installMockAdmin, registerMockTarget, unregisterMockTarget, type MockSendResult } from '../lib/mock-admin';
 import type { NodeMessage, RED, RedNode } from '../lib/red';
 import { vendorConfig } from '../lib/vendor-config';
 
@@ -41,6 +42,8 @@ interface DevicehookOutDef {
   maxPending?: string | number;
   /** Most MiB pending in the outbox. @defaultValue 64 */
   maxPendingMiB?: string | number;
+  /** The sample type the mock button sends (empty: the vendor's first sample). */
+  mockType?: string;
 }
 
 /**
@@ -63,7 +66,8 @@ const isSecretHeader = (name: string) => SECRET_HEADER_NAMES.has(name.toLowerCas
 
 /** What of a message survives in the outbox: JSON-safe, without req/res and without secret-bearing headers. */
 function storableMessage(msg: NodeMessage): Record<string, unknown> {
-  const { req: _req, res: _res, ...rest } = msg;
+  // rawBody is the body itself when forwarding (entry.body): not stored twice.
+  const { req: _req, res: _res, rawBody: _rawBody, ...rest } = msg;
   let copy: Record<string, unknown>;
   try {
     copy = JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
@@ -205,6 +209,41 @@ export = function register(RED: RED): void {
       return undefined;
     });
 
+    // The mock button (POST devicehook/mock/:id): one signed sample through this node's own delivery path —
+    // same config, signing, headers and transport (SSRF guard) — with a single attempt and no outbox, so a
+    // test never waits for the vendor's retry schedule nor survives a restart. It is logged like any delivery
+    // and shown in the status; it leaves the endpoint's health alone.
+    registerMockTarget(node.id, {
+      kind: 'out',
+      vendor: config_.vendor,
+      send: async (body, type): Promise<MockSendResult> => {
+        await opening; // the node's start-up status (counts) first, then the mock's
+        node.status({ fill: 'blue', shape: 'ring', text: `mock ${type}: sending…` });
+        const deliveryId = randomUUID();
+        const placeholders = placeholdersOf({ _msgid: deliveryId, payload: body });
+        let result: DeliveryResult;
+        try {
+          result = await deliver({ config: { ...config_, retryPolicy: NO_RETRIES }, body, placeholders, signal: abort.signal }, { transport, sleep: nodeSleep });
+        } catch (error) {
+          // Signing failed before anything was sent (a secret the scheme cannot use): shown like a failed delivery.
+          const message = `Not sent: ${String((error as Error)?.message ?? error)}`;
+          node.status({ fill: 'red', shape: 'dot', text: `mock ${type}: not sent` });
+          return { delivered: false, outcome: 'failed', url: target, error: message };
+        }
+        recordDelivery(RED, node, { deliveryId, result, body: bodyText(body), secrets: config_.secrets, type });
+        const shown = result.statusCode !== undefined ? `HTTP ${result.statusCode}` : result.outcome;
+        node.status({ fill: result.delivered ? 'green' : 'red', shape: 'dot', text: `mock ${type}: ${shown}` });
+        return {
+          delivered: result.delivered,
+          outcome: result.outcome,
+          url: result.url,
+          ...(result.statusCode !== undefined ? { statusCode: result.statusCode } : {}),
+          ...(result.error ? { error: result.error } : {}),
+        };
+      },
+    });
+    installMockAdmin(RED);
+
     node.on('input', (msg, _send, done) => {
       if (msg.reenable === true) return void health.reenable().then(() => done(), done); // a control message, not delivered
       void opening.then(async (outbox) => {
@@ -215,7 +254,9 @@ export = function register(RED: RED): void {
         const entry: OutboxEntry = {
           id: randomUUID(),
           createdAt: Date.now(),
-          body: Buffer.isBuffer(msg.payload) ? msg.payload.toString('utf8') : msg.payload,
+          // A devicehook in event is forwarded as the vendor's body: the bytes received while the flow left it as it
+          // was (JSON.parse changed big integers, 1.0, key order), the body as changed otherwise — never the wrapper.
+          body: Buffer.isBuffer(msg.payload) ? msg.payload.toString('utf8') : forwardedBody(msg.payload, typeof msg.rawBody === 'string' ? msg.rawBody : undefined),
           placeholders: placeholdersOf(msg) as Record<string, string | undefined>,
           target,
           extra: storableMessage(msg),
@@ -240,6 +281,7 @@ export = function register(RED: RED): void {
     });
 
     node.on('close', (removed, done) => {
+      unregisterMockTarget(node.id);
       abort.abort(); // ends waits and requests at once; pending entries stay in the outbox
       void opening.then(async (outbox) => {
         await Promise.allSettled([...inFlight]);

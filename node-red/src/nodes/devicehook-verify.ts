@@ -53,6 +53,9 @@ export = function register(RED: RED): void {
         recordDecision(RED, node, decision, { headers: (msg.req as { headers?: Record<string, string> } | undefined)?.headers ?? (msg.headers as Record<string, string>), body: msg.payload, vendor });
         if (decision.kind === 'accepted') {
           counts.accepted++;
+          // The text as received, so devicehook out forwards the alert byte for byte (see forwardedBody).
+          const received = msg.payload;
+          msg.rawBody = Buffer.isBuffer(received) ? received.toString('utf8') : typeof received === 'string' ? received : undefined;
           msg.payload = decision.event;
           msg.raw = decision.event.raw;
           msg.topic = decision.event.type;

@@ -28,11 +28,15 @@ export interface AttemptOutcome {
 /** The decision after an attempt. */
 export type AttemptVerdict = 'delivered' | 'retry' | 'fail' | 'gone';
 
-/** Decides what follows an attempt: delivered, retry, fail, or gone (410: the endpoint is gone for good). */
+/**
+ * Decides what follows an attempt: delivered, retry, fail, or gone (410: the endpoint is gone for good,
+ * unless the policy lists 410 among the statuses it retries, as the vendors that retry every non-2xx do).
+ */
 export function judgeAttempt(outcome: AttemptOutcome, policy: RetryPolicy, retriesLeft: number): AttemptVerdict {
   const status = outcome.statusCode;
   if (status !== undefined && status >= 200 && status < 300) return 'delivered';
-  if (status === 410) return 'gone';
+  const listed = status !== undefined && policy.retryStatuses.includes(status);
+  if (status === 410 && !listed) return 'gone';
   if (retriesLeft <= 0) return 'fail';
   switch (outcome.errorClass) {
     case 'dns':
@@ -43,10 +47,10 @@ export function judgeAttempt(outcome: AttemptOutcome, policy: RetryPolicy, retri
       return policy.retryOnNetworkError ? 'retry' : 'fail';
     case 'blocked':
     case 'aborted':
-    case 'redirect':
       return 'fail';
     default:
-      return status !== undefined && policy.retryStatuses.includes(status) ? 'retry' : 'fail';
+      // 'http' and 'redirect' (never followed): retried only when the policy lists the status.
+      return listed ? 'retry' : 'fail';
   }
 }
 

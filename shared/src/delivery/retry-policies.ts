@@ -14,6 +14,13 @@ export const TIME = { SECOND, MINUTE, HOUR } as const;
 /** 429 and every 5xx: the statuses a receiver uses to say "later". */
 export const TRANSIENT_STATUSES: readonly number[] = [408, 425, 429, 500, 502, 503, 504, ...range(505, 599)];
 
+/**
+ * Every answer that is not a 2xx — 3xx (never followed), 4xx including 410, and 5xx — for the vendors whose
+ * pages say they retry whenever the endpoint "fails to respond with HTTP 2xx" (EdgeSense) or count every
+ * "unsuccessful message attempt" (1NCE). A policy listing 410 retries it instead of stopping as "gone".
+ */
+export const NON_2XX_STATUSES: readonly number[] = [...range(300, 399), ...range(400, 599)];
+
 function range(from: number, to: number): number[] {
   const values: number[] = [];
   for (let n = from; n <= to; n++) values.push(n);

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { edgesenseScheme } from '../schemes/edgesense';
 import type { VendorProfile } from '../types';
-import { exponentialDelays, retryPolicy, TIME } from '../delivery/retry-policies';
+import { exponentialDelays, NON_2XX_STATUSES, retryPolicy, TIME } from '../delivery/retry-policies';
 import { catalogue, compact, isoTime, jsonSchemaOf, schemaPair, text, freeForm } from './profile-kit';
 
 const eventTypes = catalogue([
@@ -53,9 +53,11 @@ export const edgesense: VendorProfile = {
     id: 'edgesense',
     label: 'EdgeSense (5 retries, exponential)',
     description:
-      'EdgeSense: 5 retries with exponential backoff, then the webhook is disabled until re-enabled (documented). ' +
-      'Assumed: the first retry after 10 s, doubling each time, ±10 % jitter; 429 and 5xx retried.',
+      'EdgeSense: any answer other than 2xx is retried, 5 times with exponential backoff, then the webhook is disabled until ' +
+      're-enabled (documented). Assumed: the first retry after 10 s, doubling each time, ±10 % jitter; timeouts and unreachable ' +
+      'endpoints count as failures too.',
     retryDelaysMs: exponentialDelays(5, 10 * TIME.SECOND),
+    retryStatuses: NON_2XX_STATUSES,
     jitterRatio: 0.1,
     retryOnNetworkError: true,
     retryOnUnreachable: true,

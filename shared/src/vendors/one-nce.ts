@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { staticHeaderScheme } from '../schemes/static-header';
 import type { VendorProfile } from '../types';
-import { retryPolicy, TIME } from '../delivery/retry-policies';
+import { NON_2XX_STATUSES, retryPolicy, TIME } from '../delivery/retry-policies';
 import { catalogue, compact, isoTime, jsonSchemaOf, schemaPair, text, valueAt, freeForm } from './profile-kit';
 
 const eventTypes = catalogue([
@@ -142,8 +142,10 @@ export const oneNce: VendorProfile = {
     label: '1NCE (5 attempts: 150 s, 180 s, 420 s, 1020 s)',
     description:
       '1NCE: 5 attempts with delays of 150 s, 180 s, 420 s and 1020 s, then the integration becomes INTEGRATION_FAILED until ' +
-      'restarted (documented). Assumed: 429 and 5xx retried, other 4xx not.',
+      'restarted (documented). Every unsuccessful attempt counts: any answer other than 2xx (the receiver must answer 2xx), ' +
+      'a timeout, an unreachable endpoint.',
     retryDelaysMs: [150 * TIME.SECOND, 180 * TIME.SECOND, 420 * TIME.SECOND, 1020 * TIME.SECOND],
+    retryStatuses: NON_2XX_STATUSES,
     jitterRatio: 0,
     retryOnNetworkError: true,
     retryOnUnreachable: true,
