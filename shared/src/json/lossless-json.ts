@@ -863,6 +863,9 @@ let fastOut16: Uint16Array = new Uint16Array(4096);
 let fastTarget: Uint8Array | Uint16Array = fastOut;
 /** Set by {@link fastReserialize} in UTF-16 mode: a code unit past U+00FF was written. */
 let fastWide = false;
+/** The UTF-16LE bytes of the text being read, and the same memory as code units (read by {@link fastReserialize}). */
+let fastIn: Buffer = Buffer.allocUnsafeSlow(8192);
+let fastInUnits = new Uint16Array(fastIn.buffer, fastIn.byteOffset, fastIn.length >> 1);
 /** Uint16Array reads Buffer.from(text, 'utf16le') correctly only on a little-endian machine (all Node targets but s390x). */
 const LITTLE_ENDIAN = new Uint16Array(new Uint8Array([1, 0]).buffer)[0] === 1;
 const FAST_OUT_KEEP = 64 * 1024;
@@ -875,8 +878,14 @@ const fastKeySets: Array<Set<number> | null> = [];
 /** The fast path on a JS string: its UTF-8 bytes, unless it holds a lone surrogate (which UTF-8 cannot carry). */
 function fastFromText(text: string, python: boolean, maxDepth: number): number {
   if (!LITTLE_ENDIAN) return -1;
-  const units = Buffer.from(text, 'utf16le');
-  return fastReserialize(new Uint16Array(units.buffer, units.byteOffset, text.length), text.length, python, maxDepth);
+  const n = text.length;
+  // The text's code units, written natively into a reused buffer (shrunk again after a large text).
+  if (fastIn.length < 2 * n || fastIn.length > Math.max(2 * FAST_OUT_KEEP, 4 * n)) {
+    fastIn = Buffer.allocUnsafeSlow(Math.max(2 * n, 8192));
+    fastInUnits = new Uint16Array(fastIn.buffer, fastIn.byteOffset, fastIn.length >> 1);
+  }
+  fastIn.write(text, 0, 2 * n, 'utf16le');
+  return fastReserialize(fastInUnits, n, python, maxDepth);
 }
 
 /** The string of the first `length` code units of {@link fastOut16}. */
