@@ -124,7 +124,27 @@
     return index < types.length ? labels[index] || types[index] : fixedLabels[index - types.length];
   }
 
+  /**
+   * The "Allowed sources" rows: the "also allow the vendor's published addresses" checkbox shows only when
+   * the chosen vendor configuration's vendor publishes addresses (1NCE), and lists them.
+   */
+  function prepareSources(prefix) {
+    var row = $('#' + prefix + '-vendor-sources-row');
+    function refresh() {
+      var vendorId = vendorOf($('#node-input-vendor').val());
+      catalogue().then(function (vendors) {
+        var vendor = vendors.filter(function (v) { return v.id === vendorId; })[0];
+        var addresses = (vendor && vendor.sourceAddresses) || [];
+        row.toggle(addresses.length > 0);
+        $('#' + prefix + '-vendor-sources-list').text(addresses.join(', '));
+      });
+    }
+    $('#node-input-vendor').on('change', refresh);
+    refresh();
+  }
+
   window.DeviceHookEditor = {
+    prepareSources: prepareSources,
     catalogue: catalogue,
     vendorOf: vendorOf,
     renderTypePicker: renderTypePicker,

@@ -187,6 +187,27 @@ export function triggerProperties(input: TriggerPropertiesInput): INodePropertie
 			placeholder: 'Add Option',
 			default: {},
 			options: [
+				// Only where the vendor publishes the addresses its webhooks come from (1NCE does).
+				...(profile?.sourceAddresses?.length
+					? [
+							{
+								displayName: "Allow the Vendor's Published Addresses",
+								name: 'vendorSources',
+								type: 'boolean',
+								default: true,
+								description: `Whether to take requests from the addresses ${profile.label} publishes for its webhooks (${profile.sourceAddresses.join(', ')}), besides any Allowed Sources. Requests from anywhere else are refused with 403 "source_not_allowed".`,
+							} satisfies INodeProperties,
+						]
+					: []),
+				{
+					displayName: 'Allowed Sources',
+					name: 'allowedSources',
+					type: 'string',
+					default: '',
+					placeholder: 'e.g. 52.29.71.11, 10.0.0.0/8, 2001:db8::/32',
+					description:
+						'Comma-separated IP addresses or CIDR ranges (IPv4 or IPv6) that may send; empty means any. Requests from other addresses are refused with 403 "source_not_allowed" before their body is checked. The address is the one n8n reports for the request: behind a reverse proxy that is the proxy\'s, unless N8N_PROXY_HOPS tells n8n how many proxies to trust for X-Forwarded-For.',
+				},
 				{
 					displayName: 'Detect Duplicate Messages',
 					name: 'refuseReplays',
@@ -248,6 +269,8 @@ export function triggerProperties(input: TriggerPropertiesInput): INodePropertie
 }
 
 interface TriggerOptions {
+	allowedSources?: string;
+	vendorSources?: boolean;
 	includeHeaders?: boolean;
 	maxBodyKiB?: number;
 	refuseReplays?: boolean;
@@ -350,13 +373,19 @@ export async function handleTriggerWebhook(this: IWebhookFunctions, input: Webho
 		scheme,
 		types: routeByType ? routedTypes(input.vendor, chosen) : chosen,
 		unchosenTypes: routeByType ? 'route' : 'ignore',
+		...(options.allowedSources ? { allowedSources: options.allowedSources } : {}),
+		...(options.vendorSources === true ? { vendorSources: true } : {}),
 	});
+	// The address as n8n's Express gives it: the proxy's, or the forwarded one as far as N8N_PROXY_HOPS
+	// trusts it. X-Forwarded-For is never read here.
+	const source = typeof request.ip === 'string' ? request.ip : undefined;
 
 	// n8n reads the raw body for JSON, text and form requests; other content types are read here. n8n
 	// consumes a multipart body itself, and a client may vanish mid-upload: then there is nothing to read,
 	// and the kit refuses it like any other request (a throw would make n8n answer 500, which senders retry).
+	// A source the allow-list refuses gets no further: its body is neither read nor checked.
 	let rawBody: Buffer | undefined = request.rawBody;
-	if (!rawBody && !receiver.problem) {
+	if (!rawBody && !receiver.problem && !receiver.checkSource(source)) {
 		try {
 			await request.readRawBody();
 			rawBody = request.rawBody ?? Buffer.alloc(0);
@@ -374,7 +403,7 @@ export async function handleTriggerWebhook(this: IWebhookFunctions, input: Webho
 		replayStore = hostReplayStore(staticData.seenMessageIds as Record<string, number>, `${this.getWorkflow().id ?? ''}/${this.getNode().name}/${this.getMode()}`);
 	}
 
-	const decision = receiver.receive({ headers: request.headers, rawBody, ...(replayStore ? { replayStore } : {}) });
+	const decision = receiver.receive({ headers: request.headers, rawBody, ...(source !== undefined ? { source } : {}), ...(replayStore ? { replayStore } : {}) });
 	if (decision.kind === 'refused' || decision.kind === 'duplicate') {
 		if (decision.kind === 'refused') warnRefusal(this, input.vendor, decision, secrets);
 		else this.logger.debug(`DeviceHook ${input.vendor} trigger: ${describeDecision(decision)}`);

@@ -18,6 +18,9 @@ export {
   type HostRequest,
   type Decision,
   type HostAnswer,
+  parseSourceAllowList,
+  sourceEntries,
+  type SourceAllowList,
 } from './host/index';
 export { sign, type SignInput, type SignedRequest } from './sign';
 export { fillPlaceholders, placeholderValuesOf, PLACEHOLDERS, type PlaceholderValues } from './placeholders';

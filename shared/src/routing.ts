@@ -73,6 +73,8 @@ export function editorCatalogue(): Array<{
   retryPolicy: string;
   /** When the clock window (timestamp tolerance) applies: see {@link clockWindowOf}. */
   clockWindow: ClockWindow;
+  /** The addresses the vendor publishes for its webhooks (empty: none), for "use the vendor's published addresses". */
+  sourceAddresses: readonly string[];
 }> {
   return vendorIds.map((id) => {
     const profile = getVendor(id)!;
@@ -86,6 +88,7 @@ export function editorCatalogue(): Array<{
       typeField: profile.typeField,
       eventTypes: profile.eventTypes,
       retryPolicy: profile.retryPolicy.id,
+      sourceAddresses: profile.sourceAddresses ?? [],
       clockWindow: clockWindowOf(id),
     };
   });

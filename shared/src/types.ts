@@ -291,6 +291,11 @@ export interface VendorProfile {
   duplicates: DuplicatePolicy;
   /** How this vendor serializes the bodies it sends: Python's json.dumps style or compact. */
   bodyStyle: 'python' | 'compact';
+  /**
+   * The addresses the vendor documents its webhooks come from (IPv4/IPv6 addresses or CIDR ranges), for
+   * a receiver's allow-list (`ReceiverConfig.vendorSources`). Absent: the vendor publishes none.
+   */
+  sourceAddresses?: readonly string[];
   /** Reads the event type from a parsed body (and headers, for schemes that carry it there). */
   typeOf(body: Record<string, unknown>, headers: HeaderLookup, options: SchemeOptions): string | undefined;
   /** Maps a parsed body onto the common event fields. */

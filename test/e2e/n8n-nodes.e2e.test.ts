@@ -197,6 +197,19 @@ function filterWorkflow(): N8nWorkflow {
   };
 }
 
+// Allowed sources: two InHand triggers, one that takes only 10.0.0.0/8 (this test's loopback is refused),
+// one that takes loopback.
+const ALLOW_NO_KEY = 'inhandallowno';
+const ALLOW_YES_KEY = 'inhandallowyes';
+function allowWorkflow(key: string, allowedSources: string): N8nWorkflow {
+  return {
+    id: idOf(key, 'wf'),
+    name: `e2e inhand-dm allowed sources ${allowedSources}`,
+    nodes: [triggerNode(INHAND, { eventTypes: [], routeByType: false, output: 'event', allowUnsigned: false, options: { allowedSources } }, key, INHAND.key), noop('Done', 300, 0)],
+    connections: { [TRIGGER_NODE]: { main: [[{ node: 'Done', type: 'main', index: 0 }]] } },
+  };
+}
+
 // Signed Webhook: an InHand trigger forwards each alert to the receiver once per scheme.
 const SW_KEY = 'signedwebhook';
 interface SignedCase {
@@ -451,7 +464,13 @@ describe.each([
     runtime = await startN8n({
       version,
       credentials: credentialsFor(fakes),
-      workflows: [...TRIGGERS.map(routedWorkflow), filterWorkflow(), signedWebhookWorkflow(receiver)],
+      workflows: [
+        ...TRIGGERS.map(routedWorkflow),
+        filterWorkflow(),
+        signedWebhookWorkflow(receiver),
+        allowWorkflow(ALLOW_NO_KEY, '10.0.0.0/8, 2001:db8::/32'),
+        allowWorkflow(ALLOW_YES_KEY, '127.0.0.1, ::1'),
+      ],
     });
     console.log(`[n8n-e2e] n8n ${version} (${runtime.install.nodeVersion}) set up and started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
@@ -576,6 +595,17 @@ describe.each([
       expect(executions).toHaveLength(2);
       expect(executions[1]!.outputs[TRIGGER_NODE]![0]![0]).not.toHaveProperty('authentication'); // raw body output
     });
+  });
+
+  it("allowed sources: another address is refused 403 source_not_allowed naming it, and starts nothing; a listed one runs", async () => {
+    const good = signedRequest(INHAND, 'offline');
+    const refused = await post(runtime.webhookUrl(webhookIdOf(ALLOW_NO_KEY)), good);
+    expect(refused.status).toBe(403);
+    expect(refused.body).toEqual({ code: 'source_not_allowed', message: expect.stringMatching(/^Requests from (::ffff:)?127\.0\.0\.1 are not accepted/) });
+    expect((await post(runtime.webhookUrl(webhookIdOf(ALLOW_YES_KEY)), good)).body).toEqual({ received: true, type: 'offline' });
+    const [execution] = await runtime.waitForExecutions(idOf(ALLOW_YES_KEY, 'wf'), 1);
+    expect(execution!.nodes).toEqual([TRIGGER_NODE, 'Done']);
+    expect(await runtime.waitForExecutions(idOf(ALLOW_NO_KEY, 'wf'), 0, { settleMs: 1000 })).toEqual([]);
   });
 
   describe('Signed Webhook action', () => {

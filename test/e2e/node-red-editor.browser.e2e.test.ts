@@ -318,6 +318,28 @@ describe.each(MAJORS)('devicehook nodes in the Node-RED %s editor (Chromium)', (
     expect(validity).toEqual(['v1', 'in1', 'verify1', 'out1'].map((id) => ({ id, valid: true, errors: [] })));
   });
 
+  it("allowed sources: the field is there, and \"Also allow the vendor's published addresses\" shows only for a vendor that publishes some (1NCE)", async () => {
+    await page.evaluate(() => RED.view.importNodes([{ id: 'v1nce', type: 'devicehook-vendor', vendor: '1nce', header: 'x-api-key' }], { generateIds: false, notify: false }));
+    await page.locator('#verify1').dblclick();
+    await waitForTray(page, LABEL['devicehook verify']);
+    await poll(() => page.locator('#node-input-sources').isVisible()).toBe(true);
+    await poll(() => page.locator('#devicehook-verify-vendor-sources-row').isVisible()).toBe(false); // InHand publishes none
+    await page.locator('#node-input-vendor').selectOption('v1nce');
+    await poll(() => page.locator('#devicehook-verify-vendor-sources-row').isVisible()).toBe(true);
+    await poll(() => page.locator('#devicehook-verify-vendor-sources-row').innerText()).toContain("Also allow the vendor's published addresses (52.29.71.11, 18.157.211.95)");
+    await page.locator('#node-dialog-cancel').click();
+    await poll(() => trayCount(page)).toBe(0);
+    // Leave the flow as it was for the next steps.
+    await page.evaluate(() => {
+      const n = RED.nodes.node('verify1');
+      delete n._pendingTypes;
+      delete n._pendingLabels;
+      RED.nodes.remove('v1nce');
+    });
+    expect(await page.evaluate(() => RED.nodes.node('v1nce') === null || RED.nodes.node('v1nce') === undefined)).toBe(true);
+    expect(await page.evaluate(() => RED.nodes.node('verify1').vendor)).toBe('v1');
+  });
+
   it('devicehook in: ticked types survive editing the vendor config from the dialog', async () => {
     await page.locator('#in1').dblclick();
     await waitForTray(page, LABEL['devicehook in']);

@@ -32,6 +32,11 @@ function flows(receiverUrl: string): FlowNode[] {
       nodes.push({ id: `req${key}${n}`, type: 'http request', z: 'tab', method: 'POST', ret: 'txt', url: `${receiverUrl}/seen/${vendor}/${n}`, wires: [] });
     }
   }
+  // Allowed sources: this test's requests come from loopback.
+  nodes.push(
+    { id: 'allowno', type: 'devicehook in', z: 'tab', url: '/hooks/allow-no', vendor: 'cfginhanddm', types: [], outputs: 1, sources: '10.0.0.0/8, 2001:db8::/32', maxBytes: '1000', wires: [[]] },
+    { id: 'allowyes', type: 'devicehook in', z: 'tab', url: '/hooks/allow-yes', vendor: 'cfginhanddm', types: [], outputs: 1, sources: '127.0.0.1, ::1', wires: [[]] },
+  );
   nodes.push(
     { id: 'cfgout', type: 'devicehook-vendor', vendor: 'scalefusion', credentials: { secret: 'out-secret' } },
     { id: 'inj1', type: 'inject', z: 'tab', props: [{ p: 'payload' }], payload: JSON.stringify(vendors.scalefusion.samples['device.locked']), payloadType: 'json', repeat: '', once: false, wires: [['out']] },
@@ -134,6 +139,19 @@ describe.each(['4', '5'] as const)('Node-RED %s, default settings', (major) => {
     }
   });
 
+  it('allowed sources: another address is refused 403 before the body is read (even one over the size limit); a listed one is verified', async () => {
+    const signed = sign({ vendor: 'inhand-dm', body: vendors['inhand-dm'].samples['offline'], secret: secretOf('inhand-dm') });
+    const refused = await fetch(`${runtime.url}/hooks/allow-no`, { method: 'POST', headers: signed.headers, body: new Uint8Array(signed.body) });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toEqual({ code: 'source_not_allowed', message: expect.stringMatching(/^Requests from (::ffff:)?127\.0\.0\.1 are not accepted/) });
+    const oversized = await fetch(`${runtime.url}/hooks/allow-no`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: `{"a":"${'x'.repeat(5000)}"}` });
+    expect(oversized.status).toBe(403);
+    const accepted = await fetch(`${runtime.url}/hooks/allow-yes`, { method: 'POST', headers: signed.headers, body: new Uint8Array(signed.body) });
+    expect(accepted.status, await accepted.clone().text()).toBe(200);
+    const forged = sign({ vendor: 'inhand-dm', body: vendors['inhand-dm'].samples['offline'], secret: 'not-the-secret' });
+    expect((await fetch(`${runtime.url}/hooks/allow-yes`, { method: 'POST', headers: forged.headers, body: new Uint8Array(forged.body) })).status).toBe(401);
+  });
+
   it('devicehook out: a receiver that fails, then recovers, gets the message signed, once, and output 1 fires', async () => {
     targetUp = false;
     const before = seen('/target').length;
@@ -162,5 +180,32 @@ describe.each(['4', '5'] as const)('Node-RED %s, default settings', (major) => {
     await until(() => seen('/delivered').length > deliveredBefore, 30_000, 'the delivery after the restart');
     expect(seen('/target').length - before).toBe(2); // the failed attempt and the one after the restart: nothing lost, nothing doubled
     await until(() => pending().length === 0, 5_000, 'the delivered entry to leave the outbox');
+  });
+});
+
+describe('Node-RED 4 behind a reverse proxy it is told to trust (httpServerOptions "trust proxy")', () => {
+  let runtime: NodeRedRuntime;
+  beforeAll(async () => {
+    runtime = await startNodeRed({ major: '4', packages: [releaseTarballs().nodeRed], settings: { httpServerOptions: { 'trust proxy': 'loopback' } } });
+    await runtime.deploy([
+      { id: 'tab', type: 'tab', label: 'proxy' },
+      { id: 'cfg', type: 'devicehook-vendor', vendor: 'inhand-dm', credentials: { secret: secretOf('inhand-dm') } },
+      { id: 'in', type: 'devicehook in', z: 'tab', url: '/hooks/behind-proxy', vendor: 'cfg', types: [], outputs: 1, sources: '10.0.0.0/8', wires: [[]] },
+    ]);
+  });
+  afterAll(async () => {
+    await runtime?.stop();
+  });
+
+  it("judges the forwarded client address Express gives under Node-RED's own setting, before the body is read", async () => {
+    const signed = sign({ vendor: 'inhand-dm', body: vendors['inhand-dm'].samples['offline'], secret: secretOf('inhand-dm') });
+    const post = (forwardedFor?: string) =>
+      fetch(`${runtime.url}/hooks/behind-proxy`, { method: 'POST', headers: { ...signed.headers, ...(forwardedFor ? { 'X-Forwarded-For': forwardedFor } : {}) }, body: new Uint8Array(signed.body) });
+    const allowed = await post('10.1.2.3');
+    expect(allowed.status, await allowed.clone().text()).toBe(200);
+    const refused = await post('203.0.113.9');
+    expect(refused.status).toBe(403);
+    expect((await refused.json()).message).toContain('203.0.113.9');
+    expect((await post()).status).toBe(403); // the proxy (loopback) itself is not listed
   });
 });

@@ -540,6 +540,8 @@ export interface WebhookRequestInput {
 	query?: Record<string, string>;
 	/** Whether n8n already read the raw body (it does for JSON, text and form requests). Default true. */
 	rawBodyRead?: boolean;
+	/** The source address n8n's Express reports as `req.ip` (after N8N_PROXY_HOPS). Default 127.0.0.1. */
+	ip?: string;
 }
 
 /**
@@ -587,6 +589,7 @@ export function webhookContext(options: ContextOptions & { request?: WebhookRequ
 	const request: WebhookHarness['request'] = {
 		method: input.method ?? 'POST',
 		url: '/webhook/test-webhook-id/webhook',
+		ip: input.ip ?? '127.0.0.1',
 		headers,
 		body: parsed,
 		query: input.query ?? {},

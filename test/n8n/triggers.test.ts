@@ -9,6 +9,7 @@ import { DEFAULT_MAX_BYTES, getVendor, outputLabelsFor, sign, type VendorId } fr
 import { HmacWebhookTrigger } from '../../nodes/HmacWebhook/HmacWebhookTrigger.node';
 import { InCloudManagerTrigger } from '../../nodes/InCloudManager/InCloudManagerTrigger.node';
 import { InHandDeviceManagerTrigger } from '../../nodes/InHand/InHandDeviceManagerTrigger.node';
+import { OneNceTrigger } from '../../nodes/OneNce/OneNceTrigger.node';
 import { ScalefusionTrigger } from '../../nodes/Scalefusion/ScalefusionTrigger.node';
 import { StandardWebhooksTrigger } from '../../nodes/StandardWebhooks/StandardWebhooksTrigger.node';
 import { checkSigningSecret } from '../../nodes/shared/credential-test';
@@ -32,6 +33,8 @@ interface Call {
 	staticData?: IDataObject;
 	/** The workflow the node belongs to; by default one of its own per call (no two calls share a process memory scope). */
 	workflowId?: string;
+	/** The source address n8n's Express reports (`req.ip`, after N8N_PROXY_HOPS). */
+	ip?: string;
 	/** The node's id in its workflow. */
 	nodeId?: string;
 	/** n8n's logger (by default a fresh mock per call). */
@@ -52,12 +55,13 @@ interface Answer {
 const newLogger = () => ({ debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() });
 
 /** Runs the node's webhook() the way n8n's webhook helpers do, with a mocked request and response. */
-async function call({ node, rawBody, unreadBody, unreadable, headers = {}, credentials, parameters = {}, staticData = {}, workflowId = `wf-${++workflowCounter}`, nodeId = 'node-1', logger = newLogger() }: Call): Promise<Answer> {
+async function call({ node, rawBody, unreadBody, unreadable, headers = {}, credentials, parameters = {}, staticData = {}, workflowId = `wf-${++workflowCounter}`, nodeId = 'node-1', logger = newLogger(), ip }: Call): Promise<Answer> {
 	let status = 200;
 	let body: IDataObject | undefined;
 	let readRawBodyCalls = 0;
 	const request = {
 		rawBody,
+		ip,
 		headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
 		async readRawBody() {
 			readRawBodyCalls++;
@@ -529,6 +533,55 @@ describe('trigger parameters', () => {
 		const [expiry] = Object.values(staticData.seenMessageIds as Record<string, number>);
 		expect(expiry! - before).toBeGreaterThanOrEqual(3 * 3600_000 - 1000);
 		expect(expiry! - before).toBeLessThanOrEqual(3 * 3600_000 + 5000);
+	});
+});
+
+describe('allowed sources', () => {
+	const c = cases[0]!;
+
+	it('refuses a source not in "Allowed Sources" with 403 source_not_allowed naming it, without reading the body or starting anything', async () => {
+		const parameters = { options: { allowedSources: '52.29.71.11, 10.0.0.0/8' } };
+		const refused = await call({ node: c.node, ...signed(c), rawBody: undefined, unreadBody: signed(c).rawBody, credentials: c.credentials, parameters, ip: '203.0.113.9' });
+		expect(refused.status).toBe(403);
+		expect(refused.body).toEqual({ code: 'source_not_allowed', message: expect.stringContaining('203.0.113.9') });
+		expect(refused.outputs).toBeUndefined();
+		expect(refused.readRawBodyCalls).toBe(0);
+		// Allowed: checked and started as usual; IPv4-mapped IPv6 (a dual-stack socket) matches the IPv4 range.
+		for (const ip of ['10.1.2.3', '::ffff:10.1.2.3', '52.29.71.11']) {
+			const accepted = await call({ node: c.node, ...signed(c), credentials: c.credentials, parameters, ip });
+			expect(accepted.status, ip).toBe(200);
+			expect(accepted.outputs?.[0]).toHaveLength(1);
+		}
+		// No address from n8n: refused too (fail closed).
+		expect((await call({ node: c.node, ...signed(c), credentials: c.credentials, parameters })).status).toBe(403);
+	});
+
+	it('an entry that is not an address or range is answered 400 invalid_input naming it', async () => {
+		const answer = await call({ node: c.node, ...signed(c), credentials: c.credentials, parameters: { options: { allowedSources: '10.0.0.0/8, 10.0.0.1/99' } }, ip: '10.0.0.1' });
+		expect(answer.status).toBe(400);
+		expect(answer.body).toMatchObject({ code: 'invalid_input', message: expect.stringContaining('"10.0.0.1/99"') });
+	});
+
+	it("1NCE offers its published addresses; other vendors, which publish none, do not", async () => {
+		const once = new OneNceTrigger() as unknown as TriggerNode & { description: { properties: Array<{ name: string; options?: Array<{ name: string; description?: string }> }> } };
+		const options = once.description.properties.find((p) => p.name === 'options')!.options!;
+		expect(options.find((o) => o.name === 'vendorSources')?.description).toContain('52.29.71.11, 18.157.211.95');
+		const inhand = (c.node as unknown as typeof once).description.properties.find((p) => p.name === 'options')!.options!;
+		expect(inhand.find((o) => o.name === 'vendorSources')).toBeUndefined();
+		expect(inhand.find((o) => o.name === 'allowedSources')).toBeDefined();
+
+		const body = JSON.stringify(getVendor('1nce')!.samples['TEST_MESSAGE']);
+		const request = (ip: string) => ({
+			node: once,
+			rawBody: Buffer.from(body),
+			headers: { 'content-type': 'application/json', 'x-api-key': 'k-1nce' },
+			credentials: { secret: 'k-1nce', authHeaderName: 'x-api-key' },
+			parameters: { options: { vendorSources: true } },
+			ip,
+		});
+		expect((await call(request('::ffff:18.157.211.95'))).status).toBe(200);
+		expect((await call(request('52.29.71.11'))).status).toBe(200);
+		expect(await call(request('198.51.100.4'))).toMatchObject({ status: 403, body: { code: 'source_not_allowed' } });
 	});
 });
 

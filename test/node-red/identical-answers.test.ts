@@ -78,16 +78,16 @@ function sameClock(answer: { status: number; body: unknown }): { status: number;
   return { ...answer, body: { ...body, message: body.message.replace(/timestamp is \d+ s/, 'timestamp is N s') } };
 }
 
-async function viaN8n(endpoint: EndpointId, request: RawRequest, secret: string | undefined): Promise<{ status: number; body: unknown }> {
+async function viaN8n(endpoint: EndpointId, request: RawRequest, secret: string | undefined, source?: { ip: string; allowedSources: string }): Promise<{ status: number; body: unknown }> {
   const setup = N8N[endpoint];
   const headers = asNodeHeaders(request.headers);
   const h = webhookContext({
     nodeType: setup.node,
     credentials: { [setup.credentialName]: setup.credentials(secret ?? '') },
-    parameters: setup.parameters ?? {},
+    parameters: source ? { ...setup.parameters, options: { allowedSources: source.allowedSources } } : (setup.parameters ?? {}),
     staticData: (staticData[endpoint] ??= {}) as never,
     node: { name: `trigger ${endpoint}` },
-    request: { body: request.body, headers },
+    request: { body: request.body, headers, ...(source ? { ip: source.ip } : {}) },
   });
   const result = await setup.node.webhook.call(h.context);
   return webhookAnswer(h, result);
@@ -101,13 +101,13 @@ async function viaNodeRed(endpoint: EndpointId, request: RawRequest): Promise<{ 
   return { status: res.status, body: res.body };
 }
 
-function nodeRedFlow(withSecrets: boolean) {
+function nodeRedFlow(withSecrets: boolean, sources = '') {
   const flow: Array<Record<string, unknown>> = [];
   const credentials: Record<string, Record<string, string>> = {};
   for (const endpoint of ENDPOINT_IDS) {
     const e = ENDPOINTS[endpoint];
     flow.push({ id: `v-${endpoint}`, type: 'devicehook-vendor', vendor: e.vendor, header: e.scheme.header ?? '', prefix: e.scheme.prefix ?? '', algorithm: e.scheme.algorithm ?? '', encoding: e.scheme.encoding ?? '', signedContent: e.scheme.signedContent ?? '', timestampHeader: e.scheme.timestampHeader ?? '' });
-    flow.push({ id: `in-${endpoint}`, type: 'devicehook in', url: `/same/${endpoint}`, vendor: `v-${endpoint}`, types: [], outputs: 1, wires: [[]] });
+    flow.push({ id: `in-${endpoint}`, type: 'devicehook in', url: `/same/${endpoint}`, vendor: `v-${endpoint}`, types: [], outputs: 1, sources, wires: [[]] });
     if (withSecrets) credentials[`v-${endpoint}`] = { secret: DEFAULT_SECRETS[endpoint] };
   }
   return { flow, credentials };
@@ -172,5 +172,28 @@ describe('without a secret, both refuse everything alike', () => {
     const nodeRed = await viaNodeRed(endpoint, request);
     expect(n8n).toMatchObject({ status: 503, body: { code: 'not_configured' } });
     expect(nodeRed).toEqual(n8n);
+  });
+});
+
+describe('allowed sources: both refuse another address alike', () => {
+  const allowedSources = '52.29.71.11, 10.0.0.0/8';
+  beforeAll(async () => {
+    await helper.unload();
+    const { flow, credentials } = nodeRedFlow(true, allowedSources);
+    await helper.load([vendorNode, capturing(inNode)], flow, credentials);
+  });
+
+  it.each(ENDPOINT_IDS)('%s: 403 source_not_allowed with the same message for the same address', async (endpoint) => {
+    const { headers, body } = signedEvent(endpoint, DEFAULT_SECRETS);
+    const request = { method: 'POST', headers, body };
+    const nodeRed = await viaNodeRed(endpoint, request);
+    expect(nodeRed).toMatchObject({ status: 403, body: { code: 'source_not_allowed' } });
+    // The address Node-RED's Express reported for this test's loopback connection, given to n8n as its req.ip.
+    const ip = /^Requests from (\S+) are not accepted/.exec((nodeRed.body as { message: string }).message)?.[1];
+    expect(ip).toMatch(/^(::ffff:)?127\.0\.0\.1$|^::1$/);
+    const n8n = await viaN8n(endpoint, request, DEFAULT_SECRETS[endpoint], { ip: ip!, allowedSources });
+    expect(nodeRed).toEqual(n8n);
+    // And an allowed address is taken by n8n as usual.
+    expect((await viaN8n(endpoint, request, DEFAULT_SECRETS[endpoint], { ip: '::ffff:10.20.30.40', allowedSources })).status).toBe(200);
   });
 });

@@ -10,8 +10,22 @@ import { DEFAULT_READ_TIMEOUT_MS, type Decision, type Receiver } from '@deviceho
 import { recordEarlyDecision } from './log-admin';
 import type { ExpressLike, HttpRequest, HttpResponse, RED } from './red';
 
-/** What the capture needs of a node's receiver: its limit, and the core's answers for too large and too slow. */
-export type CaptureLimits = Pick<Receiver, 'maxBytes' | 'tooLarge' | 'timedOut'>;
+/**
+ * What the capture needs of a node's receiver: its limit, the core's answers for too large and too slow,
+ * and its source check (an allow-list refuses before any byte of the body is read).
+ */
+export type CaptureLimits = Pick<Receiver, 'maxBytes' | 'tooLarge' | 'timedOut' | 'checkSource'>;
+
+/**
+ * The address a request came from, as Express gives it (`req.ip`: the socket's peer, or the forwarded
+ * address as far as the `trust proxy` setting — Node-RED's `httpServerOptions` — trusts it). We never read
+ * X-Forwarded-For ourselves. Without Express's request prototype (not expected: the capture runs after
+ * Express's own init), the socket's peer, which trusts no proxy at all.
+ */
+export function sourceOf(req: HttpRequest): string | undefined {
+  const ip = (req as { ip?: unknown }).ip;
+  return typeof ip === 'string' ? ip : req.socket?.remoteAddress;
+}
 
 interface Registration {
   nodeId: string;
@@ -99,7 +113,11 @@ export function installRawCapture(red: RED): void {
   const stack = stackOf(root);
   if (stack) {
     const index = stack.findIndex((layer) => layer.handle === capture);
-    if (index > 0) stack.unshift(...stack.splice(index, 1));
+    // First, but after Express 4's own init layer (which gives req.ip and the trust proxy setting); it
+    // reads no body. Express 5 sets that up before its router, so there the capture goes first.
+    const init = stack.findIndex((layer) => (layer as { name?: string }).name === 'expressInit');
+    const target = init >= 0 && init < index ? init + 1 : 0;
+    if (index > target) stack.splice(target, 0, ...stack.splice(index, 1));
   }
 }
 
@@ -129,6 +147,8 @@ function capture(req: HttpRequest, res: HttpResponse, next: (error?: unknown) =>
   if (!registration || req._body) return next();
 
   const { limits } = registration;
+  const blocked = limits.checkSource(sourceOf(req));
+  if (blocked?.kind === 'refused' && blocked.code === 'source_not_allowed') return refuseEarly(res, blocked, req, registration.nodeId);
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limits.maxBytes) return refuseEarly(res, limits.tooLarge(declared), req, registration.nodeId);
   const chunks: Buffer[] = [];

@@ -6,7 +6,7 @@
 import { createReceiver, type Decision } from '@devicehook/core';
 import { closeLog, recordDecision } from '../lib/log-admin';
 import { installMockAdmin, registerMockTarget, unregisterMockTarget } from '../lib/mock-admin';
-import { adminPathConflict, fullPath, installRawCapture, normalizePath, registerPath, unregisterPath, writeAnswer } from '../lib/raw-capture';
+import { adminPathConflict, fullPath, installRawCapture, normalizePath, registerPath, sourceOf, unregisterPath, writeAnswer } from '../lib/raw-capture';
 import type { HttpRequest, HttpResponse, NodeMessage, NodeStatus, RED, RedNode } from '../lib/red';
 import { removeRoute } from '../lib/routes';
 import { seenIds } from '../lib/seen-ids';
@@ -19,6 +19,10 @@ interface DevicehookInDef {
   types?: string[];
   maxBytes?: string | number;
   strict?: boolean;
+  /** Allowed source addresses and CIDR ranges, comma- or space-separated; empty: any. */
+  sources?: string;
+  /** Also allow the vendor's published addresses (1NCE). */
+  vendorSources?: boolean;
 }
 
 /**
@@ -67,8 +71,23 @@ export = function register(RED: RED): void {
       types: config.types,
       unchosenTypes: 'route',
       ...(maxBytes !== undefined ? { maxBytes } : {}),
+      allowedSources: config.sources ?? '',
+      vendorSources: config.vendorSources === true,
     });
-    const conflict = registerPath(capturePath, node.id, receiver);
+    // The capture refuses a source the allow-list does not take before the body arrives: counted in the status too.
+    const conflict = registerPath(capturePath, node.id, {
+      maxBytes: receiver.maxBytes,
+      tooLarge: receiver.tooLarge,
+      timedOut: receiver.timedOut,
+      checkSource: (source) => {
+        const decision = receiver.checkSource(source);
+        if (decision?.kind === 'refused' && decision.code === 'source_not_allowed') {
+          counts.refused++;
+          showCounts();
+        }
+        return decision;
+      },
+    });
     if (conflict) {
       node.status({ fill: 'red', shape: 'ring', text: 'devicehook-in.status.path-in-use' });
       node.error(RED._('devicehook-in.errors.path-in-use', { path: capturePath }));
@@ -117,7 +136,8 @@ export = function register(RED: RED): void {
     const handler = (req: HttpRequest, res: HttpResponse): void => {
       // Without the capture (another middleware read the stream first) there are no bytes to verify.
       const rawBody = req.rawBody ?? (Buffer.isBuffer(req.body) ? req.body : undefined);
-      const request = { headers: req.headers, rawBody: rawBody ?? (typeof req.body === 'string' ? req.body : undefined) };
+      const source = sourceOf(req);
+      const request = { headers: req.headers, rawBody: rawBody ?? (typeof req.body === 'string' ? req.body : undefined), ...(source !== undefined ? { source } : {}) };
       if (!seen || receiver.problem) {
         answer(req, res, receiver.receive(request));
         return;

@@ -16,6 +16,9 @@ interface DevicehookVerifyDef {
   types?: string[];
   strict?: boolean;
   maxBytes?: string | number;
+  /** Allowed source addresses and CIDR ranges (checked against msg.req.ip); empty: any. */
+  sources?: string;
+  vendorSources?: boolean;
 }
 
 export = function register(RED: RED): void {
@@ -31,6 +34,8 @@ export = function register(RED: RED): void {
       types: config.types,
       unchosenTypes: 'route',
       ...(maxBytes !== undefined ? { maxBytes } : {}),
+      allowedSources: config.sources ?? '',
+      vendorSources: config.vendorSources === true,
     });
     const types = receiver.types;
     const rejectedOutput = types.length + 1;
@@ -76,7 +81,12 @@ export = function register(RED: RED): void {
       };
 
       if (!vendor) return finish(refusal('not_configured', RED._('devicehook-verify.errors.no-vendor')));
-      const req = msg.req as { headers?: Record<string, string | string[] | undefined>; rawBody?: Buffer } | undefined;
+      const req = msg.req as { headers?: Record<string, string | string[] | undefined>; rawBody?: Buffer; ip?: unknown } | undefined;
+      // The source is the one core http in's Express gave (req.ip, after Node-RED's trust proxy setting);
+      // a message that did not come from http in (MQTT, inject) has none: with allowed sources it is refused.
+      const source = typeof req?.ip === 'string' ? req.ip : undefined;
+      const blocked = receiver.checkSource(source);
+      if (blocked?.kind === 'refused' && blocked.code === 'source_not_allowed') return finish(blocked);
       const payload = msg.payload;
       const rawBody = Buffer.isBuffer(payload) || typeof payload === 'string' ? payload : req?.rawBody;
       const headers = req?.headers ?? (msg.headers as Record<string, string>) ?? {};
@@ -87,7 +97,7 @@ export = function register(RED: RED): void {
         if (unreadable.kind === 'refused') unreadable.answer.body.message = unreadable.message;
         return finish(unreadable);
       }
-      const request = { headers, rawBody };
+      const request = { headers, rawBody, ...(source !== undefined ? { source } : {}) };
       if (!seen || receiver.problem) return finish(receiver.receive(request));
       seen.around((replayStore) => receiver.receive({ ...request, replayStore })).then(finish, (error: Error) => {
         node.error(`devicehook verify could not use its received-ids list: ${error.message}`);

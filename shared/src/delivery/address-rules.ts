@@ -6,7 +6,7 @@
  * 6to4 `2002::/16`) are judged by that IPv4 address. Pure module (n8n may load it).
  */
 
-type Range = readonly [network: readonly number[], prefix: number];
+export type Range = readonly [network: readonly number[], prefix: number];
 
 // IPv4 as 4 bytes.
 const BLOCKED_V4: readonly Range[] = [
@@ -44,7 +44,8 @@ const BLOCKED_V6: readonly Range[] = [
   [[0x64, 0xff9b, 1, 0, 0, 0, 0, 0], 48], // local-use NAT64
 ];
 
-function inRange(value: readonly number[], [network, prefix]: Range, bitsPerPart: number): boolean {
+/** Whether `value` (bytes or 16-bit groups) lies in the range `network/prefix`; also used by the receivers' source allow-list (host/sources.ts). */
+export function inRange(value: readonly number[], [network, prefix]: Range, bitsPerPart: number): boolean {
   let left = prefix;
   for (let i = 0; i < network.length && left > 0; i++) {
     const bits = Math.min(bitsPerPart, left);

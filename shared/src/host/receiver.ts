@@ -8,7 +8,8 @@
  * `allowUnauthenticated`), the options (positive finite sizes, tolerances and horizons), the default body
  * limit, current + previous secret, cleaning the chosen types, whether duplicates are detected (the
  * vendor's profile: on for Standard Webhooks), how long ids are kept, the answer for every outcome
- * (including too large, too slow and unreadable bodies) and which headers may be handed on.
+ * (including too large, too slow and unreadable bodies), which headers may be handed on, and which
+ * source addresses may send at all (the allow-list, checked before any body or signature work).
  */
 import { safeHeaders, type HeaderInput } from '../headers';
 import { createMemoryReplayStore } from '../replay-store';
@@ -19,6 +20,7 @@ import { DEFAULT_MAX_BYTES, DEFAULT_TOLERANCE_SECONDS, invalidOptions, refuseUnr
 import { getVendor, vendorIds } from '../vendors/index';
 import { refuse, truncate } from '../results';
 import { accepted, decisionOfFailure, ignored, refusal, type Decision } from './answer';
+import { parseSourceAllowList, sourceEntries } from './sources';
 
 /** How long a body may take to arrive before the host answers 408 (slow-loris uploads). */
 export const DEFAULT_READ_TIMEOUT_MS = 30_000;
@@ -50,6 +52,15 @@ export interface ReceiverConfig {
   duplicates?: boolean;
   /** How long ids are remembered, in seconds. @defaultValue the vendor's `duplicates.horizonSeconds` */
   duplicateHorizonSeconds?: number;
+  /**
+   * Source addresses allowed to send: IPv4/IPv6 addresses and CIDR ranges, as a list or text separated by
+   * commas, spaces or new lines. Empty (and {@link vendorSources} off): every source. A request from
+   * anywhere else is refused 403 `source_not_allowed` before its body is read. An entry that is not an
+   * address or range makes the receiver refuse everything `invalid_input`, with a message naming it.
+   */
+  allowedSources?: unknown;
+  /** Also allow the addresses the vendor publishes for its webhooks (the profile's `sourceAddresses`, e.g. 1NCE's). */
+  vendorSources?: boolean;
   /** The clock, for tests. */
   now?: number;
 }
@@ -64,6 +75,11 @@ export interface HostRequest {
    * keeps ids in its own memory, which a restart forgets.
    */
   replayStore?: ReplayStore;
+  /**
+   * The address the request came from, as the host's runtime gives it with its own trusted-proxy setting
+   * applied (Express `req.ip`). Read only when the receiver has an allow-list; missing then means refused.
+   */
+  source?: string;
 }
 
 /** How a receiver stands, for a host's status display. */
@@ -82,8 +98,15 @@ export interface Receiver {
   readonly types: readonly string[];
   /** Whether ids are remembered, and for how long. */
   readonly duplicates: { on: boolean; horizonSeconds: number };
+  /** The allow-list's entries (yours, then the vendor's published ones), or undefined when every source may send. */
+  readonly allowedSources: readonly string[] | undefined;
   /** Decides about one request. Never throws. */
   receive(request: HostRequest): Decision;
+  /**
+   * The refusal for a request from a source the allow-list does not take (or the receiver's own problem),
+   * else undefined. Cheap; hosts call it before they read the body. {@link receive} checks it too.
+   */
+  checkSource(source: string | undefined): Decision | undefined;
   /** The decision for a body over {@link maxBytes} (`size` when known: declared or read so far). */
   tooLarge(size?: number): Decision;
   /** The decision for a body that did not arrive in time. */
@@ -125,13 +148,20 @@ export function createReceiver(config: ReceiverConfig): Receiver {
   const duplicatesOn = config?.duplicates ?? profile?.duplicates.onByDefault ?? false;
   const horizonSeconds = config?.duplicateHorizonSeconds ?? profile?.duplicates.horizonSeconds ?? 0;
   const found = usableSecrets(config?.secrets);
+  const vendorSources = config?.vendorSources === true ? (profile?.sourceAddresses ?? []) : [];
+  const sources = parseSourceAllowList([...sourceEntries(config?.allowedSources), ...vendorSources]);
 
   let problem: VerifyFailure | undefined;
   if (!profile) {
     problem = refuse('invalid_input', `Unknown vendor "${truncate(String(config?.vendor), 40)}"; use one of: ${vendorIds.join(', ')}.`);
+  } else if (config?.vendorSources === true && vendorSources.length === 0) {
+    problem = refuse('invalid_input', `${profile.label} publishes no addresses its webhooks come from; turn off "use the vendor's published addresses" and enter the allowed sources yourself.`);
+  } else if (sources.problem) {
+    problem = refuse('invalid_input', sources.problem);
   } else {
     problem = invalidOptions(options) ?? secretsProblem(found, profile.label, options.allowUnauthenticated === true);
   }
+  const allowList = sources.list;
   const mode: ReceiverMode = problem?.code === 'not_configured' ? 'not_configured' : found.secrets.length === 0 ? 'unauthenticated' : 'secured';
   let ownStore: ReplayStore | undefined;
 
@@ -142,9 +172,20 @@ export function createReceiver(config: ReceiverConfig): Receiver {
     maxBytes: typeof maxBytes === 'number' && Number.isFinite(maxBytes) && maxBytes > 0 ? maxBytes : DEFAULT_MAX_BYTES,
     types,
     duplicates: { on: duplicatesOn, horizonSeconds },
+    allowedSources: allowList?.entries,
+    checkSource(source) {
+      if (problem) return decisionOfFailure(problem);
+      if (!allowList) return undefined;
+      if (typeof source !== 'string' || source.trim() === '') {
+        return refusal('source_not_allowed', "The request's source address is unknown, so it cannot be checked against this receiver's allowed sources.");
+      }
+      if (allowList.allows(source)) return undefined;
+      return refusal('source_not_allowed', `Requests from ${truncate(source.trim(), 64)} are not accepted: that address is not among this receiver's allowed sources.`);
+    },
     receive(request) {
       try {
-        if (problem) return decisionOfFailure(problem);
+        const blocked = receiver.checkSource(request?.source);
+        if (blocked) return blocked;
         if (request?.rawBody === undefined) return receiver.unreadable(request?.headers ?? {});
         const replayStore = duplicatesOn ? (request.replayStore ?? (ownStore ??= createMemoryReplayStore())) : undefined;
         const result = verify({

@@ -155,6 +155,8 @@ export const oneNce: VendorProfile = {
   // Retries 150 s, 180 s, 420 s, 1020 s: 29.5 min in all; kept two hours.
   duplicates: { horizonSeconds: 2 * 3600, onByDefault: staticHeaderScheme.needsReplayProtection },
   bodyStyle: 'compact',
+  // Published by 1NCE ("Webhook Configuration": "The following IPs will forward data to the webhook endpoint(s)").
+  sourceAddresses: ['52.29.71.11', '18.157.211.95'],
   typeOf: (body) => text(body['type']),
   normalize: (body) => ({
     ...compact({ id: text(body['id']), occurredAt: isoTime(body['received']), message: messageOf(body) }),
