@@ -75,7 +75,8 @@ export function pythonJsonDumps(text: string, options?: ReserializeOptions): str
   const maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
   const signable = options?.signable === true;
   const length = fastFromText(text, true, maxDepth);
-  if (length >= 0) return unitsToString(length);
+  if (length >= 0) return releaseLarge(unitsToString(length));
+  releaseLarge(undefined);
   return reserialize(text, ', ', ': ', maxDepth, signable);
 }
 
@@ -91,7 +92,8 @@ export function pythonJsonDumpsBytes(text: string, bytes?: Uint8Array, options?:
   const source = bytes ?? Buffer.from(text, 'utf8');
   // Lone surrogates cannot travel in UTF-8: left to the slow path.
   const length = bytes === undefined && SURROGATE.test(text) && LONE_SURROGATE_ONCE.test(text) ? -1 : fastReserializeBytes(source, source.length, true, maxDepth);
-  if (length >= 0) return Buffer.from((fastTarget as Uint8Array).subarray(0, length));
+  if (length >= 0) return releaseLarge(Buffer.from((fastTarget as Uint8Array).subarray(0, length)));
+  releaseLarge(undefined);
   return Buffer.from(reserialize(text, ', ', ': ', maxDepth, options?.signable === true), 'utf8');
 }
 
@@ -104,7 +106,8 @@ export function pythonJsonDumpsBytes(text: string, bytes?: Uint8Array, options?:
 export function compactJsonDumps(text: string, options?: ReserializeOptions): string {
   const maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
   const length = fastFromText(text, false, maxDepth);
-  if (length >= 0) return unitsToString(length);
+  if (length >= 0) return releaseLarge(unitsToString(length));
+  releaseLarge(undefined);
   return reserialize(text, ',', ':', options?.maxDepth ?? DEFAULT_MAX_DEPTH, options?.signable === true);
 }
 
@@ -855,7 +858,7 @@ function skipValue(text: string, i: number): number {
 
 /**
  * Output of the fast path ({@link fastReserialize}), reused between calls (grown as needed; replaced by a
- * small one again after a large body, so a 1 MiB body does not pin 2 MiB for ever).
+ * small one again after a large body by {@link releaseLarge}).
  */
 let fastOut: Uint8Array = new Uint8Array(4096);
 let fastOut16: Uint16Array = new Uint16Array(4096);
@@ -863,12 +866,36 @@ let fastOut16: Uint16Array = new Uint16Array(4096);
 let fastTarget: Uint8Array | Uint16Array = fastOut;
 /** Set by {@link fastReserialize} in UTF-16 mode: a code unit past U+00FF was written. */
 let fastWide = false;
+/**
+ * After a text far past verify's 1 MiB body limit, gives back the buffers it grew (bodies up to that limit
+ * keep theirs, about 6 bytes per character, so a stream of them does not allocate per call), and always the
+ * key sets of big objects; passes `result` through.
+ */
+function releaseLarge<T>(result: T): T {
+  if (fastOut16.length > FAST_RETAIN_UNITS) fastOut16 = new Uint16Array(4096);
+  if (fastOut.length > 2 * FAST_RETAIN_UNITS) fastOut = new Uint8Array(4096);
+  if (fastIn.length > 2 * FAST_RETAIN_UNITS) {
+    fastIn = Buffer.allocUnsafeSlow(8192);
+    fastInUnits = new Uint16Array(fastIn.buffer, fastIn.byteOffset, fastIn.length >> 1);
+  }
+  if (fastSetsMade) {
+    fastKeySets.length = 0;
+    fastSetsMade = false;
+  }
+  fastTarget = fastOut;
+  return result;
+}
+/** A key Set was made during the call (see {@link releaseLarge}). */
+let fastSetsMade = false;
+
 /** The UTF-16LE bytes of the text being read, and the same memory as code units (read by {@link fastReserialize}). */
 let fastIn: Buffer = Buffer.allocUnsafeSlow(8192);
 let fastInUnits = new Uint16Array(fastIn.buffer, fastIn.byteOffset, fastIn.length >> 1);
 /** Uint16Array reads Buffer.from(text, 'utf16le') correctly only on a little-endian machine (all Node targets but s390x). */
 const LITTLE_ENDIAN = new Uint16Array(new Uint8Array([1, 0]).buffer)[0] === 1;
 const FAST_OUT_KEEP = 64 * 1024;
+/** Buffers for texts up to about 2 Mi characters are kept between calls (see {@link releaseLarge}). */
+const FAST_RETAIN_UNITS = 4 * 1024 * 1024 + 64;
 /** Per open container: 1 for an object, 0 for an array. */
 let fastKinds = new Uint8Array(64);
 /** Per open object: the hashes of its keys so far (a Set past {@link LINEAR_KEYS}). */
@@ -948,7 +975,7 @@ function growFastOut(used: number, need: number): Uint8Array | Uint16Array {
 function fastReserialize(src: Uint16Array, n: number, python: boolean, maxDepth: number): number {
   // Room for the worst growth of everything but reprinted floats: a separator doubles (`,` → `, `).
   let out = fastOut16;
-  if (out.length < 2 * n + 16 || out.length > Math.max(FAST_OUT_KEEP, 4 * n + 64)) out = fastOut16 = new Uint16Array(2 * n + 16);
+  if (out.length < 2 * n + 16 || out.length > Math.max(FAST_OUT_KEEP, 4 * n + 64)) out = fastOut16 = new Uint16Array(Buffer.allocUnsafeSlow(2 * (2 * n + 16)).buffer, 0, 2 * n + 16);
   fastTarget = out;
   let wide = false;
   fastKeyWide = false;
@@ -1199,7 +1226,10 @@ function fastKey(src: Uint16Array, n: number, i: number, level: number, python: 
   } else {
     for (let k = 0; k < list.length; k++) if (list[k] === hash) return -1;
     list.push(hash);
-    if (list.length > LINEAR_KEYS) fastKeySets[level] = new Set(list);
+    if (list.length > LINEAR_KEYS) {
+      fastKeySets[level] = new Set(list);
+      fastSetsMade = true;
+    }
   }
   while (i < n && ((c = src[i] as number) === 32 || c === 10 || c === 13 || c === 9)) i++;
   if (i >= n || c !== CH_COLON) return -1;
@@ -1265,7 +1295,7 @@ function hex4Bytes(src: Uint8Array, at: number, n: number): number {
 function fastReserializeBytes(src: Uint8Array, n: number, python: boolean, maxDepth: number): number {
   // Room for the worst growth of everything but reprinted floats: a separator doubles (`,` → `, `).
   let out = fastOut;
-  if (out.length < 2 * n + 16 || out.length > Math.max(FAST_OUT_KEEP, 4 * n + 64)) out = fastOut = new Uint8Array(2 * n + 16);
+  if (out.length < 2 * n + 16 || out.length > Math.max(FAST_OUT_KEEP, 4 * n + 64)) out = fastOut = new Uint8Array(Buffer.allocUnsafeSlow(2 * n + 16).buffer, 0, 2 * n + 16);
   fastTarget = out;
   let wide = false;
   fastKeyWide = false;
@@ -1507,7 +1537,10 @@ function fastKeyBytes(src: Uint8Array, n: number, i: number, level: number, pyth
   } else {
     for (let k = 0; k < list.length; k++) if (list[k] === hash) return -1;
     list.push(hash);
-    if (list.length > LINEAR_KEYS) fastKeySets[level] = new Set(list);
+    if (list.length > LINEAR_KEYS) {
+      fastKeySets[level] = new Set(list);
+      fastSetsMade = true;
+    }
   }
   while (i < n && ((c = src[i] as number) === 32 || c === 10 || c === 13 || c === 9)) i++;
   if (i >= n || c !== CH_COLON) return -1;
