@@ -183,11 +183,16 @@ const decimalText = fc
   .tuple(fc.constantFrom('', '-'), fc.constantFrom('0', '1', '12', '123', '9007199'), fc.constantFrom('', '0', '000', '0000'), digits(1, 17))
   .map(([sign, integer, zeros, fraction]) => `${sign}${integer}.${zeros}${fraction}`);
 
+/** Long strings (past the fast path's native run skipping): mostly plain Latin-1, with the odd escape or wider character. */
+const longStringText = fc
+  .array(fc.oneof({ weight: 12, arbitrary: fc.constantFrom('a', 'Z', ' ', 'é', 'ÿ', '~', '/') }, { weight: 1, arbitrary: spelledChar }), { minLength: 20, maxLength: 300 })
+  .map((parts) => `"${parts.join('')}"`);
+
 /** Objects with distinct, unescaped keys and ordinary values: what the fast path handles itself. */
 const { value: plainValueText } = fc.letrec<{ value: string; array: string; object: string }>((tie) => ({
   value: fc.oneof(
     { depthSize: 'small', maxDepth: 6 },
-    { weight: 3, arbitrary: fc.oneof(numberText, decimalText, stringText, fc.constantFrom('true', 'false', 'null', 'NaN', 'Infinity', '-Infinity')) },
+    { weight: 3, arbitrary: fc.oneof(numberText, decimalText, stringText, longStringText, fc.constantFrom('true', 'false', 'null', 'NaN', 'Infinity', '-Infinity')) },
     { weight: 1, arbitrary: tie('array') },
     { weight: 2, arbitrary: tie('object') },
   ),

@@ -896,6 +896,12 @@ const LITTLE_ENDIAN = new Uint16Array(new Uint8Array([1, 0]).buffer)[0] === 1;
 const FAST_OUT_KEEP = 64 * 1024;
 /** Buffers for texts up to about 2 Mi characters are kept between calls (see {@link releaseLarge}). */
 const FAST_RETAIN_UNITS = 4 * 1024 * 1024 + 64;
+/** The text {@link fastReserialize} is reading (its code units are in {@link fastInUnits}), for {@link LATIN1_RUN}. */
+let fastText = '';
+/** Characters of a string after which {@link fastReserialize} skips the rest of a plain run natively. */
+const LONG_RUN = 32;
+/** A run of Latin-1 characters that stand for themselves in a JSON string (and keep the output one-byte). */
+const LATIN1_RUN = /[^"\\\u0000-\u001f\u0100-\uffff]*/y;
 /** Per open container: 1 for an object, 0 for an array. */
 let fastKinds = new Uint8Array(64);
 /** Per open object: the hashes of its keys so far (a Set past {@link LINEAR_KEYS}). */
@@ -912,7 +918,10 @@ function fastFromText(text: string, python: boolean, maxDepth: number): number {
     fastInUnits = new Uint16Array(fastIn.buffer, fastIn.byteOffset, fastIn.length >> 1);
   }
   fastIn.write(text, 0, 2 * n, 'utf16le');
-  return fastReserialize(fastInUnits, n, python, maxDepth);
+  fastText = text;
+  const length = fastReserialize(fastInUnits, n, python, maxDepth);
+  fastText = '';
+  return length;
 }
 
 /** The string of the first `length` code units of {@link fastOut16}. */
@@ -1021,11 +1030,26 @@ function fastReserialize(src: Uint16Array, n: number, python: boolean, maxDepth:
     } else if (c === CH_QUOTE) {
       out[o++] = CH_QUOTE;
       i++;
-      // The string's bytes up to its closing quote; escapes rewritten.
+      let plain = 0;
+      // The string's code units up to its closing quote; escapes rewritten.
       for (;;) {
         if (i >= n) return -1;
         c = src[i++] as number;
         if (c === CH_QUOTE) break;
+        if (++plain === LONG_RUN) {
+          // A long string: the regex engine finds the end of its run of Latin-1 characters that stand for
+          // themselves, and the run is copied in one go (what stops it is handled by this loop as before).
+          plain = 0;
+          LATIN1_RUN.lastIndex = i - 1;
+          LATIN1_RUN.test(fastText);
+          const end = LATIN1_RUN.lastIndex;
+          if (end > i) {
+            out.set(src.subarray(i - 1, end), o);
+            o += end - i + 1;
+            i = end;
+            continue;
+          }
+        }
         if (c === CH_BACKSLASH) {
           if (i >= n) return -1;
           const e = src[i++] as number;
