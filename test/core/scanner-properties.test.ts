@@ -12,7 +12,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compactJsonDumps, JsonSyntaxError, NotSignableError, pythonJsonDumps } from '../../shared/src/json/lossless-json';
+import { compactJsonDumps, JsonSyntaxError, NotSignableError, pythonJsonDumps, pythonJsonDumpsBytes, referenceJsonDumps } from '../../shared/src/json/lossless-json';
 import { MAX_NESTING } from '../../shared/src/verify';
 
 const NUM_RUNS = 400;
@@ -175,5 +175,87 @@ describe('the lossless scanner agrees with JSON.parse', () => {
       { numRuns: NUM_RUNS, seed: 0x5ca3 },
     );
     expect(invalid).toBeGreaterThan(NUM_RUNS / 4);
+  });
+});
+
+/** Decimals of 1 to 20 significant digits, trailing zeros and leading fraction zeros included (Python reprints some). */
+const decimalText = fc
+  .tuple(fc.constantFrom('', '-'), fc.constantFrom('0', '1', '12', '123', '9007199'), fc.constantFrom('', '0', '000', '0000'), digits(1, 17))
+  .map(([sign, integer, zeros, fraction]) => `${sign}${integer}.${zeros}${fraction}`);
+
+/** Long strings (past the fast path's native run skipping): mostly plain Latin-1, with the odd escape or wider character. */
+const longStringText = fc
+  .array(fc.oneof({ weight: 12, arbitrary: fc.constantFrom('a', 'Z', ' ', 'é', 'ÿ', '~', '/') }, { weight: 1, arbitrary: spelledChar }), { minLength: 20, maxLength: 300 })
+  .map((parts) => `"${parts.join('')}"`);
+
+/** Objects with distinct, unescaped keys and ordinary values: what the fast path handles itself. */
+const { value: plainValueText } = fc.letrec<{ value: string; array: string; object: string }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', maxDepth: 6 },
+    { weight: 3, arbitrary: fc.oneof(numberText, decimalText, stringText, longStringText, fc.constantFrom('true', 'false', 'null', 'NaN', 'Infinity', '-Infinity')) },
+    { weight: 1, arbitrary: tie('array') },
+    { weight: 2, arbitrary: tie('object') },
+  ),
+  array: fc.array(fc.tuple(ws, tie('value'), ws), { maxLength: 5 }).map((items) => `[${items.map(([w, v, w2]) => w + v + w2).join(',')}]`),
+  object: fc
+    .uniqueArray(fc.tuple(fc.string({ unit: fc.constantFrom('a', 'b', 'é', '日', '😀', ' ', 'Z'), maxLength: 4 }), ws, tie('value')), { maxLength: 20, selector: ([k]) => k })
+    .map((members) => `{${members.map(([k, w, v]) => `${w}"${k}"${w}:${w}${v}`).join(',')}}`),
+}));
+
+/** Texts with unpaired or paired surrogates written raw (only a JS string can hold them). */
+const rawSurrogateText = fc
+  .tuple(plainValueText, fc.constantFrom('\ud800', '\udc00', '\ud83d\ude00', '\ud83d', 'x\ude00'), fc.boolean())
+  .map(([inner, raw, asKey]) => (asKey ? `{"${raw}":${inner}}` : `["${raw}",${inner}]`));
+
+describe('the fast path writes what the frame scanner writes', () => {
+  /** Output, or the error's class, message and position: the fast path must not change either. */
+  const outcome = (dumps: () => string) => {
+    try {
+      return dumps();
+    } catch (error) {
+      return `${(error as Error).name}: ${(error as Error).message}`;
+    }
+  };
+  const agree = (text: string) => {
+    for (const python of [true, false]) {
+      for (const options of [undefined, { signable: true }, { maxDepth: 3 }]) {
+        const reference = outcome(() => referenceJsonDumps(text, python, options));
+        expect(outcome(() => (python ? pythonJsonDumps : compactJsonDumps)(text, options))).toBe(reference);
+        if (python) {
+          // The bytes: from the text, and (where UTF-8 can carry the text) from its UTF-8 encoding.
+          const referenceBytes = outcome(() => Buffer.from(referenceJsonDumps(text, true, options)).toString('hex'));
+          expect(outcome(() => pythonJsonDumpsBytes(text, undefined, options).toString('hex'))).toBe(referenceBytes);
+          if (!/[\ud800-\udfff]/.test(text)) expect(outcome(() => pythonJsonDumpsBytes(text, Buffer.from(text), options).toString('hex'))).toBe(referenceBytes);
+        }
+      }
+    }
+  };
+
+  it('on plain documents (distinct unescaped keys), in every spelling of strings and numbers', () => {
+    fc.assert(fc.property(plainValueText, agree), { numRuns: NUM_RUNS * 2, seed: 0x5ca4 });
+  });
+
+  it('on documents with duplicate and escaped keys, deep nesting, raw surrogates, and damaged ones', () => {
+    fc.assert(fc.property(fc.oneof(jsonText, damagedText, rawSurrogateText), agree), { numRuns: NUM_RUNS * 2, seed: 0x5ca5 });
+  });
+
+  it('on numbers that grow when reprinted (1e15 → 1000000000000000.0), many times the text', () => {
+    for (const count of [1, 300, 5000]) {
+      const text = `[${Array.from({ length: count }, (_, k) => (k % 2 ? '1e15' : '-1E-7')).join(',')}]`;
+      agree(text);
+      if (count > 1) expect(pythonJsonDumps(text).length).toBeGreaterThan(2 * text.length);
+    }
+  });
+
+  it('on damaged plain documents (errors reported where the frame scanner reports them)', () => {
+    const damaged = fc
+      .tuple(plainValueText, fc.nat(), fc.constantFrom('cut', 'insert', 'delete'), fc.constantFrom('"', ',', ':', '{', '}', '[', ']', '\\', '\u0001', '-', '.', 'e', '0', ' ', 'x', 'u'))
+      .map(([text, where, op, ch]) => {
+        const at = where % (text.length + 1);
+        if (op === 'cut') return text.slice(0, at);
+        if (op === 'insert') return text.slice(0, at) + ch + text.slice(at);
+        return text.slice(0, at) + text.slice(at + 1);
+      });
+    fc.assert(fc.property(damaged, agree), { numRuns: NUM_RUNS * 2, seed: 0x5ca6 });
   });
 });

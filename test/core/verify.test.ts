@@ -243,6 +243,14 @@ describe('EdgeSense: signature in header or body', () => {
     expect(verify({ vendor: 'edgesense', rawBody: raw, headers, secrets: 'es' }).ok).toBe(true);
   });
 
+  it('finds the body signature also under an escaped key name ("\\u0073ignature"), with the header signature too', () => {
+    const escaped = signed.body.toString().replace('"signature":', '"\\u0073ignature":');
+    expect(escaped).toContain('\\u0073ignature');
+    expect(verify({ vendor: 'edgesense', rawBody: escaped, headers: {}, secrets: 'es' }).ok).toBe(true);
+    const headers = { 'x-edgesense-signature': signed.headers['X-EdgeSense-Signature'] as string };
+    expect(verify({ vendor: 'edgesense', rawBody: escaped, headers, secrets: 'es' }).ok).toBe(true);
+  });
+
   it('refuses a changed value next to an intact signature', () => {
     const tampered = signed.body.toString().replace('91.2', '19.2');
     expect(failure(verify({ vendor: 'edgesense', rawBody: tampered, headers: {}, secrets: 'es' })).code).toBe('signature_mismatch');

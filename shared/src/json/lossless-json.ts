@@ -72,7 +72,29 @@ const DEFAULT_MAX_DEPTH = 1000;
  * pythonJsonDumps('{"a":1e5,"b":[1.0,"é"]}') // '{"a": 100000.0, "b": [1.0, "é"]}'
  */
 export function pythonJsonDumps(text: string, options?: ReserializeOptions): string {
-  return reserialize(text, ', ', ': ', options?.maxDepth ?? DEFAULT_MAX_DEPTH, options?.signable === true);
+  const maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const signable = options?.signable === true;
+  const length = fastFromText(text, true, maxDepth);
+  if (length >= 0) return releaseLarge(unitsToString(length));
+  releaseLarge(undefined);
+  return reserialize(text, ', ', ': ', maxDepth, signable);
+}
+
+/**
+ * {@link pythonJsonDumps} as UTF-8 bytes (what is signed). `bytes`, when given, must be the UTF-8 encoding
+ * of `text` (e.g. the request body it was decoded from, when the decoding replaced nothing): the common case
+ * is then read straight from the bytes, without encoding the text again.
+ *
+ * @throws {@link JsonSyntaxError} when Python's `json.loads` would refuse the text.
+ */
+export function pythonJsonDumpsBytes(text: string, bytes?: Uint8Array, options?: ReserializeOptions): Buffer {
+  const maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const source = bytes ?? Buffer.from(text, 'utf8');
+  // Lone surrogates cannot travel in UTF-8: left to the slow path.
+  const length = bytes === undefined && SURROGATE.test(text) && LONE_SURROGATE_ONCE.test(text) ? -1 : fastReserializeBytes(source, source.length, true, maxDepth);
+  if (length >= 0) return releaseLarge(Buffer.from((fastTarget as Uint8Array).subarray(0, length)));
+  releaseLarge(undefined);
+  return Buffer.from(reserialize(text, ', ', ': ', maxDepth, options?.signable === true), 'utf8');
 }
 
 /**
@@ -82,7 +104,20 @@ export function pythonJsonDumps(text: string, options?: ReserializeOptions): str
  * @throws {@link JsonSyntaxError} when Python's `json.loads` would refuse the text.
  */
 export function compactJsonDumps(text: string, options?: ReserializeOptions): string {
+  const maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const length = fastFromText(text, false, maxDepth);
+  if (length >= 0) return releaseLarge(unitsToString(length));
+  releaseLarge(undefined);
   return reserialize(text, ',', ':', options?.maxDepth ?? DEFAULT_MAX_DEPTH, options?.signable === true);
+}
+
+/**
+ * The frame scanner alone, without the fast path: what {@link pythonJsonDumps} (`python`) and
+ * {@link compactJsonDumps} fall back to. For tests that hold the two to the same output.
+ * @internal
+ */
+export function referenceJsonDumps(text: string, python: boolean, options?: ReserializeOptions): string {
+  return reserialize(text, python ? ', ' : ',', python ? ': ' : ':', options?.maxDepth ?? DEFAULT_MAX_DEPTH, options?.signable === true);
 }
 
 /**
@@ -91,8 +126,8 @@ export function compactJsonDumps(text: string, options?: ReserializeOptions): st
  * `", "` and `": "` outside strings are exactly the separators, and strings are `"…"` with backslash
  * escapes. (A string with a lone surrogate becomes U+FFFD, as any UTF-8 encoding of it does.)
  */
-export function compactBytesFromPythonForm(python: string): Buffer {
-  const source = Buffer.from(python, 'utf8');
+export function compactBytesFromPythonForm(python: string | Uint8Array): Buffer {
+  const source = typeof python === 'string' ? Buffer.from(python, 'utf8') : python;
   const out = Buffer.allocUnsafe(source.length);
   let o = 0;
   let inString = false;
@@ -817,3 +852,750 @@ function skipValue(text: string, i: number): number {
     if (depth < 0) throw new JsonSyntaxError('Unbalanced brackets', i);
   }
 }
+
+// ---------------------------------------------------------------------------------------------------
+// The fast path: the common case straight over UTF-8 bytes.
+
+/**
+ * Output of the fast path ({@link fastReserialize}), reused between calls (grown as needed; replaced by a
+ * small one again after a large body by {@link releaseLarge}).
+ */
+let fastOut: Uint8Array = new Uint8Array(4096);
+let fastOut16: Uint16Array = new Uint16Array(4096);
+/** The output of the call running: {@link fastOut} (UTF-8 bytes) or {@link fastOut16} (UTF-16 code units). */
+let fastTarget: Uint8Array | Uint16Array = fastOut;
+/** Set by {@link fastReserialize} in UTF-16 mode: a code unit past U+00FF was written. */
+let fastWide = false;
+/**
+ * After a text far past verify's 1 MiB body limit, gives back the buffers it grew (bodies up to that limit
+ * keep theirs, about 6 bytes per character, so a stream of them does not allocate per call), and always the
+ * key sets of big objects; passes `result` through.
+ */
+function releaseLarge<T>(result: T): T {
+  if (fastOut16.length > FAST_RETAIN_UNITS) fastOut16 = new Uint16Array(4096);
+  if (fastOut.length > 2 * FAST_RETAIN_UNITS) fastOut = new Uint8Array(4096);
+  if (fastIn.length > 2 * FAST_RETAIN_UNITS) {
+    fastIn = Buffer.allocUnsafeSlow(8192);
+    fastInUnits = new Uint16Array(fastIn.buffer, fastIn.byteOffset, fastIn.length >> 1);
+  }
+  if (fastSetsMade) {
+    fastKeySets.length = 0;
+    fastSetsMade = false;
+  }
+  fastTarget = fastOut;
+  return result;
+}
+/** A key Set was made during the call (see {@link releaseLarge}). */
+let fastSetsMade = false;
+
+/** The UTF-16LE bytes of the text being read, and the same memory as code units (read by {@link fastReserialize}). */
+let fastIn: Buffer = Buffer.allocUnsafeSlow(8192);
+let fastInUnits = new Uint16Array(fastIn.buffer, fastIn.byteOffset, fastIn.length >> 1);
+/** Uint16Array reads Buffer.from(text, 'utf16le') correctly only on a little-endian machine (all Node targets but s390x). */
+const LITTLE_ENDIAN = new Uint16Array(new Uint8Array([1, 0]).buffer)[0] === 1;
+const FAST_OUT_KEEP = 64 * 1024;
+/** Buffers for texts up to about 2 Mi characters are kept between calls (see {@link releaseLarge}). */
+const FAST_RETAIN_UNITS = 4 * 1024 * 1024 + 64;
+/** The text {@link fastReserialize} is reading (its code units are in {@link fastInUnits}), for {@link LATIN1_RUN}. */
+let fastText = '';
+/** Characters of a string after which {@link fastReserialize} skips the rest of a plain run natively. */
+const LONG_RUN = 32;
+/** A run of Latin-1 characters that stand for themselves in a JSON string (and keep the output one-byte). */
+const LATIN1_RUN = /[^"\\\u0000-\u001f\u0100-\uffff]*/y;
+/** Per open container: 1 for an object, 0 for an array. */
+let fastKinds = new Uint8Array(64);
+/** Per open object: the hashes of its keys so far (a Set past {@link LINEAR_KEYS}). */
+const fastKeyHashes: number[][] = [];
+const fastKeySets: Array<Set<number> | null> = [];
+
+/** The fast path on a JS string: its UTF-8 bytes, unless it holds a lone surrogate (which UTF-8 cannot carry). */
+function fastFromText(text: string, python: boolean, maxDepth: number): number {
+  if (!LITTLE_ENDIAN) return -1;
+  const n = text.length;
+  // The text's code units, written natively into a reused buffer (shrunk again after a large text).
+  if (fastIn.length < 2 * n || fastIn.length > Math.max(2 * FAST_OUT_KEEP, 4 * n)) {
+    fastIn = Buffer.allocUnsafeSlow(Math.max(2 * n, 8192));
+    fastInUnits = new Uint16Array(fastIn.buffer, fastIn.byteOffset, fastIn.length >> 1);
+  }
+  fastIn.write(text, 0, 2 * n, 'utf16le');
+  fastText = text;
+  const length = fastReserialize(fastInUnits, n, python, maxDepth);
+  fastText = '';
+  return length;
+}
+
+/** The string of the first `length` code units of {@link fastOut16}. */
+function unitsToString(length: number): string {
+  const units = fastOut16;
+  if (fastWide) return Buffer.from(units.buffer, units.byteOffset, length * 2).toString('utf16le');
+  // Every unit fits a byte: a one-byte string (half the memory, and cheaper to hash as UTF-8).
+  const bytes = fastOut.length >= length ? fastOut : (fastOut = new Uint8Array(length));
+  for (let k = 0; k < length; k++) bytes[k] = units[k] as number;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, length).toString('latin1');
+}
+
+/** A Python escape for a control character (`\\u00XX` in lower case, or its short form). */
+const CONTROL_ESCAPES: string[] = [];
+for (let c = 0; c < 32; c++) CONTROL_ESCAPES.push(SHORT_ESCAPES[c] ?? '\\u00' + (c < 16 ? '0' : '') + c.toString(16));
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** The four hex digits at `at` as a number, or -1. */
+function hex4(src: Uint16Array, at: number, n: number): number {
+  if (at + 4 > n) return -1;
+  const a = hexValue(src[at] as number);
+  const b = hexValue(src[at + 1] as number);
+  const c = hexValue(src[at + 2] as number);
+  const d = hexValue(src[at + 3] as number);
+  if ((a | b | c | d) < 0) return -1;
+  return (a << 12) | (b << 8) | (c << 4) | d;
+}
+
+/** Makes room in {@link fastOut} for `need` bytes in all, keeping the first `used`. */
+function growFastOut(used: number, need: number): Uint8Array | Uint16Array {
+  const current = fastTarget;
+  const grown = current instanceof Uint16Array ? new Uint16Array(Math.max(need, current.length * 2)) : new Uint8Array(Math.max(need, current.length * 2));
+  grown.set(current.subarray(0, used));
+  if (grown instanceof Uint16Array) fastOut16 = grown;
+  else fastOut = grown;
+  fastTarget = grown;
+  return grown;
+}
+
+/**
+ * The same output as {@link reserialize} (Python's separators when `python`, compact ones otherwise) for
+ * the common case, read from the UTF-8 bytes `src[0, n)` and written to {@link fastOut}: returns the output's
+ * length, or -1 whenever the text holds anything the fast path leaves to {@link reserialize} — a syntax
+ * error (so the error is reported exactly as there), a duplicate key (or two keys with the same hash), a
+ * key with an escape, a lone surrogate, an integer -0, an integer too long for Python, nesting past
+ * `maxDepth`. Then the caller runs {@link reserialize}: a second linear pass, never more.
+ *
+ * Bytes are copied as they are except: whitespace between tokens is dropped and separators written
+ * Python's way; escapes are rewritten as Python prints them (`\\/` → `/`, `\\u00e9` → `é`, a control
+ * character in lower-case hex); floats not already in Python's form are printed by {@link pythonFloatRepr}.
+ * Linear in `n`: each byte is looked at a bounded number of times; keys are told apart by a 32-bit hash in
+ * a list (a Set past {@link LINEAR_KEYS} keys), so even a hostile object costs linear time.
+ */
+function fastReserialize(src: Uint16Array, n: number, python: boolean, maxDepth: number): number {
+  // Room for the worst growth of everything but reprinted floats: a separator doubles (`,` → `, `).
+  let out = fastOut16;
+  if (out.length < 2 * n + 16 || out.length > Math.max(FAST_OUT_KEEP, 4 * n + 64)) out = fastOut16 = new Uint16Array(Buffer.allocUnsafeSlow(2 * (2 * n + 16)).buffer, 0, 2 * n + 16);
+  fastTarget = out;
+  let wide = false;
+  fastKeyWide = false;
+  if (fastKinds.length < maxDepth + 2) fastKinds = new Uint8Array(maxDepth + 2);
+  const kinds = fastKinds;
+  let o = 0;
+  let i = 0;
+  let depth = 0;
+  let c = 0;
+  while (i < n && ((c = src[i] as number) === 32 || c === 10 || c === 13 || c === 9)) i++;
+  // Each turn reads one value at `i` (after it: a key of a new object's first member, when `expectKey`).
+  for (;;) {
+    if (i >= n) return -1;
+    c = src[i] as number;
+    if (c === CH_LBRACE || c === CH_LBRACKET) {
+      const isObject = c === CH_LBRACE;
+      i++;
+      while (i < n && ((c = src[i] as number) === 32 || c === 10 || c === 13 || c === 9)) i++;
+      if (i < n && c === (isObject ? CH_RBRACE : CH_RBRACKET)) {
+        out[o++] = isObject ? CH_LBRACE : CH_LBRACKET;
+        out[o++] = c;
+        i++;
+      } else {
+        if (depth >= maxDepth) return -1;
+        out[o++] = isObject ? CH_LBRACE : CH_LBRACKET;
+        kinds[depth] = isObject ? 1 : 0;
+        if (isObject) {
+          const list = fastKeyHashes[depth];
+          if (list === undefined) fastKeyHashes[depth] = [];
+          else list.length = 0;
+          fastKeySets[depth] = null;
+        }
+        depth++;
+        if (isObject) {
+          fastTarget = out;
+          i = fastKey(src, n, i, depth - 1, python, o);
+          if (i < 0) return -1;
+          o = fastKeyEnd;
+          out = fastTarget as Uint16Array;
+        }
+        continue;
+      }
+    } else if (c === CH_QUOTE) {
+      out[o++] = CH_QUOTE;
+      i++;
+      let plain = 0;
+      // The string's code units up to its closing quote; escapes rewritten.
+      for (;;) {
+        if (i >= n) return -1;
+        c = src[i++] as number;
+        if (c === CH_QUOTE) break;
+        if (++plain === LONG_RUN) {
+          // A long string: the regex engine finds the end of its run of Latin-1 characters that stand for
+          // themselves, and the run is copied in one go (what stops it is handled by this loop as before).
+          plain = 0;
+          LATIN1_RUN.lastIndex = i - 1;
+          LATIN1_RUN.test(fastText);
+          const end = LATIN1_RUN.lastIndex;
+          if (end > i) {
+            out.set(src.subarray(i - 1, end), o);
+            o += end - i + 1;
+            i = end;
+            continue;
+          }
+        }
+        if (c === CH_BACKSLASH) {
+          if (i >= n) return -1;
+          const e = src[i++] as number;
+          if (e === CH_QUOTE || e === CH_BACKSLASH || e === 98 || e === 102 || e === 110 || e === 114 || e === 116) {
+            out[o++] = CH_BACKSLASH;
+            out[o++] = e;
+          } else if (e === 47) {
+            out[o++] = 47;
+          } else if (e === 117) {
+            let code = hex4(src, i, n);
+            if (code < 0) return -1;
+            i += 4;
+            if (code < 0x20) {
+              const escape = CONTROL_ESCAPES[code] as string;
+              for (let k = 0; k < escape.length; k++) out[o++] = escape.charCodeAt(k);
+            } else if (code === CH_QUOTE || code === CH_BACKSLASH) {
+              out[o++] = CH_BACKSLASH;
+              out[o++] = code;
+            } else if (code < 0xd800 || code > 0xdfff) {
+              if (code > 0xff) wide = true;
+              out[o++] = code;
+            } else if (code < 0x800) {
+              out[o++] = 0xc0 | (code >> 6);
+              out[o++] = 0x80 | (code & 63);
+            } else if (code < 0xd800 || code > 0xdfff) {
+              out[o++] = 0xe0 | (code >> 12);
+              out[o++] = 0x80 | ((code >> 6) & 63);
+              out[o++] = 0x80 | (code & 63);
+            } else {
+              // Only a high surrogate escape followed by a low one: a pair, one character. Lone ones are left to the slow path.
+              if (code > 0xdbff || src[i] !== CH_BACKSLASH || src[i + 1] !== 117) return -1;
+              const low = hex4(src, i + 2, n);
+              if (low < 0xdc00 || low > 0xdfff) return -1;
+              i += 6;
+              wide = true;
+              out[o++] = code;
+              out[o++] = low;
+              continue;
+              code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+              out[o++] = 0xf0 | (code >> 18);
+              out[o++] = 0x80 | ((code >> 12) & 63);
+              out[o++] = 0x80 | ((code >> 6) & 63);
+              out[o++] = 0x80 | (code & 63);
+            }
+          } else {
+            return -1;
+          }
+          continue;
+        }
+        if (c < 0x20) return -1;
+        if (c > 0xff) {
+          wide = true;
+          // UTF-16 mode: a raw surrogate only as a high + low pair (lone ones are left to the slow path).
+          if (c >= 0xd800 && c <= 0xdfff) {
+            const low = src[i] as number;
+            if (c > 0xdbff || i >= n || low < 0xdc00 || low > 0xdfff) return -1;
+            out[o++] = c;
+            c = low;
+            i++;
+          }
+        }
+        out[o++] = c;
+      }
+      out[o++] = CH_QUOTE;
+    } else if (c === CH_MINUS || (c >= 48 && c <= 57)) {
+      const start = i;
+      if (c === CH_MINUS) {
+        i++;
+        if (i < n && src[i] === 73 /* I */) {
+          if (!fastLiteral(src, n, i, 'Infinity')) return -1;
+          i += 8;
+          for (let k = start; k < i; k++) out[o++] = src[k] as number;
+          c = -1;
+        }
+      }
+      if (c !== -1) {
+        const first = i < n ? (src[i] as number) : -1;
+        if (first === 48) i++;
+        else if (first >= 49 && first <= 57) while (i < n && (c = src[i] as number) >= 48 && c <= 57) i++;
+        else return -1;
+        const intDigits = i - start - (src[start] === CH_MINUS ? 1 : 0);
+        let fracStart = -1;
+        let fracEnd = -1;
+        let exponent = false;
+        if (i + 1 < n && src[i] === 46 && (c = src[i + 1] as number) >= 48 && c <= 57) {
+          fracStart = i + 1;
+          i += 2;
+          while (i < n && (c = src[i] as number) >= 48 && c <= 57) i++;
+          fracEnd = i;
+        }
+        if (i < n && ((c = src[i] as number) === 101 || c === 69)) {
+          let j = i + 1;
+          if (j < n && (src[j] === 43 || src[j] === CH_MINUS)) j++;
+          if (j < n && (c = src[j] as number) >= 48 && c <= 57) {
+            exponent = true;
+            while (j < n && (c = src[j] as number) >= 48 && c <= 57) j++;
+            i = j;
+          }
+        }
+        if (fracStart < 0 && !exponent) {
+          // An integer: exact in Python, printed as written — but for -0 and overlong ones (left to the slow path).
+          if (intDigits > PYTHON_MAX_INT_DIGITS || (first === 48 && src[start] === CH_MINUS)) return -1;
+          for (let k = start; k < i; k++) out[o++] = src[k] as number;
+        } else if (!exponent && fastIsPythonFloat(src, first === 48 ? 0 : intDigits, fracStart, fracEnd)) {
+          for (let k = start; k < i; k++) out[o++] = src[k] as number;
+        } else {
+          // Decoded natively: a number may be a megabyte of digits.
+          const source = Buffer.from(src.buffer, src.byteOffset + 2 * start, 2 * (i - start)).toString('utf16le');
+          const printed = pythonFloatRepr(Number(source));
+          if (o + printed.length + 2 * (n - i) + 16 > out.length) out = growFastOut(o, o + printed.length + 2 * (n - i) + 16) as Uint16Array;
+          for (let k = 0; k < printed.length; k++) out[o++] = printed.charCodeAt(k);
+        }
+      }
+    } else {
+      const literal = c === 116 ? 'true' : c === 102 ? 'false' : c === 110 ? 'null' : c === 78 ? 'NaN' : c === 73 ? 'Infinity' : '';
+      if (literal === '' || !fastLiteral(src, n, i, literal)) return -1;
+      for (let k = 0; k < literal.length; k++) out[o++] = src[i + k] as number;
+      i += literal.length;
+    }
+
+    // After a value: a comma moves on to the next item, a closing bracket ends the container.
+    for (;;) {
+      while (i < n && ((c = src[i] as number) === 32 || c === 10 || c === 13 || c === 9)) i++;
+      if (depth === 0) {
+        fastWide = wide || fastKeyWide;
+        fastKeyWide = false;
+        return i === n ? o : -1;
+      }
+      if (i >= n) return -1;
+      const isObject = kinds[depth - 1] === 1;
+      if (c === CH_COMMA) {
+        out[o++] = CH_COMMA;
+        if (python) out[o++] = 32;
+        i++;
+        while (i < n && ((c = src[i] as number) === 32 || c === 10 || c === 13 || c === 9)) i++;
+        if (isObject) {
+          fastTarget = out;
+          i = fastKey(src, n, i, depth - 1, python, o);
+          if (i < 0) return -1;
+          o = fastKeyEnd;
+          out = fastTarget as Uint16Array;
+        }
+        break;
+      }
+      if (c === (isObject ? CH_RBRACE : CH_RBRACKET)) {
+        out[o++] = c;
+        i++;
+        depth--;
+        continue;
+      }
+      return -1;
+    }
+  }
+}
+
+/** Set by {@link fastKey}: the output length after the key and its separator. */
+let fastKeyEnd = 0;
+/** Set by {@link fastKey}: a key held a code unit past U+00FF (UTF-16 mode). */
+let fastKeyWide = false;
+
+/**
+ * Reads `"key" :` at `i` into {@link fastOut} from `o`, sets {@link fastKeyEnd}; returns the offset of the
+ * value, or -1 for what the slow path must handle: not a plain key, a key with an escape, a key seen before
+ * in this object (or one with the same hash).
+ */
+function fastKey(src: Uint16Array, n: number, i: number, level: number, python: boolean, o: number): number {
+  const out = fastTarget as Uint16Array;
+  if (i >= n || src[i] !== CH_QUOTE) return -1;
+  out[o++] = CH_QUOTE;
+  i++;
+  let hash = 0x811c9dc5 | 0;
+  let c = 0;
+  for (;;) {
+    if (i >= n) return -1;
+    c = src[i++] as number;
+    if (c === CH_QUOTE) break;
+    if (c === CH_BACKSLASH || c < 0x20) return -1;
+    if (c > 0xff) {
+      fastKeyWide = true;
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const low = src[i] as number;
+        if (c > 0xdbff || i >= n || low < 0xdc00 || low > 0xdfff) return -1;
+        hash = Math.imul(hash ^ c, 16777619);
+        out[o++] = c;
+        c = low;
+        i++;
+      }
+    }
+    hash = Math.imul(hash ^ c, 16777619);
+    out[o++] = c;
+  }
+  out[o++] = CH_QUOTE;
+  const list = fastKeyHashes[level] as number[];
+  const set = fastKeySets[level];
+  if (set !== null && set !== undefined) {
+    if (set.has(hash)) return -1;
+    set.add(hash);
+  } else {
+    for (let k = 0; k < list.length; k++) if (list[k] === hash) return -1;
+    list.push(hash);
+    if (list.length > LINEAR_KEYS) {
+      fastKeySets[level] = new Set(list);
+      fastSetsMade = true;
+    }
+  }
+  while (i < n && ((c = src[i] as number) === 32 || c === 10 || c === 13 || c === 9)) i++;
+  if (i >= n || c !== CH_COLON) return -1;
+  out[o++] = CH_COLON;
+  if (python) out[o++] = 32;
+  i++;
+  while (i < n && ((c = src[i] as number) === 32 || c === 10 || c === 13 || c === 9)) i++;
+  fastKeyEnd = o;
+  return i;
+}
+
+/** True when `literal` (ASCII) is at `i`. */
+function fastLiteral(src: Uint16Array, n: number, i: number, literal: string): boolean {
+  if (i + literal.length > n) return false;
+  for (let k = 0; k < literal.length; k++) if (src[i + k] !== literal.charCodeAt(k)) return false;
+  return true;
+}
+
+/**
+ * {@link isPythonFloatForm} from the scanned positions of a number without exponent: `intDigits` is 0 when
+ * the integer part is `0`; the fraction is src[fracStart, fracEnd) (fracStart -1: none, never here).
+ */
+function fastIsPythonFloat(src: Uint16Array, intDigits: number, fracStart: number, fracEnd: number): boolean {
+  const fractionLength = fracEnd - fracStart;
+  if (fractionLength > 1 && src[fracEnd - 1] === 48) return false;
+  if (intDigits === 0) {
+    if (fractionLength === 1 && src[fracStart] === 48) return true;
+    let leadingZeros = 0;
+    while (leadingZeros < fractionLength && src[fracStart + leadingZeros] === 48) leadingZeros++;
+    return leadingZeros <= 3 && fractionLength - leadingZeros <= 15;
+  }
+  return intDigits + fractionLength <= 15;
+}
+
+// The same functions for UTF-8 bytes: a copy, so that V8 sees one array type per function and keeps
+// every element access monomorphic (one function for both ran the 1 MiB case ~3x slower).
+
+/** The four hex digits at `at` as a number, or -1. */
+function hex4Bytes(src: Uint8Array, at: number, n: number): number {
+  if (at + 4 > n) return -1;
+  const a = hexValue(src[at] as number);
+  const b = hexValue(src[at + 1] as number);
+  const c = hexValue(src[at + 2] as number);
+  const d = hexValue(src[at + 3] as number);
+  if ((a | b | c | d) < 0) return -1;
+  return (a << 12) | (b << 8) | (c << 4) | d;
+}
+
+/**
+ * The same output as {@link reserialize} (Python's separators when `python`, compact ones otherwise) for
+ * the common case, read from the UTF-8 bytes `src[0, n)` and written to {@link fastOut}: returns the output's
+ * length, or -1 whenever the text holds anything the fast path leaves to {@link reserialize} — a syntax
+ * error (so the error is reported exactly as there), a duplicate key (or two keys with the same hash), a
+ * key with an escape, a lone surrogate, an integer -0, an integer too long for Python, nesting past
+ * `maxDepth`. Then the caller runs {@link reserialize}: a second linear pass, never more.
+ *
+ * Bytes are copied as they are except: whitespace between tokens is dropped and separators written
+ * Python's way; escapes are rewritten as Python prints them (`\\/` → `/`, `\\u00e9` → `é`, a control
+ * character in lower-case hex); floats not already in Python's form are printed by {@link pythonFloatRepr}.
+ * Linear in `n`: each byte is looked at a bounded number of times; keys are told apart by a 32-bit hash in
+ * a list (a Set past {@link LINEAR_KEYS} keys), so even a hostile object costs linear time.
+ */
+function fastReserializeBytes(src: Uint8Array, n: number, python: boolean, maxDepth: number): number {
+  // Room for the worst growth of everything but reprinted floats: a separator doubles (`,` → `, `).
+  let out = fastOut;
+  if (out.length < 2 * n + 16 || out.length > Math.max(FAST_OUT_KEEP, 4 * n + 64)) out = fastOut = new Uint8Array(Buffer.allocUnsafeSlow(2 * n + 16).buffer, 0, 2 * n + 16);
+  fastTarget = out;
+  let wide = false;
+  fastKeyWide = false;
+  if (fastKinds.length < maxDepth + 2) fastKinds = new Uint8Array(maxDepth + 2);
+  const kinds = fastKinds;
+  let o = 0;
+  let i = 0;
+  let depth = 0;
+  let c = 0;
+  while (i < n && ((c = src[i] as number) === 32 || c === 10 || c === 13 || c === 9)) i++;
+  // Each turn reads one value at `i` (after it: a key of a new object's first member, when `expectKey`).
+  for (;;) {
+    if (i >= n) return -1;
+    c = src[i] as number;
+    if (c === CH_LBRACE || c === CH_LBRACKET) {
+      const isObject = c === CH_LBRACE;
+      i++;
+      while (i < n && ((c = src[i] as number) === 32 || c === 10 || c === 13 || c === 9)) i++;
+      if (i < n && c === (isObject ? CH_RBRACE : CH_RBRACKET)) {
+        out[o++] = isObject ? CH_LBRACE : CH_LBRACKET;
+        out[o++] = c;
+        i++;
+      } else {
+        if (depth >= maxDepth) return -1;
+        out[o++] = isObject ? CH_LBRACE : CH_LBRACKET;
+        kinds[depth] = isObject ? 1 : 0;
+        if (isObject) {
+          const list = fastKeyHashes[depth];
+          if (list === undefined) fastKeyHashes[depth] = [];
+          else list.length = 0;
+          fastKeySets[depth] = null;
+        }
+        depth++;
+        if (isObject) {
+          fastTarget = out;
+          i = fastKeyBytes(src, n, i, depth - 1, python, o);
+          if (i < 0) return -1;
+          o = fastKeyEnd;
+          out = fastTarget as Uint8Array;
+        }
+        continue;
+      }
+    } else if (c === CH_QUOTE) {
+      out[o++] = CH_QUOTE;
+      i++;
+      // The string's bytes up to its closing quote; escapes rewritten.
+      for (;;) {
+        if (i >= n) return -1;
+        c = src[i++] as number;
+        if (c === CH_QUOTE) break;
+        if (c === CH_BACKSLASH) {
+          if (i >= n) return -1;
+          const e = src[i++] as number;
+          if (e === CH_QUOTE || e === CH_BACKSLASH || e === 98 || e === 102 || e === 110 || e === 114 || e === 116) {
+            out[o++] = CH_BACKSLASH;
+            out[o++] = e;
+          } else if (e === 47) {
+            out[o++] = 47;
+          } else if (e === 117) {
+            let code = hex4Bytes(src, i, n);
+            if (code < 0) return -1;
+            i += 4;
+            if (code < 0x20) {
+              const escape = CONTROL_ESCAPES[code] as string;
+              for (let k = 0; k < escape.length; k++) out[o++] = escape.charCodeAt(k);
+            } else if (code === CH_QUOTE || code === CH_BACKSLASH) {
+              out[o++] = CH_BACKSLASH;
+              out[o++] = code;
+            } else if (code < 0x80) {
+              if (code > 0xff) wide = true;
+              out[o++] = code;
+            } else if (code < 0x800) {
+              out[o++] = 0xc0 | (code >> 6);
+              out[o++] = 0x80 | (code & 63);
+            } else if (code < 0xd800 || code > 0xdfff) {
+              out[o++] = 0xe0 | (code >> 12);
+              out[o++] = 0x80 | ((code >> 6) & 63);
+              out[o++] = 0x80 | (code & 63);
+            } else {
+              // Only a high surrogate escape followed by a low one: a pair, one character. Lone ones are left to the slow path.
+              if (code > 0xdbff || src[i] !== CH_BACKSLASH || src[i + 1] !== 117) return -1;
+              const low = hex4Bytes(src, i + 2, n);
+              if (low < 0xdc00 || low > 0xdfff) return -1;
+              i += 6;
+              code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+              out[o++] = 0xf0 | (code >> 18);
+              out[o++] = 0x80 | ((code >> 12) & 63);
+              out[o++] = 0x80 | ((code >> 6) & 63);
+              out[o++] = 0x80 | (code & 63);
+            }
+          } else {
+            return -1;
+          }
+          continue;
+        }
+        if (c < 0x20) return -1;
+        if (c > 0xff) {
+          wide = true;
+          // UTF-16 mode: a raw surrogate only as a high + low pair (lone ones are left to the slow path).
+          if (c >= 0xd800 && c <= 0xdfff) {
+            const low = src[i] as number;
+            if (c > 0xdbff || i >= n || low < 0xdc00 || low > 0xdfff) return -1;
+            out[o++] = c;
+            c = low;
+            i++;
+          }
+        }
+        out[o++] = c;
+      }
+      out[o++] = CH_QUOTE;
+    } else if (c === CH_MINUS || (c >= 48 && c <= 57)) {
+      const start = i;
+      if (c === CH_MINUS) {
+        i++;
+        if (i < n && src[i] === 73 /* I */) {
+          if (!fastLiteralBytes(src, n, i, 'Infinity')) return -1;
+          i += 8;
+          for (let k = start; k < i; k++) out[o++] = src[k] as number;
+          c = -1;
+        }
+      }
+      if (c !== -1) {
+        const first = i < n ? (src[i] as number) : -1;
+        if (first === 48) i++;
+        else if (first >= 49 && first <= 57) while (i < n && (c = src[i] as number) >= 48 && c <= 57) i++;
+        else return -1;
+        const intDigits = i - start - (src[start] === CH_MINUS ? 1 : 0);
+        let fracStart = -1;
+        let fracEnd = -1;
+        let exponent = false;
+        if (i + 1 < n && src[i] === 46 && (c = src[i + 1] as number) >= 48 && c <= 57) {
+          fracStart = i + 1;
+          i += 2;
+          while (i < n && (c = src[i] as number) >= 48 && c <= 57) i++;
+          fracEnd = i;
+        }
+        if (i < n && ((c = src[i] as number) === 101 || c === 69)) {
+          let j = i + 1;
+          if (j < n && (src[j] === 43 || src[j] === CH_MINUS)) j++;
+          if (j < n && (c = src[j] as number) >= 48 && c <= 57) {
+            exponent = true;
+            while (j < n && (c = src[j] as number) >= 48 && c <= 57) j++;
+            i = j;
+          }
+        }
+        if (fracStart < 0 && !exponent) {
+          // An integer: exact in Python, printed as written — but for -0 and overlong ones (left to the slow path).
+          if (intDigits > PYTHON_MAX_INT_DIGITS || (first === 48 && src[start] === CH_MINUS)) return -1;
+          for (let k = start; k < i; k++) out[o++] = src[k] as number;
+        } else if (!exponent && fastIsPythonFloatBytes(src, first === 48 ? 0 : intDigits, fracStart, fracEnd)) {
+          for (let k = start; k < i; k++) out[o++] = src[k] as number;
+        } else {
+          // Decoded natively: a number may be a megabyte of digits.
+          const source = Buffer.from(src.buffer, src.byteOffset + start, i - start).toString('latin1');
+          const printed = pythonFloatRepr(Number(source));
+          if (o + printed.length + 2 * (n - i) + 16 > out.length) out = growFastOut(o, o + printed.length + 2 * (n - i) + 16) as Uint8Array;
+          for (let k = 0; k < printed.length; k++) out[o++] = printed.charCodeAt(k);
+        }
+      }
+    } else {
+      const literal = c === 116 ? 'true' : c === 102 ? 'false' : c === 110 ? 'null' : c === 78 ? 'NaN' : c === 73 ? 'Infinity' : '';
+      if (literal === '' || !fastLiteralBytes(src, n, i, literal)) return -1;
+      for (let k = 0; k < literal.length; k++) out[o++] = src[i + k] as number;
+      i += literal.length;
+    }
+
+    // After a value: a comma moves on to the next item, a closing bracket ends the container.
+    for (;;) {
+      while (i < n && ((c = src[i] as number) === 32 || c === 10 || c === 13 || c === 9)) i++;
+      if (depth === 0) {
+        fastWide = wide || fastKeyWide;
+        fastKeyWide = false;
+        return i === n ? o : -1;
+      }
+      if (i >= n) return -1;
+      const isObject = kinds[depth - 1] === 1;
+      if (c === CH_COMMA) {
+        out[o++] = CH_COMMA;
+        if (python) out[o++] = 32;
+        i++;
+        while (i < n && ((c = src[i] as number) === 32 || c === 10 || c === 13 || c === 9)) i++;
+        if (isObject) {
+          fastTarget = out;
+          i = fastKeyBytes(src, n, i, depth - 1, python, o);
+          if (i < 0) return -1;
+          o = fastKeyEnd;
+          out = fastTarget as Uint8Array;
+        }
+        break;
+      }
+      if (c === (isObject ? CH_RBRACE : CH_RBRACKET)) {
+        out[o++] = c;
+        i++;
+        depth--;
+        continue;
+      }
+      return -1;
+    }
+  }
+}
+
+/**
+ * Reads `"key" :` at `i` into {@link fastOut} from `o`, sets {@link fastKeyEnd}; returns the offset of the
+ * value, or -1 for what the slow path must handle: not a plain key, a key with an escape, a key seen before
+ * in this object (or one with the same hash).
+ */
+function fastKeyBytes(src: Uint8Array, n: number, i: number, level: number, python: boolean, o: number): number {
+  const out = fastTarget as Uint8Array;
+  if (i >= n || src[i] !== CH_QUOTE) return -1;
+  out[o++] = CH_QUOTE;
+  i++;
+  let hash = 0x811c9dc5 | 0;
+  let c = 0;
+  for (;;) {
+    if (i >= n) return -1;
+    c = src[i++] as number;
+    if (c === CH_QUOTE) break;
+    if (c === CH_BACKSLASH || c < 0x20) return -1;
+    if (c > 0xff) {
+      fastKeyWide = true;
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const low = src[i] as number;
+        if (c > 0xdbff || i >= n || low < 0xdc00 || low > 0xdfff) return -1;
+        hash = Math.imul(hash ^ c, 16777619);
+        out[o++] = c;
+        c = low;
+        i++;
+      }
+    }
+    hash = Math.imul(hash ^ c, 16777619);
+    out[o++] = c;
+  }
+  out[o++] = CH_QUOTE;
+  const list = fastKeyHashes[level] as number[];
+  const set = fastKeySets[level];
+  if (set !== null && set !== undefined) {
+    if (set.has(hash)) return -1;
+    set.add(hash);
+  } else {
+    for (let k = 0; k < list.length; k++) if (list[k] === hash) return -1;
+    list.push(hash);
+    if (list.length > LINEAR_KEYS) {
+      fastKeySets[level] = new Set(list);
+      fastSetsMade = true;
+    }
+  }
+  while (i < n && ((c = src[i] as number) === 32 || c === 10 || c === 13 || c === 9)) i++;
+  if (i >= n || c !== CH_COLON) return -1;
+  out[o++] = CH_COLON;
+  if (python) out[o++] = 32;
+  i++;
+  while (i < n && ((c = src[i] as number) === 32 || c === 10 || c === 13 || c === 9)) i++;
+  fastKeyEnd = o;
+  return i;
+}
+
+/** True when `literal` (ASCII) is at `i`. */
+function fastLiteralBytes(src: Uint8Array, n: number, i: number, literal: string): boolean {
+  if (i + literal.length > n) return false;
+  for (let k = 0; k < literal.length; k++) if (src[i + k] !== literal.charCodeAt(k)) return false;
+  return true;
+}
+
+/**
+ * {@link isPythonFloatForm} from the scanned positions of a number without exponent: `intDigits` is 0 when
+ * the integer part is `0`; the fraction is src[fracStart, fracEnd) (fracStart -1: none, never here).
+ */
+function fastIsPythonFloatBytes(src: Uint8Array, intDigits: number, fracStart: number, fracEnd: number): boolean {
+  const fractionLength = fracEnd - fracStart;
+  if (fractionLength > 1 && src[fracEnd - 1] === 48) return false;
+  if (intDigits === 0) {
+    if (fractionLength === 1 && src[fracStart] === 48) return true;
+    let leadingZeros = 0;
+    while (leadingZeros < fractionLength && src[fracStart + leadingZeros] === 48) leadingZeros++;
+    return leadingZeros <= 3 && fractionLength - leadingZeros <= 15;
+  }
+  return intDigits + fractionLength <= 15;
+}
+

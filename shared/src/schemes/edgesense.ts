@@ -11,6 +11,8 @@ import { signHmacHeader, verifyHmacHeader, type HmacHeaderConfig } from './hmac-
 const SIGNATURE_FIELD = 'signature';
 
 function signatureMember(bodyText: string) {
+  // No member can be named "signature" without those letters or an escape spelling them: no scan needed.
+  if (!bodyText.includes(SIGNATURE_FIELD) && !bodyText.includes('\\')) return undefined;
   try {
     return topLevelMembers(bodyText)?.filter((member) => member.key === SIGNATURE_FIELD).pop();
   } catch {

@@ -38,10 +38,6 @@ export interface HmacHeaderConfig {
   formsIncludePython?: boolean;
 }
 
-function* rawBodyOnly(input: SchemeVerifyInput): Iterable<string | Buffer> {
-  yield input.rawBody;
-}
-
 /** Verifies a request under an {@link HmacHeaderConfig}. Never throws. */
 export function verifyHmacHeader(input: SchemeVerifyInput, config: HmacHeaderConfig): SchemeVerifyResult {
   const values = config.readSignature ? config.readSignature(input) : input.headers.all(config.header);
@@ -51,11 +47,10 @@ export function verifyHmacHeader(input: SchemeVerifyInput, config: HmacHeaderCon
   }
   // Node's HTTP parser joins a repeated unknown header into one value with ", ", so a doubled header
   // arrives as a single value; hex and base64 never contain a comma, so a comma means several headers.
-  const joined = (values[0] as string).split(',');
-  if (joined.length > 1) {
+  if ((values[0] as string).includes(',')) {
     return refuse(
       'signature_malformed',
-      `The ${config.header} header was sent ${joined.length} times (joined with commas); send it once.`,
+      `The ${config.header} header was sent ${(values[0] as string).split(',').length} times (joined with commas); send it once.`,
     );
   }
   let signatureText = (values[0] as string).trim();
@@ -89,10 +84,18 @@ export function verifyHmacHeader(input: SchemeVerifyInput, config: HmacHeaderCon
     timestampPrefix === '' ? body : Buffer.concat([Buffer.from(timestampPrefix), typeof body === 'string' ? Buffer.from(body) : body]);
 
   try {
-    for (const body of (config.bodyForms ?? rawBodyOnly)(input)) {
-      const content = signedContent(body);
+    if (config.bodyForms === undefined) {
+      // The raw bytes alone (most schemes): no generator to run.
+      const content = signedContent(input.rawBody);
       for (const secret of input.secrets) {
         if (macEquals(hmac(config.algorithm, secret, content), given)) return { ok: true };
+      }
+    } else {
+      for (const body of config.bodyForms(input)) {
+        const content = signedContent(body);
+        for (const secret of input.secrets) {
+          if (macEquals(hmac(config.algorithm, secret, content), given)) return { ok: true };
+        }
       }
     }
   } catch (error) {
@@ -162,12 +165,19 @@ function findReserializedForm(text: string, matches: (body: string) => boolean, 
     return undefined;
   }
   const budget = INDENT_MAX_GROWTH * text.length + 1024;
+  let compactForm: string | undefined;
+  let growth: IndentGrowth | undefined;
+  const compact = () => (compactForm ??= JSON.stringify(value));
+  const indented = (indent: number) => {
+    growth ??= indentGrowth(value);
+    return compact().length + growth.newlines + indent * growth.indentUnits + growth.members <= budget ? JSON.stringify(value, null, indent) : undefined;
+  };
   const forms: Array<[string, () => string | undefined]> = [
     [TRIMMED, () => text.trim()],
     ['in Python json.dumps style', () => (pythonAlreadyTried ? undefined : pythonJsonDumps(text))],
-    ['as compact JSON', () => JSON.stringify(value)],
-    ['indented by 2 spaces', () => (indentedLength(value, 2, budget) <= budget ? JSON.stringify(value, null, 2) : undefined)],
-    ['indented by 4 spaces', () => (indentedLength(value, 4, budget) <= budget ? JSON.stringify(value, null, 4) : undefined)],
+    ['as compact JSON', compact],
+    ['indented by 2 spaces', () => indented(2)],
+    ['indented by 4 spaces', () => indented(4)],
   ];
   for (const [name, serialize] of forms) {
     try {
@@ -180,35 +190,43 @@ function findReserializedForm(text: string, matches: (body: string) => boolean, 
   return undefined;
 }
 
+/** What `JSON.stringify(value, null, indent)` adds to the compact form, as a function of `indent`. */
+export interface IndentGrowth {
+  /** Newlines: one per entry of a non-empty container, plus one before its closing bracket. */
+  newlines: number;
+  /** Indentation levels written in all: `indent` spaces each. */
+  indentUnits: number;
+  /** Members of non-empty objects: one space each after the colon. */
+  members: number;
+}
+
 /**
- * The length of `JSON.stringify(value, null, indent)`, counted without building it; stops counting (and
- * returns a number over `limit`) as soon as it passes `limit`. Strings and numbers are measured by their
- * compact form, which the indented form repeats verbatim.
+ * How much longer than the compact form (`JSON.stringify(value)`) the indented forms are, counted without
+ * building them: the indented length is `compact + newlines + indent × indentUnits + members`. One walk
+ * over the containers for every indent (no strings built, no per-entry allocation), linear in the value.
  */
-function indentedLength(value: unknown, indent: number, limit: number): number {
-  let total = 0;
-  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
-  while (stack.length > 0 && total <= limit) {
-    const { value: v, depth } = stack.pop() as { value: unknown; depth: number };
-    if (v === null || typeof v !== 'object') {
-      total += (JSON.stringify(v) ?? 'null').length;
-      continue;
-    }
-    const entries: Array<[string | undefined, unknown]> = Array.isArray(v)
-      ? v.map((item) => [undefined, item])
-      : Object.entries(v).filter(([, item]) => item !== undefined && typeof item !== 'function');
-    if (entries.length === 0) {
-      total += 2;
-      continue;
-    }
-    // Brackets, a newline and the indentation before each entry and the closing bracket, commas.
-    total += 2 + (entries.length + 1) * 1 + entries.length * indent * (depth + 1) + indent * depth + (entries.length - 1);
-    for (const [key, item] of entries) {
-      if (key !== undefined) total += JSON.stringify(key).length + 2; // "key": 
-      stack.push({ value: item, depth: depth + 1 });
+/** @internal exported for its property test */
+export function indentGrowth(root: unknown): IndentGrowth {
+  const growth: IndentGrowth = { newlines: 0, indentUnits: 0, members: 0 };
+  const values: unknown[] = [root];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const v = values.pop();
+    const depth = depths.pop() as number;
+    if (v === null || typeof v !== 'object') continue;
+    const items: unknown[] = Array.isArray(v) ? v : Object.values(v);
+    if (items.length === 0) continue;
+    growth.newlines += items.length + 1;
+    growth.indentUnits += items.length * (depth + 1) + depth;
+    if (!Array.isArray(v)) growth.members += items.length;
+    for (const item of items) {
+      if (item !== null && typeof item === 'object') {
+        values.push(item);
+        depths.push(depth + 1);
+      }
     }
   }
-  return total;
+  return growth;
 }
 
 /** Signs `${timestamp}.${body}` or the body, and writes the header value with its prefix. */

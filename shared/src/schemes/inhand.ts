@@ -4,7 +4,7 @@
  * JSON instead, and a sender may send exactly the signed bytes, so all three forms are accepted.
  * Pure module.
  */
-import { compactBytesFromPythonForm, NotSignableError, pythonJsonDumps, type ReserializeOptions } from '../json/lossless-json';
+import { compactBytesFromPythonForm, NotSignableError, pythonJsonDumps, pythonJsonDumpsBytes, type ReserializeOptions } from '../json/lossless-json';
 import type { SignatureScheme } from '../types';
 import { signHmacHeader, verifyHmacHeader, type HmacHeaderConfig } from './hmac-header';
 
@@ -37,8 +37,10 @@ const config: HmacHeaderConfig = {
     // A body with Python's separators was most likely sent as signed; a compact one was most likely
     // re-serialized by someone after signing.
     const rawFirst = PYTHON_SEPARATOR.test(text);
-    let python: string | NotSignableError | undefined;
-    const pythonForm = () => (python ??= signedForm(pythonJsonDumps, text));
+    // Decoding replaced nothing, so the received bytes are the text's UTF-8: the scanner reads them directly.
+    const textBytes = text.includes('\ufffd') ? Buffer.from(text, 'utf8') : input.rawBody;
+    let python: Buffer | NotSignableError | undefined;
+    const pythonForm = () => (python ??= signedForm(text, textBytes));
     if (SURROGATE_ESCAPE.test(text)) {
       const form = pythonForm();
       if (form instanceof NotSignableError && form.reason === 'lone_surrogate') throw form;
@@ -50,19 +52,19 @@ const config: HmacHeaderConfig = {
       if (!rawFirst) yield input.rawBody;
       throw form;
     }
-    if (form !== text) yield form;
+    if (!form.equals(textBytes)) yield form;
     if (!rawFirst) yield input.rawBody;
     // The same value with compact separators: derived from the Python form, not scanned again.
     const compact = compactBytesFromPythonForm(form);
     // Only spaces are removed, so the same length means the same bytes.
-    if (!compact.equals(input.rawBody) && compact.length !== Buffer.byteLength(form)) yield compact;
+    if (!compact.equals(input.rawBody) && compact.length !== form.length) yield compact;
   },
 };
 
-/** The form, or the reason the body has none (other syntax errors are thrown). */
-function signedForm(dumps: typeof pythonJsonDumps, text: string): string | NotSignableError {
+/** The form's UTF-8 bytes, or the reason the body has none (other syntax errors are thrown). */
+function signedForm(text: string, textBytes: Buffer): Buffer | NotSignableError {
   try {
-    return dumps(text, SIGNABLE);
+    return pythonJsonDumpsBytes(text, textBytes, SIGNABLE);
   } catch (error) {
     if (error instanceof NotSignableError) return error;
     throw error;
