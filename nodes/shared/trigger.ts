@@ -145,7 +145,11 @@ export function triggerProperties(input: TriggerPropertiesInput): INodePropertie
 					value: 'event',
 					description: 'The same fields for every vendor: type, device, time, message, and the vendor body under "raw"',
 				},
-				{ name: 'Raw Body', value: 'body', description: `The body exactly as ${profile?.label ?? 'the sender'} sent it, parsed` },
+				{
+					name: 'Raw Body',
+					value: 'body',
+					description: `The body ${profile?.label ?? 'the sender'} sent, parsed as n8n parses every item: integers past 2^53 lose digits, 1.0 becomes 1 and integer-like keys move first. For the exact text, add the option Include Body Text.`,
+				},
 			],
 			default: 'event',
 		},
@@ -232,6 +236,14 @@ export function triggerProperties(input: TriggerPropertiesInput): INodePropertie
 						'Whether to add the request headers to the output, under "headers". Headers that carry a secret (the signature or authentication header, Authorization, Proxy-Authorization, Cookie) are left out.',
 				},
 				{
+					displayName: 'Include Body Text',
+					name: 'includeBodyText',
+					type: 'boolean',
+					default: false,
+					description:
+						'Whether to add the body exactly as received, as text, under "bodyText". To forward the alert unchanged, send {{ $json.bodyText }} as the Signed Webhook\'s Raw Text body: the parsed item would change big integers, 1.0 and key order.',
+				},
+				{
 					displayName: 'Maximum Body Size (KiB)',
 					name: 'maxBodyKiB',
 					type: 'number',
@@ -272,6 +284,7 @@ interface TriggerOptions {
 	allowedSources?: string;
 	vendorSources?: boolean;
 	includeHeaders?: boolean;
+	includeBodyText?: boolean;
 	maxBodyKiB?: number;
 	refuseReplays?: boolean;
 	duplicateHorizonHours?: number;
@@ -419,6 +432,8 @@ export async function handleTriggerWebhook(this: IWebhookFunctions, input: Webho
 	const output = this.getNodeParameter('output', 'event') as 'event' | 'body';
 	const json: IDataObject = output === 'body' ? { ...(event.raw as IDataObject) } : { ...(event as unknown as IDataObject), authentication: decision.authentication };
 	if (options.includeHeaders) json.headers = receiver.safeHeaders(request.headers) as IDataObject;
+	// The exact text (n8n's items are parsed JSON): what the Signed Webhook forwards unchanged as Raw Text.
+	if (options.includeBodyText && rawBody) json.bodyText = rawBody.toString('utf8');
 	const item: INodeExecutionData = { json };
 	const outputs = routeByType ? receiver.types.length + 1 : 1;
 	const workflowData: INodeExecutionData[][] = Array.from({ length: outputs }, () => [] as INodeExecutionData[]);

@@ -238,6 +238,14 @@ describe.each(cases)('$vendor trigger', (c) => {
 		expect(json.headers).toMatchObject({ 'content-type': 'application/json' });
 	});
 
+	it('"Include Body Text" adds the body exactly as received, which the parsed item cannot keep', async () => {
+		const request = signed(c);
+		const answer = await call({ node: c.node, ...request, credentials: c.credentials, parameters: { options: { includeBodyText: true } } });
+		expect(answer.outputs![0]![0]!.json.bodyText).toBe(request.rawBody.toString('utf8'));
+		const without = await call({ node: c.node, ...signed(c), credentials: c.credentials });
+		expect(without.outputs![0]![0]!.json).not.toHaveProperty('bodyText');
+	});
+
 	it('leaves headers that carry a secret out of "Include Headers"', async () => {
 		const request = signed(c);
 		const headers = { ...request.headers, Authorization: 'Bearer t', Cookie: 'session=1', 'Proxy-Authorization': 'Basic x', 'X-Request-Id': 'r1' };
