@@ -228,20 +228,20 @@ export function triggerProperties(input: TriggerPropertiesInput): INodePropertie
 					description: `How long message IDs are remembered for duplicate detection; 0 means ${horizonHours} h, enough for ${profile?.label ?? 'the sender'}, which retries for ${retrySpan}`,
 				},
 				{
+					displayName: 'Include Body Text',
+					name: 'includeBodyText',
+					type: 'boolean',
+					default: false,
+					description:
+						'Whether to add the body exactly as received, as text, under "bodyText". To forward the alert unchanged, use bodyText (in an expression) as the Signed Webhook\'s Raw Text body: the parsed item would change big integers, 1.0 and key order.',
+				},
+				{
 					displayName: 'Include Headers',
 					name: 'includeHeaders',
 					type: 'boolean',
 					default: false,
 					description:
 						'Whether to add the request headers to the output, under "headers". Headers that carry a secret (the signature or authentication header, Authorization, Proxy-Authorization, Cookie) are left out.',
-				},
-				{
-					displayName: 'Include Body Text',
-					name: 'includeBodyText',
-					type: 'boolean',
-					default: false,
-					description:
-						'Whether to add the body exactly as received, as text, under "bodyText". To forward the alert unchanged, send {{ $json.bodyText }} as the Signed Webhook\'s Raw Text body: the parsed item would change big integers, 1.0 and key order.',
 				},
 				{
 					displayName: 'Maximum Body Size (KiB)',
