@@ -4,7 +4,7 @@
  * (per output) the workflow starts with. Requests are signed by the core exactly as each vendor signs.
  */
 import { describe, expect, it, vi } from 'vitest';
-import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, INodeType, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { DEFAULT_MAX_BYTES, getVendor, outputLabelsFor, sign, type VendorId } from '../../shared/src/index';
 import { HmacWebhookTrigger } from '../../nodes/HmacWebhook/HmacWebhookTrigger.node';
 import { InCloudManagerTrigger } from '../../nodes/InCloudManager/InCloudManagerTrigger.node';
@@ -13,6 +13,7 @@ import { OneNceTrigger } from '../../nodes/OneNce/OneNceTrigger.node';
 import { ScalefusionTrigger } from '../../nodes/Scalefusion/ScalefusionTrigger.node';
 import { StandardWebhooksTrigger } from '../../nodes/StandardWebhooks/StandardWebhooksTrigger.node';
 import { checkSigningSecret } from '../../nodes/shared/credential-test';
+import { webhookContext } from '../helpers/n8n-context';
 import { chosenTypes, outputsExpression, routedTypes } from '../../nodes/shared/trigger';
 
 interface TriggerNode {
@@ -54,43 +55,31 @@ interface Answer {
 
 const newLogger = () => ({ debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() });
 
-/** Runs the node's webhook() the way n8n's webhook helpers do, with a mocked request and response. */
+/**
+ * Runs the node's webhook() in the package's one mock of n8n's contexts (test/helpers/n8n-context.ts), with
+ * the request as given: bytes n8n already read (`rawBody`), or bytes only `readRawBody()` brings.
+ */
 async function call({ node, rawBody, unreadBody, unreadable, headers = {}, credentials, parameters = {}, staticData = {}, workflowId = `wf-${++workflowCounter}`, nodeId = 'node-1', logger = newLogger(), ip }: Call): Promise<Answer> {
-	let status = 200;
-	let body: IDataObject | undefined;
 	let readRawBodyCalls = 0;
-	const request = {
-		rawBody,
-		ip,
-		headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
-		async readRawBody() {
-			readRawBodyCalls++;
-			if (unreadable) throw new Error('Request body stream was aborted or is not readable');
-			request.rawBody = unreadBody ?? Buffer.alloc(0);
-		},
+	const credentialType = node.description.credentials?.[0]?.name ?? 'none';
+	const harness = webhookContext({
+		nodeType: node as unknown as INodeType,
+		parameters,
+		credentials: { [credentialType]: credentials },
+		staticData,
+		node: { name: 'Trigger', id: nodeId },
+		request: { body: rawBody ?? unreadBody, headers, rawBodyRead: rawBody !== undefined, ...(ip !== undefined ? { ip } : {}) },
+		overrides: { getWorkflow: () => ({ id: workflowId, name: 'Workflow under test', active: true }), logger },
+	});
+	const request = harness.request;
+	request.readRawBody = async () => {
+		readRawBodyCalls++;
+		if (unreadable) throw new Error('Request body stream was aborted or is not readable');
+		request.rawBody = unreadBody ?? Buffer.alloc(0);
 	};
-	const response = {
-		status(code: number) {
-			status = code;
-			return response;
-		},
-		json(value: IDataObject) {
-			body = value;
-			return response;
-		},
-	};
-	const context = {
-		getRequestObject: () => request,
-		getResponseObject: () => response,
-		getCredentials: async () => credentials,
-		getNodeParameter: (name: string, fallback?: unknown) => (name in parameters ? parameters[name] : fallback),
-		getWorkflowStaticData: () => staticData,
-		getWorkflow: () => ({ id: workflowId, name: 'Workflow under test', active: true }),
-		getNode: () => ({ name: 'Trigger', id: nodeId }),
-		getMode: () => 'webhook',
-		logger,
-	} as unknown as IWebhookFunctions;
-	const result = await node.webhook.call(context);
+	const result = await node.webhook.call(harness.context);
+	let status = harness.response.statusCode;
+	let body = harness.response.body as IDataObject | undefined;
 	// What the answer below assumes of n8n: it answers on receipt, with the webhookResponse as the body.
 	expect(node.description.webhooks?.[0]).toMatchObject({ httpMethod: 'POST', responseMode: 'onReceived', responseData: '' });
 	if (result.noWebhookResponse === true) {
