@@ -251,18 +251,28 @@ function isShown(property: INodeProperties, parameters: Record<string, unknown>,
 	const matches = (key: string, allowed: unknown): boolean => {
 		if (!Array.isArray(allowed)) return true;
 		const value = key === '@version' ? typeVersion : getPath(parameters, key.replace(/^\//, ''));
-		return allowed.some((entry) => (typeof entry === 'object' && entry !== null ? true : entry === value));
+		return allowed.some((entry) => {
+			if (typeof entry !== 'object' || entry === null) return entry === value;
+			// n8n's display conditions ({ _cnd: { gte: 1.1 } }): the ones our nodes use; others count as met.
+			const condition = (entry as { _cnd?: { gte?: number; lt?: number } })._cnd;
+			if (condition?.gte !== undefined) return typeof value === 'number' && value >= condition.gte;
+			if (condition?.lt !== undefined) return typeof value === 'number' && value < condition.lt;
+			return true;
+		});
 	};
 	const show = property.displayOptions?.show ?? {};
 	const hide = property.displayOptions?.hide ?? {};
 	return Object.entries(show).every(([key, allowed]) => matches(key, allowed)) && !Object.entries(hide).some(([key, allowed]) => Array.isArray(allowed) && matches(key, allowed));
 }
 
-/** The node's parameters with the defaults of its visible top-level properties filled in. */
-export function parametersWithDefaults(nodeType: INodeType | undefined, parameters: Record<string, unknown>): Record<string, unknown> {
+/** The newest version a node type declares. */
+const newestVersion = (nodeType: INodeType) => (Array.isArray(nodeType.description.version) ? Math.max(...nodeType.description.version) : nodeType.description.version);
+
+/** The node's parameters with the defaults of its visible top-level properties (at `version`, default the newest) filled in. */
+export function parametersWithDefaults(nodeType: INodeType | undefined, parameters: Record<string, unknown>, typeVersion?: number): Record<string, unknown> {
 	const result: Record<string, unknown> = { ...parameters };
 	if (!nodeType) return result;
-	const version = Array.isArray(nodeType.description.version) ? Math.max(...nodeType.description.version) : nodeType.description.version;
+	const version = typeVersion ?? newestVersion(nodeType);
 	for (let pass = 0; pass < 3; pass++) {
 		let changed = false;
 		for (const property of nodeType.description.properties) {
@@ -341,13 +351,13 @@ function buildBase(options: ContextOptions) {
 	const credentials = options.credentials ?? {};
 	const staticData = options.staticData ?? {};
 	const globalStaticData = options.globalStaticData ?? {};
-	const parameters = parametersWithDefaults(options.nodeType, options.parameters ?? {});
+	const parameters = parametersWithDefaults(options.nodeType, options.parameters ?? {}, options.node?.typeVersion);
 	const description = options.nodeType?.description;
 	const node: INode = {
 		id: 'node-under-test',
 		name: description?.defaults.name ?? 'Node Under Test',
 		type: `n8n-nodes-devicehook.${description?.name ?? 'nodeUnderTest'}`,
-		typeVersion: description ? (Array.isArray(description.version) ? Math.max(...description.version) : description.version) : 1,
+		typeVersion: options.nodeType ? newestVersion(options.nodeType) : 1,
 		position: [0, 0],
 		parameters: parameters as INode['parameters'],
 		credentials: Object.fromEntries(Object.keys(credentials).map((type, index) => [type, { id: String(index + 1), name: `${type} (test)` }])),

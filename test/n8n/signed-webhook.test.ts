@@ -15,15 +15,14 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import type {
 	ICredentialDataDecryptedObject,
 	IDataObject,
-	IExecuteFunctions,
 	IHttpRequestOptions,
 	INodeExecutionData,
-	INodeProperties,
 } from 'n8n-workflow';
 import { pythonJsonDumps, retryPolicies, vendors, verify, type VendorId } from '../../shared/src/index';
 import { SignedWebhook } from '../../nodes/SignedWebhook/SignedWebhook.node';
 import { createN8nSleep, createN8nTransport } from '../../nodes/shared/n8n-transport';
 import { credentialSchemeOptions } from '../../nodes/shared/trigger';
+import { executeContext, parametersWithDefaults } from '../helpers/n8n-context';
 import { pythonVerdicts } from '../helpers/python-verifiers';
 import { closedPort, startReceiver, type Behaviour, type Receiver, type ReceivedRequest } from '../helpers/receiver';
 
@@ -58,51 +57,36 @@ interface Run {
 	helpers?: Record<string, unknown>;
 }
 
-/** Whether a property applies to this node version (its `@version` display option, as n8n reads it). */
-function forVersion(property: INodeProperties, version: number): boolean {
-	const versions = property.displayOptions?.show?.['@version'] as unknown[] | undefined;
-	if (!versions) return true;
-	return versions.some((v) => (typeof v === 'number' ? v === version : typeof v === 'object' && v !== null && '_cnd' in v ? version >= Number((v as { _cnd: { gte?: number } })._cnd.gte ?? Infinity) : false));
-}
-
 interface Ran {
 	output: INodeExecutionData[];
 	credentialNames: string[];
 	httpRequest: ReturnType<typeof vi.fn>;
 }
 
-/** Runs execute() as n8n would: parameters with the node's defaults, credentials by name, real HTTP. */
+/**
+ * Runs execute() in the package's one mock of n8n's contexts (test/helpers/n8n-context.ts: parameters with
+ * the defaults of this node version, credentials by type), with n8n's own `httpRequest` sending for real.
+ */
 async function run({ parameters, items = [{}], credentials, continueOnFail = false, signal, typeVersion = 1, helpers = {} }: Run): Promise<Ran> {
 	const credentialNames: string[] = [];
 	const httpRequest = vi.fn((options: IHttpRequestOptions) => n8nHttpRequest(options));
-	const nodeData = { id: 'n1', name: 'Signed Webhook', type: 'n8n-nodes-devicehook.signedWebhook', typeVersion, position: [0, 0], parameters };
-	const context = {
-		getInputData: () => items.map((json) => ({ json })),
-		getNode: () => nodeData,
-		getNodeParameter(name: string, itemIndex: number, fallback?: unknown) {
-			const [first, ...rest] = name.split('.');
-			let value: unknown = parameters[first!];
-			if (typeof value === 'function') value = (value as (i: number) => unknown)(itemIndex);
-			if (value === undefined) value = properties.find((p: INodeProperties) => p.name === first && forVersion(p, typeVersion))?.default;
-			for (const key of rest) value = value && typeof value === 'object' ? (value as IDataObject)[key] : undefined;
-			if (value === undefined) {
-				if (arguments.length < 3) throw new Error(`Could not get parameter "${name}"`);
-				return fallback;
-			}
-			return value;
-		},
-		async getCredentials(name: string) {
-			credentialNames.push(name);
-			const found = credentials[name];
-			if (!found) throw new Error(`Node "Signed Webhook" does not have any credentials of type "${name}" set`);
-			return found;
-		},
-		continueOnFail: () => continueOnFail,
-		getExecutionCancelSignal: () => signal,
-		helpers: { httpRequest, ...helpers },
-		logger,
-	} as unknown as IExecuteFunctions;
-	const [output] = await node.execute.call(context);
+	const harness = executeContext({
+		nodeType: node,
+		parameters,
+		credentials,
+		continueOnFail,
+		inputData: items.map((json) => ({ json })),
+		node: { id: 'n1', name: 'Signed Webhook', typeVersion },
+		overrides: { getExecutionCancelSignal: () => signal, logger },
+	});
+	const context = harness.context as unknown as Record<string, unknown>;
+	const getCredentials = context.getCredentials as (name: string) => Promise<ICredentialDataDecryptedObject>;
+	context.getCredentials = async (name: string) => {
+		credentialNames.push(name);
+		return await getCredentials(name);
+	};
+	context.helpers = { ...(context.helpers as object), httpRequest, ...helpers };
+	const [output] = await node.execute.call(harness.context);
 	return { output: output!, credentialNames, httpRequest };
 }
 
@@ -663,9 +647,8 @@ describe('Signed Webhook: private network targets (SSRF)', () => {
 		const r = await receive();
 		const { output } = await run({ parameters: hmac(`${r.url}/hook`), credentials: ALL_CREDENTIALS, typeVersion: 1 });
 		expect(output[0]!.json).toMatchObject({ delivered: true });
-		const v1 = properties.find((p) => p.name === 'allowPrivateNetworkTargets' && forVersion(p, 1));
-		const v11 = properties.find((p) => p.name === 'allowPrivateNetworkTargets' && forVersion(p, 1.1));
-		expect([v1?.default, v11?.default]).toEqual([true, false]);
+		// The defaults n8n fills in for a node of each version (the property is declared once per version).
+		expect([1, 1.1].map((version) => parametersWithDefaults(node, {}, version)['allowPrivateNetworkTargets'])).toEqual([true, false]);
 		expect(node.description.defaultVersion).toBe(1.1);
 	});
 
