@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import supertest from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { forwardedBody, pythonJsonDumps, sign, vendors, verify } from '../../shared/src/index';
 import { pythonVerdicts } from '../helpers/python-verifiers';
 import { startReceiver, type Receiver } from '../helpers/receiver';
@@ -20,22 +20,28 @@ const DIST = join(__dirname, '..', '..', 'node-red', 'dist', 'nodes');
 const vendorNode = require(join(DIST, 'devicehook-vendor.js'));
 const inNode = require(join(DIST, 'devicehook-in.js'));
 const outNode = require(join(DIST, 'devicehook-out.js'));
+const verifyNode = require(join(DIST, 'devicehook-verify.js'));
 const changeNode = require('@node-red/nodes/core/function/15-change.js');
 
-const userDir = mkdtempSync(join(tmpdir(), 'devicehook-nr-fwd-'));
+// A folder per test: devicehook out keeps its outbox there, and a message still in flight when a test
+// unloads its flow would otherwise be resent by the next test's node of the same id (at-least-once).
+const userDirs: string[] = [];
 let RED: { httpNode: unknown } | undefined;
 const capturing = (module: (red: never) => void) => (red: never) => {
   RED = red;
   return module(red);
 };
-beforeAll(() => helper.settings({ userDir }));
+beforeEach(() => {
+  userDirs.push(mkdtempSync(join(tmpdir(), 'devicehook-nr-fwd-')));
+  helper.settings({ userDir: userDirs.at(-1) });
+});
 let receiver: Receiver | undefined;
 afterEach(async () => {
   await helper.unload();
   await receiver?.close();
   receiver = undefined;
 });
-afterAll(() => rmSync(userDir, { recursive: true, force: true }));
+afterAll(() => userDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 const IN_SECRET = 'inhand-upstream-secret';
 const OUT_SECRET = 'inhand-downstream-secret';
@@ -94,6 +100,24 @@ describe('devicehook in → devicehook out', () => {
     expect(Object.keys(body)).toEqual([...Object.keys(JSON.parse(ALERT_TEXT)), 'note']);
     expect(body).toMatchObject({ note: 'checked', deviceName: vendors['inhand-dm'].samples['offline']!['deviceName'] });
     expect(body).not.toHaveProperty('typeLabel'); // not the wrapper
+    expect(pythonVerdicts([{ scheme: 'inhand', body: request.body, signature: String(request.headers['x-signature']), secret: OUT_SECRET }])).toEqual([true]);
+  });
+});
+
+describe('devicehook verify → devicehook out', () => {
+  it('forwards the bytes it verified (a Buffer from http in "Do not parse"), byte for byte', async () => {
+    receiver = await startReceiver();
+    const flow = [
+      { id: 'vin', type: 'devicehook-vendor', vendor: 'inhand-dm' },
+      { id: 'vout', type: 'devicehook-vendor', vendor: 'inhand-dm' },
+      { id: 'check', type: 'devicehook verify', vendor: 'vin', types: [], outputs: 2, wires: [['out'], []] },
+      { id: 'out', type: 'devicehook out', vendor: 'vout', url: `${receiver.url}/next`, retry: 'none', ssrfGuard: false, headers: [], wires: [[], []] },
+    ];
+    await helper.load([vendorNode, verifyNode, outNode], flow, { vin: { secret: IN_SECRET }, vout: { secret: OUT_SECRET } });
+    const signed = sign({ vendor: 'inhand-dm', body: ALERT_TEXT, secret: IN_SECRET });
+    helper.getNode('check').receive({ payload: Buffer.from(ALERT_TEXT), req: { headers: signed.headers, ip: '127.0.0.1' } });
+    const request = await forwarded();
+    expect(request.body.toString('utf8')).toBe(ALERT_TEXT);
     expect(pythonVerdicts([{ scheme: 'inhand', body: request.body, signature: String(request.headers['x-signature']), secret: OUT_SECRET }])).toEqual([true]);
   });
 });

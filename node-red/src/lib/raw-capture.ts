@@ -27,6 +27,14 @@ export function sourceOf(req: HttpRequest): string | undefined {
   return typeof ip === 'string' ? ip : req.socket?.remoteAddress;
 }
 
+/**
+ * The received body as text, for `msg.rawBody` (what devicehook out forwards byte for byte): the bytes the
+ * receiver verified, decoded once; undefined when there were none (a body another node had already parsed).
+ */
+export function receivedText(bytes: Buffer | string | undefined): string | undefined {
+  return Buffer.isBuffer(bytes) ? bytes.toString('utf8') : bytes;
+}
+
 interface Registration {
   nodeId: string;
   limits: CaptureLimits;

@@ -6,7 +6,7 @@
 import { createReceiver, type Decision } from '@devicehook/core';
 import { closeLog, recordDecision } from '../lib/log-admin';
 import { installMockAdmin, registerMockTarget, unregisterMockTarget } from '../lib/mock-admin';
-import { adminPathConflict, fullPath, installRawCapture, normalizePath, registerPath, sourceOf, unregisterPath, writeAnswer } from '../lib/raw-capture';
+import { adminPathConflict, fullPath, installRawCapture, normalizePath, receivedText, registerPath, sourceOf, unregisterPath, writeAnswer } from '../lib/raw-capture';
 import type { HttpRequest, HttpResponse, NodeMessage, NodeStatus, RED, RedNode } from '../lib/red';
 import { removeRoute } from '../lib/routes';
 import { seenIds } from '../lib/seen-ids';
@@ -109,7 +109,8 @@ export = function register(RED: RED): void {
     if (receiver.mode === 'unauthenticated') node.warn(RED._('devicehook-in.warn.unauthenticated', { path: capturePath }));
     node.status(baseStatus() ?? { fill: 'grey', shape: 'ring', text: RED._('devicehook-in.status.listening', { path: capturePath }) });
 
-    const answer = (req: HttpRequest, res: HttpResponse, decision: Decision): void => {
+    /** `verified`: the bytes the decision was made on (its text becomes msg.rawBody when accepted). */
+    const answer = (req: HttpRequest, res: HttpResponse, decision: Decision, verified: Buffer | string | undefined): void => {
       if (decision.kind === 'accepted') counts.accepted++;
       else if (decision.kind === 'refused') counts.refused++;
       showCounts();
@@ -117,13 +118,12 @@ export = function register(RED: RED): void {
       recordDecision(RED, node, decision, { headers: req.headers, body: req.rawBody ?? req.body, vendor });
       if (decision.kind !== 'accepted') return;
       const event = decision.event;
-      const received = req.rawBody ?? req.body;
       const msg: NodeMessage = {
         _msgid: RED.util.generateId(),
         payload: event,
         raw: event.raw,
         // The text as received, so devicehook out forwards the alert byte for byte (see forwardedBody).
-        rawBody: Buffer.isBuffer(received) ? received.toString('utf8') : typeof received === 'string' ? received : undefined,
+        rawBody: receivedText(verified),
         topic: event.type,
         headers: eventHeaders(receiver.safeHeaders(req.headers)),
         authentication: decision.authentication,
@@ -139,15 +139,15 @@ export = function register(RED: RED): void {
       const source = sourceOf(req);
       const request = { headers: req.headers, rawBody: rawBody ?? (typeof req.body === 'string' ? req.body : undefined), ...(source !== undefined ? { source } : {}) };
       if (!seen || receiver.problem) {
-        answer(req, res, receiver.receive(request));
+        answer(req, res, receiver.receive(request), request.rawBody);
         return;
       }
       seen.around((replayStore) => receiver.receive({ ...request, replayStore })).then(
-        (decision) => answer(req, res, decision),
+        (decision) => answer(req, res, decision, request.rawBody),
         (error: Error) => {
           // Not expected (the list's read and write errors are caught): answer without the saved list.
           node.error(`devicehook in could not use its received-ids list: ${error.message}`);
-          answer(req, res, receiver.receive(request));
+          answer(req, res, receiver.receive(request), request.rawBody);
         },
       );
     };

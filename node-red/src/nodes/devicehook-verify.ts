@@ -6,6 +6,7 @@
  */
 import { createReceiver, refusal, type Decision, type Receiver } from '@devicehook/core';
 import { closeLog, recordDecision } from '../lib/log-admin';
+import { receivedText } from '../lib/raw-capture';
 import type { NodeMessage, NodeStatus, RED, RedNode } from '../lib/red';
 import { seenIds, type SeenIds } from '../lib/seen-ids';
 import { vendorConfig } from '../lib/vendor-config';
@@ -54,13 +55,13 @@ export = function register(RED: RED): void {
 
     node.on('input', (msg, send, done) => {
       const outputs: Array<NodeMessage | null> = new Array(types.length + 2).fill(null);
-      const finish = (decision: Decision) => {
+      /** `verified`: the bytes the decision was made on (its text becomes msg.rawBody when accepted). */
+      const finish = (decision: Decision, verified?: Buffer | string) => {
         recordDecision(RED, node, decision, { headers: (msg.req as { headers?: Record<string, string> } | undefined)?.headers ?? (msg.headers as Record<string, string>), body: msg.payload, vendor });
         if (decision.kind === 'accepted') {
           counts.accepted++;
           // The text as received, so devicehook out forwards the alert byte for byte (see forwardedBody).
-          const received = msg.payload;
-          msg.rawBody = Buffer.isBuffer(received) ? received.toString('utf8') : typeof received === 'string' ? received : undefined;
+          msg.rawBody = receivedText(verified);
           msg.payload = decision.event;
           msg.raw = decision.event.raw;
           msg.topic = decision.event.type;
@@ -98,11 +99,14 @@ export = function register(RED: RED): void {
         return finish(unreadable);
       }
       const request = { headers, rawBody, ...(source !== undefined ? { source } : {}) };
-      if (!seen || receiver.problem) return finish(receiver.receive(request));
-      seen.around((replayStore) => receiver.receive({ ...request, replayStore })).then(finish, (error: Error) => {
-        node.error(`devicehook verify could not use its received-ids list: ${error.message}`);
-        finish(receiver.receive(request));
-      });
+      if (!seen || receiver.problem) return finish(receiver.receive(request), rawBody);
+      seen.around((replayStore) => receiver.receive({ ...request, replayStore })).then(
+        (decision) => finish(decision, rawBody),
+        (error: Error) => {
+          node.error(`devicehook verify could not use its received-ids list: ${error.message}`);
+          finish(receiver.receive(request), rawBody);
+        },
+      );
     });
     node.on('close', (removed, done) => void closeLog(RED, node.id, removed).then(done));
   }
