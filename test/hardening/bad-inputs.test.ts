@@ -279,7 +279,7 @@ function codeOf(response: RawResponse): string | undefined {
 
 // ---------------------------------------------------------------------------------------------------------
 
-describe.each(RUNTIMES)('$name, default settings: bad inputs', ({ make }) => {
+describe.each(RUNTIMES.map(({ name, make }) => [name, make] as const))('%s, default settings: bad inputs', (_name, make) => {
   const runtime = make();
   const profile = PROFILES[runtime.kind];
   const unit = runtime.unit;
