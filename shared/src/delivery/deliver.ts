@@ -10,7 +10,7 @@ import { fillPlaceholders, type PlaceholderValues } from '../placeholders';
 import { isSerializedByUs, serializeBody, signText } from '../sign';
 import type { RetryPolicy, SignOptions, VendorId, VendorProfile } from '../types';
 import { normalizeSecrets } from '../secrets';
-import { newMessageId } from '../schemes/standard-webhooks';
+import { newMessageId } from './message-id';
 import { getVendor, vendorIds } from '../vendors/index';
 import { redactUrl, redactUrlsIn } from './redact';
 import { DeliveryError, isDeliveryError, transportCodeOf } from './errors';
