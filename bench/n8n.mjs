@@ -44,6 +44,9 @@ const EXTRA_ENV = JSON.parse(process.env.BENCH_N8N_ENV ?? '{}');
 const VERSION = process.env.BENCH_N8N_VERSION ?? '2.41.1';
 const GOAL = 0.9;
 const GOAL_DIY = 1.0;
+// The trigger's version in the workflow: 1.1 (what a new node gets) or 1 (older workflows; n8n then
+// evaluates an expression of its own on every request).
+const TRIGGER_VERSION = Number(process.env.BENCH_TRIGGER_VERSION ?? 1.1);
 
 if (process.argv[2] === '--load') {
   // The load generator (child process): POSTs `count` requests at `concurrency`, reports req/s and latencies.
@@ -109,7 +112,7 @@ if (process.argv[2] === '--load') {
           id: 'trigger',
           name: 'InHand',
           type: `${NODE_TYPE_PREFIX}inHandDeviceManagerTrigger`,
-          typeVersion: 1,
+          typeVersion: TRIGGER_VERSION,
           position: [0, 0],
           webhookId: TRIGGER_HOOK,
           parameters: { eventTypes: [], routeByType: false, output: 'event', allowUnsigned: false, options: {} },
@@ -239,7 +242,7 @@ if (process.argv[2] === '--load') {
   let failed = false;
   try {
     console.log(
-      `n8n ${VERSION} (${runtime.install.nodeVersion}) on ${runtime.url}${Object.keys(EXTRA_ENV).length ? ` with ${JSON.stringify(EXTRA_ENV)}` : ''}; ${REQUESTS} requests per round, concurrency ${CONCURRENCY}, ${ROUNDS} rounds`,
+      `n8n ${VERSION} (${runtime.install.nodeVersion}) on ${runtime.url}, trigger version ${TRIGGER_VERSION}${Object.keys(EXTRA_ENV).length ? ` with ${JSON.stringify(EXTRA_ENV)}` : ''}; ${REQUESTS} requests per round, concurrency ${CONCURRENCY}, ${ROUNDS} rounds`,
     );
     // Answers come before the executions run (respond immediately): a run is over when its executions
     // are saved, else the next target would share the server with the previous one's backlog.
@@ -318,7 +321,7 @@ if (process.argv[2] === '--load') {
     const suffix = label ? `-${label}` : VERSION === '2.41.1' && Object.keys(EXTRA_ENV).length === 0 ? '' : `-${VERSION}${Object.keys(EXTRA_ENV).length ? '-custom' : ''}`;
     writeFileSync(
       join(here, 'results', `n8n${suffix}.json`),
-      `${JSON.stringify({ n8n: VERSION, node: runtime.install.nodeVersion, env: EXTRA_ENV, requests: REQUESTS, concurrency: CONCURRENCY, summary, ratio, sustainedRatio, ratioVsHeaderAuth: ratioAuth, ratioVsDiy: ratioDiy, sustainedRatioVsDiy: sustainedDiy, goal: GOAL, goalVsDiy: GOAL_DIY, spreads, rounds }, null, 2)}\n`,
+      `${JSON.stringify({ n8n: VERSION, node: runtime.install.nodeVersion, env: EXTRA_ENV, triggerVersion: TRIGGER_VERSION, requests: REQUESTS, concurrency: CONCURRENCY, summary, ratio, sustainedRatio, ratioVsHeaderAuth: ratioAuth, ratioVsDiy: ratioDiy, sustainedRatioVsDiy: sustainedDiy, goal: GOAL, goalVsDiy: GOAL_DIY, spreads, rounds }, null, 2)}\n`,
     );
   } catch (error) {
     failed = true;

@@ -158,7 +158,9 @@ export class OneNceTrigger implements INodeType {
 		name: 'oneNceTrigger',
 		icon: { light: 'file:../../icons/1nce.svg', dark: 'file:../../icons/1nce.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 1.1: n8n evaluates no expression of its own per request (see nodes/shared/trigger.ts).
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{$parameter["routeByType"] ? "routed by event type" : "events"}}',
 		description: 'Starts the workflow when the 1NCE Cloud Integrator sends an event; creates the webhook integration at 1NCE for you',
 		defaults: { name: '1NCE Trigger' },

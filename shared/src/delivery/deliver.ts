@@ -290,7 +290,8 @@ export async function deliver(input: DeliveryInput, io: DeliveryIO): Promise<Del
   for (let attemptIndex = attempts.length; ; attemptIndex++) {
     if (input.signal?.aborted) return result('aborted', 'The delivery was cancelled.', previous ?? ACTIVE_ENDPOINT);
     const requestId = uuid();
-    const signed = signFor(config, profile, body, { ...schemeOptions, now: now() });
+    schemeOptions.now = now(); // the delivery's own copy: signed afresh at every attempt
+    const signed = signFor(config, profile, body, schemeOptions);
     // The scheme's headers object is new on every call: the request id goes into it, after any extra headers.
     const headers: Record<string, string> = extraHeaders === undefined ? signed.headers : { ...extraHeaders, ...signed.headers };
     headers[config.requestIdHeader] = requestId;
@@ -322,10 +323,12 @@ export async function deliver(input: DeliveryInput, io: DeliveryIO): Promise<Del
     attempt.verdict = judgeAttempt(outcome, policy, retriesLeft);
     if (attempt.verdict === 'retry') attempt.nextRetryInMs = retryDelay(policy, attemptIndex, outcome, random, now(), { maxRetryAfterMs: config.maxRetryAfterMs });
     attempts.push(attempt);
-    const progress: DeliveryProgress = { attempts };
-    if (attempt.nextRetryInMs !== undefined) progress.nextAttemptAt = now() + attempt.nextRetryInMs;
-    if (schemeOptions.messageId !== undefined) progress.messageId = schemeOptions.messageId;
-    io.onAttempt?.(attempt, progress);
+    if (io.onAttempt) {
+      const progress: DeliveryProgress = { attempts };
+      if (attempt.nextRetryInMs !== undefined) progress.nextAttemptAt = now() + attempt.nextRetryInMs;
+      if (schemeOptions.messageId !== undefined) progress.messageId = schemeOptions.messageId;
+      io.onAttempt(attempt, progress);
+    }
 
     if (attempt.verdict === 'retry') {
       try {
