@@ -11,6 +11,8 @@ import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workf
 import {
 	customRetryPolicy,
 	deliver,
+	type DeliveryAttempt,
+	type DeliveryProgress,
 	isDeliveryError,
 	getVendor,
 	placeholderValuesOf,
@@ -26,7 +28,29 @@ import {
 import { checkSigningSecret } from '../shared/credential-test';
 import { createN8nSleep, createN8nTransport, egressFilterOf } from '../shared/n8n-transport';
 import { credentialSchemeOptions } from '../shared/trigger';
-import { signedWebhookProperties } from './SignedWebhookDescription';
+import { LONG_WAIT_SECONDS, RETRY_FIELD, signedWebhookProperties } from './SignedWebhookDescription';
+
+/** Two outputs when long waits go through the Retry output, else one (n8n evaluates this in the editor and at run time). */
+const OUTPUTS_EXPRESSION =
+	'={{ $parameter["retryWaits"] === "output" ? [{ type: "main", displayName: "Sent" }, { type: "main", displayName: "Retry" }] : [{ type: "main" }] }}';
+
+/** What the Retry output carries in `devicehookRetry`, and what the node reads back to continue. */
+export interface RetryState {
+	/** The number of the attempt that comes next. */
+	attempt: number;
+	/** When it is due (ISO 8601): give it to the Wait node. */
+	waitUntil: string;
+	/** The wait the schedule asked for, in seconds. */
+	waitSeconds: number;
+	/** The Standard Webhooks message ID, kept for the retry so receivers can de-duplicate. */
+	messageId?: string;
+	url: string;
+	vendor: VendorId;
+	/** Why the last attempt failed. */
+	lastError?: string;
+	/** Every attempt so far, as in the node's result. */
+	attempts: DeliveryAttempt[];
+}
 
 /** The credential that holds each scheme's secret (and, for HMAC and 1NCE, its header settings). */
 const CREDENTIAL_OF_SCHEME: Record<VendorId, string> = {
@@ -67,7 +91,7 @@ export class SignedWebhook implements INodeType {
 		defaults: { name: 'Signed Webhook' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		outputs: OUTPUTS_EXPRESSION,
 		credentials: [
 			{
 				name: 'genericHmacApi',
@@ -112,24 +136,53 @@ export class SignedWebhook implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
 		const returnData: INodeExecutionData[] = [];
+		const retryData: INodeExecutionData[] = [];
+		const retryThroughOutput = this.getNodeParameter('retryWaits', 0, 'inline') === 'output';
 		const allowPrivate = this.getNodeParameter('allowPrivateNetworkTargets', 0, this.getNode().typeVersion < 1.1) as boolean;
 		const transport = createN8nTransport(this.helpers, { allowPrivate, egressFilter: egressFilterOf(this.helpers) });
-		const sleep = createN8nSleep();
-		const signal = this.getExecutionCancelSignal?.();
+		const n8nSleep = createN8nSleep();
+		const cancelSignal = this.getExecutionCancelSignal?.();
 
 		for (let i = 0; i < items.length; i++) {
 			let result: DeliveryResult;
+			// Through the Retry output: a long wait aborts this delivery (nothing is sent meanwhile) and the
+			// item leaves with its progress; the delivery's own cancel signal still cancels it.
+			let handoff: { waitMs: number } | undefined;
+			let progress: DeliveryProgress | undefined;
+			const stop = retryThroughOutput ? new AbortController() : undefined;
+			if (stop && cancelSignal) {
+				if (cancelSignal.aborted) stop.abort();
+				else cancelSignal.addEventListener('abort', () => stop.abort(), { once: true });
+			}
+			const signal = stop?.signal ?? cancelSignal;
+			const sleep: typeof n8nSleep = async (ms, sleepSignal) => {
+				if (stop && ms >= LONG_WAIT_SECONDS * 1000) {
+					handoff = { waitMs: ms };
+					stop.abort();
+					return;
+				}
+				await n8nSleep(ms, sleepSignal);
+			};
 			try {
 				const scheme = this.getNodeParameter('scheme', i) as VendorId;
 				const credentialName = CREDENTIAL_OF_SCHEME[scheme];
 				if (!credentialName) throw new NodeOperationError(this.getNode(), `Unknown signature scheme "${String(scheme)}".`, { itemIndex: i });
 				const credentials = await this.getCredentials(credentialName, i);
 				const config = prepareItemDelivery.call(this, i, scheme, credentials);
-				const body = itemBody.call(this, i, items[i]!.json);
+				const resume = retryThroughOutput ? retryStateOf.call(this, i, items[i]!.json) : undefined;
+				const itemJson = resume ? withoutRetryState(items[i]!.json) : items[i]!.json;
+				const body = itemBody.call(this, i, itemJson);
+				progress = resume; // a retry due later than the Wait node let it out goes back to the Retry output as it came
 				try {
 					result = await deliver(
-						{ config, body, placeholders: placeholdersOf(items[i]!.json), ...(signal ? { signal } : {}) },
-						{ transport, sleep },
+						{
+							config,
+							body,
+							placeholders: placeholdersOf(itemJson),
+							...(signal ? { signal } : {}),
+							...(resume ? { resume } : {}),
+						},
+						{ transport, sleep, onAttempt: (_attempt, now) => void (progress = now) },
 					);
 				} catch (error) {
 					// Signing failed before anything was sent: a body the scheme cannot take (EdgeSense needs a
@@ -151,6 +204,11 @@ export class SignedWebhook implements INodeType {
 				throw nodeError;
 			}
 
+			if (handoff && progress && !cancelSignal?.aborted) {
+				const state = retryStateFrom(progress, handoff.waitMs, result);
+				retryData.push({ json: { ...withoutRetryState(items[i]!.json), [RETRY_FIELD]: state as unknown as IDataObject }, pairedItem: { item: i } });
+				continue;
+			}
 			const json = { ...result } as unknown as IDataObject;
 			if (result.delivered) {
 				returnData.push({ json, pairedItem: { item: i } });
@@ -175,8 +233,54 @@ export class SignedWebhook implements INodeType {
 			}
 			throw failure;
 		}
-		return [returnData];
+		return retryThroughOutput ? [returnData, retryData] : [returnData];
 	}
+}
+
+/** The progress a Retry-output item carries, checked: undefined for an item that is not a retry. */
+function retryStateOf(this: IExecuteFunctions, itemIndex: number, json: IDataObject): DeliveryProgress | undefined {
+	const state = json[RETRY_FIELD];
+	if (state === undefined || state === null) return undefined;
+	const invalid = (why: string) =>
+		new NodeOperationError(this.getNode(), `The item's "${RETRY_FIELD}" field is not a retry from this node's Retry output: ${why}.`, {
+			itemIndex,
+			description: `Remove or rename the "${RETRY_FIELD}" field of items that are not retries.`,
+		});
+	if (typeof state !== 'object' || Array.isArray(state)) throw invalid('it is not an object');
+	const { attempts, waitUntil, messageId } = state as IDataObject;
+	if (!Array.isArray(attempts) || attempts.length === 0 || !attempts.every((a) => typeof a === 'object' && a !== null && typeof (a as IDataObject).attempt === 'number')) {
+		throw invalid('"attempts" is not a list of attempts');
+	}
+	const due = typeof waitUntil === 'string' ? Date.parse(waitUntil) : NaN;
+	if (!Number.isFinite(due)) throw invalid('"waitUntil" is not a date');
+	if (messageId !== undefined && typeof messageId !== 'string') throw invalid('"messageId" is not text');
+	return {
+		attempts: (attempts as unknown as DeliveryAttempt[]).map((a) => ({ ...a })),
+		nextAttemptAt: due,
+		...(typeof messageId === 'string' ? { messageId } : {}),
+	};
+}
+
+function withoutRetryState(json: IDataObject): IDataObject {
+	if (!(RETRY_FIELD in json)) return json;
+	const rest = { ...json };
+	delete rest[RETRY_FIELD];
+	return rest;
+}
+
+function retryStateFrom(progress: DeliveryProgress, waitMs: number, result: DeliveryResult): RetryState {
+	const last = progress.attempts[progress.attempts.length - 1];
+	const due = progress.nextAttemptAt ?? Date.parse(last?.startedAt ?? '') + waitMs;
+	return {
+		attempt: progress.attempts.length + 1,
+		waitUntil: new Date(due).toISOString(),
+		waitSeconds: Math.round(waitMs / 1000),
+		...(progress.messageId !== undefined ? { messageId: progress.messageId } : {}),
+		url: result.url,
+		vendor: result.vendor,
+		...(last?.error !== undefined ? { lastError: last.error } : {}),
+		attempts: progress.attempts.map((a) => ({ ...a })),
+	};
 }
 
 /** Reads and checks the item's delivery settings; a setting that cannot work fails before sending. */

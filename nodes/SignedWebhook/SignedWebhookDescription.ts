@@ -6,6 +6,14 @@ const PRIVATE_TARGETS_DESCRIPTION =
 const PRIVATE_TARGETS_NOTICE =
 	'Private network targets are refused: a URL whose host is localhost or a private, loopback, link-local or metadata IP address is never sent to, and on n8n 2.41 or later host names are resolved and checked before each attempt. Not covered: a host name that resolves to a private address only after that check (DNS rebinding) and, on older n8n, any host name resolving to a private address. Set N8N_SSRF_PROTECTION_ENABLED=true for n8n to check every connection.';
 
+/** Waits at least this long go out of the Retry output: n8n's Wait node keeps shorter waits in the process (Wait.node.ts). */
+export const LONG_WAIT_SECONDS = 65;
+
+/** The item field that carries a delivery's progress from the Retry output back into the node. */
+export const RETRY_FIELD = 'devicehookRetry';
+
+const RETRY_OUTPUT_NOTICE = `Connect the Retry output to a Wait node (Resume: At Specified Time, Date and Time: {{ $json.${RETRY_FIELD}.waitUntil }}) and the Wait node back to this node's input. n8n stores a waiting execution in its database and resumes it after a restart, on any worker. The item keeps its fields plus "${RETRY_FIELD}" (attempts so far, message ID), which this node reads to continue the schedule and leaves out of the body. Example: examples/n8n/signed-webhook-retry-survives-restart.json.`;
+
 /** The Signed Webhook node's fields, in editor order (the node class keeps its metadata and the execution). */
 export const signedWebhookProperties: INodeProperties[] = [
 	{
@@ -215,7 +223,7 @@ export const signedWebhookProperties: INodeProperties[] = [
 		// Webhooks schedule alone would keep an n8n execution (and a queue-mode worker slot) for 28 hours.
 		default: 'default',
 		description:
-			'When a failed attempt is tried again. 410 Gone and redirects are never retried. The node waits between attempts while the execution runs, so the vendors\' long schedules keep it running for minutes (1NCE) or hours (Standard Webhooks).',
+			'When a failed attempt is tried again. 410 Gone and redirects are never retried. With Long Retry Waits inside the execution, the vendors\' long schedules keep it running for minutes (1NCE) or hours (Standard Webhooks); through the Retry Output, n8n keeps them across restarts.',
 	},
 	{
 		displayName: 'Retries',
@@ -241,6 +249,33 @@ export const signedWebhookProperties: INodeProperties[] = [
 		default: true,
 		displayOptions: { show: { retryPolicy: ['custom'] } },
 		description: 'Whether each retry waits twice as long as the one before (otherwise every retry waits the same)',
+	},
+	{
+		displayName: 'Long Retry Waits',
+		name: 'retryWaits',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Inside the Execution',
+				value: 'inline',
+				description: 'The node waits between attempts; the execution (and a queue-mode worker) is held, and the retry is lost if n8n restarts',
+			},
+			{
+				name: 'Through the Retry Output (Survives Restarts)',
+				value: 'output',
+				description: `A wait of ${LONG_WAIT_SECONDS} s or more ends this run: the item leaves on the Retry output, for a Wait node that leads back into this node. n8n keeps the wait in its database.`,
+			},
+		],
+		default: 'inline',
+		description: 'Where the node waits before a retry due in a minute or more',
+	},
+	{
+		displayName: RETRY_OUTPUT_NOTICE,
+		name: 'retryOutputNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { retryWaits: ['output'] } },
 	},
 	{
 		displayName: 'Options',
