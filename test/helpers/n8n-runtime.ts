@@ -105,6 +105,8 @@ export interface N8nExecution {
   nodes: string[];
   /** Per node that ran: its first run's output items (`json` only), one array per output. */
   outputs: Record<string, Array<Array<Record<string, unknown>>>>;
+  /** Per node that ran: every run's output items (a node in a loop runs more than once). */
+  runs: Record<string, Array<Array<Array<Record<string, unknown>>>>>;
   /** The execution's error message, if it failed. */
   error?: string;
 }
@@ -365,6 +367,7 @@ export interface ExecutionRow {
 export function executionOfRow(row: ExecutionRow, flatted: { parse(text: string): unknown }): N8nExecution {
   const nodes: string[] = [];
   const outputs: N8nExecution['outputs'] = {};
+  const runsOf: N8nExecution['runs'] = {};
   let error: string | undefined;
   if (row.data) {
     type Run = { data?: { main?: Array<Array<{ json: Record<string, unknown> }> | null> } };
@@ -372,6 +375,7 @@ export function executionOfRow(row: ExecutionRow, flatted: { parse(text: string)
     for (const [node, runs] of Object.entries(data.resultData?.runData ?? {})) {
       nodes.push(node);
       outputs[node] = (runs[0]?.data?.main ?? []).map((items) => (items ?? []).map((item) => item.json));
+      runsOf[node] = runs.map((run) => (run?.data?.main ?? []).map((items) => (items ?? []).map((item) => item.json)));
     }
     error = data.resultData?.error?.message;
   }
@@ -385,6 +389,7 @@ export function executionOfRow(row: ExecutionRow, flatted: { parse(text: string)
     stoppedAt: row.stoppedAt,
     nodes,
     outputs,
+    runs: runsOf,
     ...(error ? { error } : {}),
   };
 }

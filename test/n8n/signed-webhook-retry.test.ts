@@ -6,6 +6,8 @@
  * field). n8n's context is the package's mock (test/helpers/n8n-context.ts), sending to a local receiver;
  * the real n8n restart is test/e2e/n8n-signed-webhook-retry.e2e.test.ts.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { verify } from '../../shared/src/index';
@@ -152,5 +154,29 @@ describe('Signed Webhook: long retry waits through the Retry output', () => {
 		expect(outputs({ retryWaits: 'output' }).map((o) => o.displayName)).toEqual(['Sent', 'Retry']);
 		const parameter = node.description.properties.find((p) => p.name === 'retryWaits')!;
 		expect(parameter.default).toBe('inline');
+	});
+});
+
+describe('the example workflow examples/n8n/signed-webhook-retry-survives-restart.json', () => {
+	interface Node {
+		name: string;
+		type: string;
+		typeVersion: number;
+		parameters: Record<string, unknown>;
+	}
+	const workflow = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../examples/n8n/signed-webhook-retry-survives-restart.json'), 'utf8')) as {
+		nodes: Node[];
+		connections: Record<string, { main: Array<Array<{ node: string; index: number }>> }>;
+	};
+
+	it('wires Retry → Wait (until devicehookRetry.waitUntil) → back into the Signed Webhook, and Sent elsewhere', () => {
+		const send = workflow.nodes.find((n) => n.type === 'n8n-nodes-devicehook.signedWebhook')!;
+		expect(send.parameters.retryWaits).toBe('output');
+		const [sent, retry] = workflow.connections[send.name]!.main;
+		const wait = workflow.nodes.find((n) => n.name === retry![0]!.node)!;
+		expect(wait.type).toBe('n8n-nodes-base.wait');
+		expect(wait.parameters).toEqual({ resume: 'specificTime', dateTime: `={{ $json.${RETRY_FIELD}.waitUntil }}` });
+		expect(workflow.connections[wait.name]!.main[0]).toEqual([{ node: send.name, type: 'main', index: 0 }]);
+		expect(sent!.map((c) => c.node)).not.toContain(wait.name);
 	});
 });
