@@ -11,6 +11,9 @@ import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workf
 import {
 	customRetryPolicy,
 	deliver,
+	restartEndpoint,
+	type EndpointState,
+	type EndpointStateStore,
 	type DeliveryAttempt,
 	type DeliveryProgress,
 	isDeliveryError,
@@ -71,6 +74,7 @@ interface HeaderParameter {
 interface SignedWebhookOptions {
 	maxRetryAfterSeconds?: number;
 	messageId?: string;
+	reenableStamp?: string;
 	requestIdHeader?: string;
 	timeout?: number;
 }
@@ -141,6 +145,8 @@ export class SignedWebhook implements INodeType {
 		const allowPrivate = this.getNodeParameter('allowPrivateNetworkTargets', 0, this.getNode().typeVersion < 1.1) as boolean;
 		const transport = createN8nTransport(this.helpers, { allowPrivate, egressFilter: egressFilterOf(this.helpers) });
 		const n8nSleep = createN8nSleep();
+		const endpointStore = staticDataEndpointStore(this.getWorkflowStaticData('node'));
+		const reenabled = await reenableOnNewToken.call(this, endpointStore);
 		const cancelSignal = this.getExecutionCancelSignal?.();
 
 		for (let i = 0; i < items.length; i++) {
@@ -182,7 +188,7 @@ export class SignedWebhook implements INodeType {
 							...(signal ? { signal } : {}),
 							...(resume ? { resume } : {}),
 						},
-						{ transport, sleep, onAttempt: (_attempt, now) => void (progress = now) },
+						{ transport, sleep, endpointStore, onAttempt: (_attempt, now) => void (progress = now) },
 					);
 				} catch (error) {
 					// Signing failed before anything was sent: a body the scheme cannot take (EdgeSense needs a
@@ -209,7 +215,19 @@ export class SignedWebhook implements INodeType {
 				retryData.push({ json: { ...withoutRetryState(items[i]!.json), [RETRY_FIELD]: state as unknown as IDataObject }, pairedItem: { item: i } });
 				continue;
 			}
-			const json = { ...result } as unknown as IDataObject;
+			const json = { ...result, ...(reenabled.length > 0 ? { reenabledEndpoints: reenabled } : {}) } as unknown as IDataObject;
+			if (result.outcome === 'endpoint_failed') {
+				const failure = new NodeApiError(
+					this.getNode(),
+					{ message: endpointFailedMessage(result.url, result.endpoint), outcome: result.outcome, url: result.url } as JsonObject,
+					{ message: endpointFailedMessage(result.url, result.endpoint), description: REENABLE_HOW, itemIndex: i },
+				);
+				if (this.continueOnFail()) {
+					returnData.push({ json: { ...json, error: failure.message }, error: failure, pairedItem: { item: i } });
+					continue;
+				}
+				throw failure;
+			}
 			if (result.delivered) {
 				returnData.push({ json, pairedItem: { item: i } });
 				continue;
@@ -235,6 +253,56 @@ export class SignedWebhook implements INodeType {
 		}
 		return retryThroughOutput ? [returnData, retryData] : [returnData];
 	}
+}
+
+const REENABLE_HOW =
+	'Nothing was sent. To send again, set Options → Re-Enable Stamp to a new value (any text, e.g. today\'s date) and save the workflow: the next run re-enables every endpoint this node has disabled. The state is kept in the workflow\'s static data, which n8n saves after production runs (not after manual test runs).';
+
+function endpointFailedMessage(url: string, state: EndpointState): string {
+	const failures = state.consecutiveFailures === 1 ? '1 failed delivery' : `${state.consecutiveFailures} failed deliveries`;
+	return `The endpoint ${url} is disabled since ${state.failedAt ?? 'earlier'} after ${failures}${state.reason ? ` (${state.reason.replace(/\.$/, '')})` : ''}. Set Options → Re-Enable Stamp to a new value and save the workflow to send again.`;
+}
+
+/** At most this many endpoints are remembered per node (failed ones first); healthy ones are not stored at all. */
+const MAX_STORED_ENDPOINTS = 200;
+
+/**
+ * Endpoint health in the node's workflow static data: n8n stores it with the workflow in its database
+ * after every production execution, where every main and worker process reads it when an execution starts.
+ */
+function staticDataEndpointStore(staticData: IDataObject): EndpointStateStore {
+	const read = (): Record<string, EndpointState> =>
+		staticData.endpoints && typeof staticData.endpoints === 'object' ? (staticData.endpoints as unknown as Record<string, EndpointState>) : {};
+	return {
+		get: (key) => {
+			const state = read()[key];
+			return state && typeof state === 'object' ? { ...state } : undefined;
+		},
+		set: (key, state) => {
+			const endpoints = { ...read() };
+			const healthy = state.status === 'active' && state.consecutiveFailures === 0;
+			if (healthy && !(key in endpoints)) return; // nothing to remember, nothing changed
+			if (healthy) delete endpoints[key];
+			else endpoints[key] = { ...state };
+			const keys = Object.keys(endpoints);
+			for (const old of keys.filter((k) => endpoints[k]!.status !== 'failed').slice(0, Math.max(0, keys.length - MAX_STORED_ENDPOINTS))) delete endpoints[old];
+			// A new object on the top level: n8n marks the static data changed and saves it.
+			staticData.endpoints = endpoints as unknown as IDataObject;
+		},
+	};
+}
+
+/** A Re-Enable Stamp different from the one last seen re-enables every failed endpoint once; returns their keys. */
+async function reenableOnNewToken(this: IExecuteFunctions, store: EndpointStateStore): Promise<string[]> {
+	const staticData = this.getWorkflowStaticData('node');
+	const token = String((this.getNodeParameter('options.reenableStamp', 0, '') as string) ?? '').trim();
+	if (token === '' || token === staticData.reenableStamp) return [];
+	const endpoints = staticData.endpoints && typeof staticData.endpoints === 'object' ? (staticData.endpoints as IDataObject) : {};
+	const failed = Object.keys(endpoints).filter((key) => (endpoints[key] as unknown as EndpointState)?.status === 'failed');
+	for (const key of failed) await restartEndpoint(store, key);
+	staticData.reenableStamp = token;
+	if (failed.length > 0) this.logger?.info(`Signed Webhook: re-enabled ${failed.length} endpoint(s) after a new Re-Enable Stamp`, { endpoints: failed });
+	return failed;
 }
 
 /** The progress a Retry-output item carries, checked: undefined for an item that is not a retry. */

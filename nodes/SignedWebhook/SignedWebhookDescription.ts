@@ -302,6 +302,14 @@ export const signedWebhookProperties: INodeProperties[] = [
 					'The Standard Webhooks message ID to send, e.g. an event ID, so the receiver can recognise a message it already has. Empty: a new random ID per item, kept across its retries.',
 			},
 			{
+				displayName: 'Re-Enable Stamp',
+				name: 'reenableStamp',
+				type: 'string',
+				default: '',
+				description:
+					"Change this to a new value (any text, e.g. today's date) and save the workflow to re-enable the endpoints this node has disabled: the next run sends again. The 1NCE and EdgeSense retry policies disable an endpoint after a delivery that failed all its attempts (as the vendors do), and any policy after a 410 Gone. The state is kept in the workflow's static data, which n8n saves after production runs only.",
+			},
+			{
 				displayName: 'Request ID Header',
 				name: 'requestIdHeader',
 				type: 'string',

@@ -154,7 +154,8 @@ const PACKAGE_NAME = 'n8n-nodes-devicehook';
 export const NODE_TYPE_PREFIX = `${PACKAGE_NAME}.`;
 export const ENCRYPTION_KEY = 'devicehook-e2e-encryption-key';
 
-const READY_TIMEOUT_MS = 120_000;
+/** How long n8n may take to answer its readiness check (migrations on a fresh database); DEVICEHOOK_N8N_READY_MS raises it on a loaded machine. */
+const READY_TIMEOUT_MS = Number(process.env.DEVICEHOOK_N8N_READY_MS) > 0 ? Number(process.env.DEVICEHOOK_N8N_READY_MS) : 120_000;
 const ACTIVATION_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 20_000;
 const CLI_TIMEOUT_MS = 120_000;
