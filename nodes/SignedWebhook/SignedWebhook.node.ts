@@ -415,8 +415,20 @@ function prepareItemDelivery(
 
 /** The body to send: the item's JSON (serialized the vendor's way), JSON from the parameter, or text. */
 function itemBody(this: IExecuteFunctions, itemIndex: number, itemJson: IDataObject): unknown {
-	const source = this.getNodeParameter('body', itemIndex, 'item') as 'item' | 'json' | 'text';
+	const source = this.getNodeParameter('body', itemIndex, 'item') as 'item' | 'json' | 'text' | 'sample';
 	if (source === 'text') return String(this.getNodeParameter('textBody', itemIndex, ''));
+	if (source === 'sample') {
+		const scheme = this.getNodeParameter('scheme', itemIndex) as VendorId;
+		const type = String(this.getNodeParameter('sampleType', itemIndex, ''));
+		const samples = getVendor(scheme)?.samples ?? {};
+		if (!Object.prototype.hasOwnProperty.call(samples, type)) {
+			throw new NodeOperationError(this.getNode(), `There is no ${getVendor(scheme)?.label ?? scheme} sample event of type "${type}".`, {
+				itemIndex,
+				description: `Sample types: ${Object.keys(samples).join(', ')}.`,
+			});
+		}
+		return JSON.parse(JSON.stringify(samples[type])) as unknown; // a copy: the catalogue is shared
+	}
 	if (source === 'item') return itemJson;
 	const value = this.getNodeParameter('jsonBody', itemIndex, '{}') as unknown;
 	if (typeof value !== 'string') return value; // an expression that gave an object or array

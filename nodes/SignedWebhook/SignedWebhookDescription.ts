@@ -1,4 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { vendorIds, vendors, type VendorId } from '../shared/core';
 
 const PRIVATE_TARGETS_DESCRIPTION =
 	'Whether to send to private, loopback, link-local and cloud-metadata addresses (localhost, 10.x, 192.168.x, 169.254.169.254, fd00::/8, …). Turn on only for a receiver on your own network.';
@@ -13,6 +14,29 @@ export const LONG_WAIT_SECONDS = 65;
 export const RETRY_FIELD = 'devicehookRetry';
 
 const RETRY_OUTPUT_NOTICE = `Connect the Retry output to a Wait node (Resume: At Specified Time, Date and Time: {{ $json.${RETRY_FIELD}.waitUntil }}) and the Wait node back to this node's input. n8n stores a waiting execution in its database and resumes it after a restart, on any worker. The item keeps its fields plus "${RETRY_FIELD}" (attempts so far, message ID), which this node reads to continue the schedule and leaves out of the body. Example: examples/n8n/signed-webhook-retry-survives-restart.json.`;
+
+const SAMPLE_NOTICE =
+	"To try a DeviceHook trigger: copy its Test URL into URL above, click Listen for Test Event on the trigger, then execute this node. Both credentials need the same secret. A test URL on this n8n is a private address: turn on Allow Private Network Targets. The sample is the vendor's documented example (docs/vendors.md), signed as the vendor signs.";
+
+/** The Sample Event choice for one scheme: the types of its vendor's sample catalogue, by label. */
+function sampleTypeParameter(vendor: VendorId): INodeProperties {
+	const labels = new Map((vendors[vendor].eventTypes ?? []).map((entry) => [entry.value, entry.label]));
+	const types = Object.keys(vendors[vendor].samples);
+	const options = types
+		.map((type) => ({ name: labels.get(type) ?? type, value: type, description: `Type "${type}"` }))
+		.sort((a, b) => a.name.localeCompare(b.name));
+	const parameter: INodeProperties = {
+		displayName: 'Sample Event',
+		name: 'sampleType',
+		type: 'options',
+		options,
+		default: '',
+		displayOptions: { show: { body: ['sample'], scheme: [vendor] } },
+		description: `Which ${vendors[vendor].label} sample to send`,
+	};
+	parameter.default = types[0] ?? ''; // the catalogue's first sample
+	return parameter;
+}
 
 /** The Signed Webhook node's fields, in editor order (the node class keeps its metadata and the execution). */
 export const signedWebhookProperties: INodeProperties[] = [
@@ -128,9 +152,22 @@ export const signedWebhookProperties: INodeProperties[] = [
 				value: 'text',
 				description: 'Text sent byte for byte (with the JSON content type all schemes use)',
 			},
+			{
+				name: 'Vendor Sample Event',
+				value: 'sample',
+				description: "A sample alert of the scheme's vendor, of the type you choose: to try a DeviceHook trigger on its test URL",
+			},
 		],
 		default: 'item',
 	},
+	{
+		displayName: SAMPLE_NOTICE,
+		name: 'sampleNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { body: ['sample'] } },
+	},
+	...vendorIds.map(sampleTypeParameter),
 	{
 		displayName: 'JSON',
 		name: 'jsonBody',
