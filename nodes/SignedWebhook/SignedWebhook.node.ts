@@ -2,6 +2,7 @@ import type {
 	ICredentialDataDecryptedObject,
 	IDataObject,
 	IExecuteFunctions,
+	INodeCredentialDescription,
 	INodeExecutionData,
 	INodeType,
 	INodeTypeDescription,
@@ -66,6 +67,18 @@ const CREDENTIAL_OF_SCHEME: Record<VendorId, string> = {
 	'standard-webhooks': 'standardWebhooksApi',
 };
 
+/** The node's entry for one credential type: shown for the schemes that use it, hidden for every other. */
+function credentialFor(name: string, testedOffline: boolean): INodeCredentialDescription {
+	const schemes = (Object.keys(CREDENTIAL_OF_SCHEME) as VendorId[]).filter((scheme) => CREDENTIAL_OF_SCHEME[scheme] === name);
+	const others = (Object.keys(CREDENTIAL_OF_SCHEME) as VendorId[]).filter((scheme) => !schemes.includes(scheme));
+	return {
+		name,
+		required: true,
+		...(testedOffline ? { testedBy: 'checkSigningSecret' } : {}),
+		displayOptions: { hide: { scheme: others } },
+	};
+}
+
 interface HeaderParameter {
 	name?: string;
 	value?: string;
@@ -96,41 +109,18 @@ export class SignedWebhook implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: OUTPUTS_EXPRESSION,
+		// Each credential is shown for its schemes through `hide` (every other scheme), not `show`: n8n's
+		// editor takes a parameter named in the credentials' displayOptions.show, whose every option selects a
+		// credential, for the node's "main auth field" and moves it out of the parameter list into the
+		// credential dialog (getMainAuthField / findAlternativeAuthField, which read only `show`). Signature
+		// Scheme stays where the user sees it, above the credential it selects.
 		credentials: [
-			{
-				name: 'genericHmacApi',
-				required: true,
-				testedBy: 'checkSigningSecret',
-				displayOptions: { show: { scheme: ['generic-hmac'] } },
-			},
-			{
-				name: 'standardWebhooksApi',
-				required: true,
-				testedBy: 'checkSigningSecret',
-				displayOptions: { show: { scheme: ['standard-webhooks'] } },
-			},
-			{
-				name: 'inHandWebhookApi',
-				required: true,
-				testedBy: 'checkSigningSecret',
-				displayOptions: { show: { scheme: ['inhand-dm', 'incloud-manager'] } },
-			},
-			{
-				name: 'scalefusionWebhookApi',
-				required: true,
-				testedBy: 'checkSigningSecret',
-				displayOptions: { show: { scheme: ['scalefusion'] } },
-			},
-			{
-				name: 'edgeSenseApi',
-				required: true,
-				displayOptions: { show: { scheme: ['edgesense'] } },
-			},
-			{
-				name: 'oneNceApi',
-				required: true,
-				displayOptions: { show: { scheme: ['1nce'] } },
-			},
+			credentialFor('genericHmacApi', true),
+			credentialFor('standardWebhooksApi', true),
+			credentialFor('inHandWebhookApi', true),
+			credentialFor('scalefusionWebhookApi', true),
+			credentialFor('edgeSenseApi', false),
+			credentialFor('oneNceApi', false),
 		],
 		properties: signedWebhookProperties,
 	};
