@@ -9,7 +9,7 @@ import type { ICredentialDataDecryptedObject, IDataObject, INodeProperties } fro
 import { vendorIds, vendors, verify, type VendorId } from '../../shared/src/index';
 import { SignedWebhook } from '../../nodes/SignedWebhook/SignedWebhook.node';
 import { ScalefusionTrigger } from '../../nodes/Scalefusion/ScalefusionTrigger.node';
-import { credentialSchemeOptions } from '../../nodes/shared/trigger';
+import { credentialSchemeOptions } from '../../nodes/shared/trigger/credentials';
 import { executeContext, webhookContext } from '../helpers/n8n-context';
 import { startReceiver, type Receiver } from '../helpers/receiver';
 
