@@ -2,7 +2,9 @@ import type { IHookFunctions, INodeType, INodeTypeDescription, IWebhookFunctions
 import { NodeOperationError } from 'n8n-workflow';
 import { deleteWebhook, listWebhooks, registerWebhook, type EdgeSenseWebhook } from '../shared/edgesense-api';
 import { registrationLifecycle } from '../shared/registration';
-import { chosenTypes, handleTriggerWebhook, outputsExpression, routedTypes, triggerProperties, triggerWebhooks } from '../shared/trigger';
+import { handleTriggerWebhook, triggerWebhooks } from '../shared/trigger/handler';
+import { chosenTypes, outputsExpression, routedTypes } from '../shared/trigger/outputs';
+import { triggerProperties } from '../shared/trigger/parameters';
 
 /**
  * What the trigger keeps in the workflow's static data about its registration at EdgeSense. "Listen for
@@ -81,7 +83,9 @@ export class EdgeSenseTrigger implements INodeType {
 		name: 'edgeSenseTrigger',
 		icon: { light: 'file:../../icons/edgesense.svg', dark: 'file:../../icons/edgesense.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 1.1: n8n evaluates no expression of its own per request (see nodes/shared/trigger.ts).
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{$parameter["routeByType"] ? "routed by event type" : "events"}}',
 		description: 'Starts the workflow when EdgeSense.io sends a signed webhook event; registers the webhook at EdgeSense for you',
 		defaults: { name: 'EdgeSense Trigger' },

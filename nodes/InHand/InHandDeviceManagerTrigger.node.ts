@@ -1,6 +1,8 @@
 import type { INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { checkSigningSecret } from '../shared/credential-test';
-import { handleTriggerWebhook, outputsExpression, triggerProperties, triggerWebhooks } from '../shared/trigger';
+import { handleTriggerWebhook, triggerWebhooks } from '../shared/trigger/handler';
+import { outputsExpression } from '../shared/trigger/outputs';
+import { triggerProperties } from '../shared/trigger/parameters';
 
 export class InHandDeviceManagerTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -8,7 +10,9 @@ export class InHandDeviceManagerTrigger implements INodeType {
 		name: 'inHandDeviceManagerTrigger',
 		icon: { light: 'file:../../icons/inhand.svg', dark: 'file:../../icons/inhand.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 1.1: n8n evaluates no expression of its own per request (see nodes/shared/trigger.ts).
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{$parameter["routeByType"] ? "routed by alert type" : "alerts"}}',
 		description: 'Starts the workflow when InHand Device Manager sends a signed alert webhook',
 		defaults: { name: 'InHand Device Manager Trigger' },

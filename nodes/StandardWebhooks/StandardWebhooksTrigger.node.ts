@@ -1,6 +1,8 @@
 import type { INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { checkSigningSecret } from '../shared/credential-test';
-import { handleTriggerWebhook, outputsExpression, triggerProperties, triggerWebhooks } from '../shared/trigger';
+import { handleTriggerWebhook, triggerWebhooks } from '../shared/trigger/handler';
+import { outputsExpression } from '../shared/trigger/outputs';
+import { triggerProperties } from '../shared/trigger/parameters';
 
 export class StandardWebhooksTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -8,7 +10,9 @@ export class StandardWebhooksTrigger implements INodeType {
 		name: 'standardWebhooksTrigger',
 		icon: { light: 'file:../../icons/standard-webhooks.svg', dark: 'file:../../icons/standard-webhooks.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 1.1: n8n evaluates no expression of its own per request (see nodes/shared/trigger.ts).
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{$parameter["routeByType"] ? "routed by event type" : "events"}}',
 		description: 'Starts the workflow when a Standard Webhooks sender (Svix and others) posts a signed event',
 		defaults: { name: 'Standard Webhooks Trigger' },
