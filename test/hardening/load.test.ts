@@ -117,7 +117,10 @@ const RUNTIMES: Array<{ name: string; make: () => Runtime }> = [
         env: { EXECUTIONS_DATA_SAVE_ON_SUCCESS: 'all', EXECUTIONS_DATA_SAVE_ON_ERROR: 'all', EXECUTIONS_DATA_PRUNE: 'false' },
       }),
   },
-].filter(({ name }) => !ONLY || ONLY.some((only) => name.toLowerCase().replace(' ', '-').startsWith(only)));
+].filter(({ name }) => (ONLY ? ONLY.some((only) => name.toLowerCase().replace(' ', '-').startsWith(only)) : !name.startsWith('n8n')));
+// n8n runs from this file only when asked (DEVICEHOOK_RUNTIMES=n8n) until it has passed a full run on n8n; until then
+// test/hardening/n8n-load.test.ts runs it by default, so the results file is written once (the machine of the
+// session that merged the suites was too loaded to finish one: a pass took over the 600 s test timeout).
 
 interface ResultRow {
   section: 'load';
