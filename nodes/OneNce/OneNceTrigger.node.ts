@@ -18,7 +18,9 @@ import {
 	type OneNceIntegration,
 } from '../shared/one-nce-api';
 import { registrationLifecycle } from '../shared/registration';
-import { chosenTypes, handleTriggerWebhook, outputsExpression, triggerProperties, triggerWebhooks } from '../shared/trigger';
+import { handleTriggerWebhook, triggerWebhooks } from '../shared/trigger/handler';
+import { chosenTypes, outputsExpression } from '../shared/trigger/outputs';
+import { triggerProperties } from '../shared/trigger/parameters';
 
 /**
  * What the trigger keeps in the workflow's static data about its integration at 1NCE. "Listen for test

@@ -25,7 +25,7 @@ import {
 } from '../shared/core';
 import { checkSigningSecret } from '../shared/credential-test';
 import { createN8nSleep, createN8nTransport, egressFilterOf } from '../shared/n8n-transport';
-import { credentialSchemeOptions } from '../shared/trigger';
+import { credentialSchemeOptions } from '../shared/trigger/credentials';
 import { signedWebhookProperties } from './SignedWebhookDescription';
 
 /** The credential that holds each scheme's secret (and, for HMAC and 1NCE, its header settings). */

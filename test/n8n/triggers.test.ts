@@ -14,7 +14,7 @@ import { ScalefusionTrigger } from '../../nodes/Scalefusion/ScalefusionTrigger.n
 import { StandardWebhooksTrigger } from '../../nodes/StandardWebhooks/StandardWebhooksTrigger.node';
 import { checkSigningSecret } from '../../nodes/shared/credential-test';
 import { webhookContext } from '../helpers/n8n-context';
-import { chosenTypes, outputsExpression, routedTypes } from '../../nodes/shared/trigger';
+import { chosenTypes, outputsExpression, routedTypes } from '../../nodes/shared/trigger/outputs';
 
 interface TriggerNode {
 	description: { outputs: unknown; credentials?: Array<{ name: string }>; webhooks?: Array<Record<string, unknown>> };
