@@ -101,7 +101,7 @@ export function triggerProperties(input: TriggerPropertiesInput): INodePropertie
 			description: 'When the sender gets its answer. Refused requests, ignored types and duplicates are always answered at once.',
 		},
 		{
-			displayName: `n8n answers when the workflow has finished: 200 with an empty body if it succeeded; if a node failed, n8n's own 500 {"message":"Error in workflow"} (n8n lets no node choose that status or body), so the vendor retries. n8n waits as long as the workflow runs: no node can set an answer timeout. ${wait}: keep the workflow shorter, or answer at once.`,
+			displayName: `n8n answers when the workflow has finished: 200 with an empty body if it succeeded; if a node failed, n8n's own 500 {"message":"Error in workflow"} (n8n lets no node choose that status or body), so the vendor retries. n8n waits as long as the workflow runs: no node can set an answer timeout. ${wait}: keep the workflow shorter, or answer at once. With Detect Duplicate Messages on, a retry after a failure is answered "duplicate" and starts nothing.`,
 			name: 'answerNotice',
 			type: 'notice',
 			default: '',
