@@ -83,7 +83,9 @@ export class EdgeSenseTrigger implements INodeType {
 		name: 'edgeSenseTrigger',
 		icon: { light: 'file:../../icons/edgesense.svg', dark: 'file:../../icons/edgesense.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 1.1: n8n evaluates no expression of its own per request (see nodes/shared/trigger.ts).
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{$parameter["routeByType"] ? "routed by event type" : "events"}}',
 		description: 'Starts the workflow when EdgeSense.io sends a signed webhook event; registers the webhook at EdgeSense for you',
 		defaults: { name: 'EdgeSense Trigger' },

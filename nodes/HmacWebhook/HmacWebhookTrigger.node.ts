@@ -10,7 +10,9 @@ export class HmacWebhookTrigger implements INodeType {
 		name: 'hmacWebhookTrigger',
 		icon: { light: 'file:../../icons/devicehook.svg', dark: 'file:../../icons/devicehook.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 1.1: n8n evaluates no expression of its own per request (see nodes/shared/trigger.ts).
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{$parameter["routeByType"] ? "routed by event type" : "events"}}',
 		description: 'Starts the workflow when a webhook signed with an HMAC in a header arrives (GitHub, Shopify and most senders)',
 		defaults: { name: 'HMAC Webhook Trigger' },

@@ -10,7 +10,9 @@ export class InHandDeviceManagerTrigger implements INodeType {
 		name: 'inHandDeviceManagerTrigger',
 		icon: { light: 'file:../../icons/inhand.svg', dark: 'file:../../icons/inhand.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 1.1: n8n evaluates no expression of its own per request (see nodes/shared/trigger.ts).
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{$parameter["routeByType"] ? "routed by alert type" : "alerts"}}',
 		description: 'Starts the workflow when InHand Device Manager sends a signed alert webhook',
 		defaults: { name: 'InHand Device Manager Trigger' },

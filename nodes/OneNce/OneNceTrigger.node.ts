@@ -18,6 +18,7 @@ import {
 	type OneNceIntegration,
 } from '../shared/one-nce-api';
 import { registrationLifecycle } from '../shared/registration';
+import { credentialHeaderName } from '../shared/trigger/credentials';
 import { handleTriggerWebhook, triggerWebhooks } from '../shared/trigger/handler';
 import { chosenTypes, outputsExpression } from '../shared/trigger/outputs';
 import { triggerProperties } from '../shared/trigger/parameters';
@@ -96,7 +97,7 @@ const registration = registrationLifecycle<OneNceIntegration, Prepared>({
 	async prepare() {
 		const name = integrationName(this);
 		const credentials = await this.getCredentials('oneNceApi');
-		const headerName = String(credentials.authHeaderName || 'x-api-key');
+		const headerName = credentialHeaderName('1nce', credentials);
 		const headerValue = typeof credentials.secret === 'string' ? credentials.secret : '';
 		if (!isValidHeaderName(headerName)) {
 			throw new NodeOperationError(this.getNode(), `"${headerName}" is not a valid header name; fix the webhook header name in the 1NCE API credential.`);
@@ -157,7 +158,9 @@ export class OneNceTrigger implements INodeType {
 		name: 'oneNceTrigger',
 		icon: { light: 'file:../../icons/1nce.svg', dark: 'file:../../icons/1nce.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 1.1: n8n evaluates no expression of its own per request (see nodes/shared/trigger.ts).
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{$parameter["routeByType"] ? "routed by event type" : "events"}}',
 		description: 'Starts the workflow when the 1NCE Cloud Integrator sends an event; creates the webhook integration at 1NCE for you',
 		defaults: { name: '1NCE Trigger' },

@@ -10,7 +10,9 @@ export class ScalefusionTrigger implements INodeType {
 		name: 'scalefusionTrigger',
 		icon: { light: 'file:../../icons/scalefusion.svg', dark: 'file:../../icons/scalefusion.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 1.1: n8n evaluates no expression of its own per request (see nodes/shared/trigger.ts).
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{$parameter["routeByType"] ? "routed by event type" : "events"}}',
 		description: 'Starts the workflow when Scalefusion sends a signed device event',
 		defaults: { name: 'Scalefusion Trigger' },

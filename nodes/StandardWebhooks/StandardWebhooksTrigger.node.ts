@@ -10,7 +10,9 @@ export class StandardWebhooksTrigger implements INodeType {
 		name: 'standardWebhooksTrigger',
 		icon: { light: 'file:../../icons/standard-webhooks.svg', dark: 'file:../../icons/standard-webhooks.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 1.1: n8n evaluates no expression of its own per request (see nodes/shared/trigger.ts).
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{$parameter["routeByType"] ? "routed by event type" : "events"}}',
 		description: 'Starts the workflow when a Standard Webhooks sender (Svix and others) posts a signed event',
 		defaults: { name: 'Standard Webhooks Trigger' },

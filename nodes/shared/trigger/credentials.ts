@@ -9,19 +9,39 @@ export function credentialSecrets(credentials: ICredentialDataDecryptedObject): 
 
 /**
  * Scheme settings kept in a credential: generic HMAC's signature layout, 1NCE's header name — whichever
- * the vendor's scheme reads (its `settings`, decided in the core), never chosen by vendor name here.
+ * the vendor's scheme reads (its `settings`, decided in the core), never chosen by vendor name here. Only
+ * the fields that are filled in are passed: the scheme applies its own defaults (`scheme.defaults`) to
+ * the others, so they are written once, in the core.
  */
 export function credentialSchemeOptions(vendor: VendorId, credentials: ICredentialDataDecryptedObject): SchemeOptions {
 	const settings = getVendor(vendor)?.scheme.settings ?? [];
 	if (!settings.includes('header')) return {};
-	if (!settings.includes('algorithm')) return { header: String(credentials.authHeaderName || 'x-api-key') };
-	const options: SchemeOptions = {
-		header: String(credentials.header || 'X-Signature'),
-		algorithm: (credentials.algorithm as SchemeOptions['algorithm']) || 'sha256',
-		encoding: (credentials.encoding as SchemeOptions['encoding']) || 'hex',
-		signedContent: (credentials.signedContent as SchemeOptions['signedContent']) || 'body',
+	const filled = (name: string): string | undefined => {
+		const value = credentials[name];
+		return typeof value === 'string' && value !== '' ? value : undefined;
 	};
-	if (credentials.prefix) options.prefix = String(credentials.prefix);
-	if (options.signedContent === 'timestamp.body') options.timestampHeader = String(credentials.timestampHeader || 'X-Timestamp');
-	return options;
+	// 1NCE's credential names its static header authHeaderName; generic HMAC's is the signature header.
+	if (!settings.includes('algorithm')) return optionsOf({ header: filled('authHeaderName') });
+	const signedContent = filled('signedContent') as SchemeOptions['signedContent'];
+	return optionsOf({
+		header: filled('header'),
+		algorithm: filled('algorithm') as SchemeOptions['algorithm'],
+		encoding: filled('encoding') as SchemeOptions['encoding'],
+		prefix: filled('prefix'),
+		signedContent,
+		timestampHeader: signedContent === 'timestamp.body' ? filled('timestampHeader') : undefined,
+	});
+}
+
+/**
+ * The header a static-header vendor's webhooks carry (1NCE): the credential's, else the scheme's default,
+ * for the nodes that set it up at the vendor rather than check it.
+ */
+export function credentialHeaderName(vendor: VendorId, credentials: ICredentialDataDecryptedObject): string {
+	return credentialSchemeOptions(vendor, credentials).header ?? getVendor(vendor)?.scheme.defaults?.header ?? '';
+}
+
+/** The options without the unset ones. */
+function optionsOf(options: { [K in keyof SchemeOptions]: SchemeOptions[K] | undefined }): SchemeOptions {
+	return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as SchemeOptions;
 }
