@@ -21,6 +21,10 @@ export {
   parseSourceAllowList,
   sourceEntries,
   type SourceAllowList,
+  refusalReport,
+  type RefusalReport,
+  type RefusalPayload,
+  type RefusalReportInput,
 } from './host/index';
 export { sign, type SignInput, type SignedRequest } from './sign';
 export { fillPlaceholders, placeholderValuesOf, PLACEHOLDERS, type PlaceholderValues } from './placeholders';

@@ -8,6 +8,7 @@ import { closeLog, recordDecision } from '../lib/log-admin';
 import { installMockAdmin, registerMockTarget, unregisterMockTarget } from '../lib/mock-admin';
 import { adminPathConflict, fullPath, installRawCapture, normalizePath, receivedText, registerPath, sourceOf, unregisterPath, writeAnswer } from '../lib/raw-capture';
 import type { HttpRequest, HttpResponse, NodeMessage, NodeStatus, RED, RedNode } from '../lib/red';
+import { refusedOutput } from '../lib/refused-output';
 import { removeRoute } from '../lib/routes';
 import { seenIds } from '../lib/seen-ids';
 import { vendorConfig } from '../lib/vendor-config';
@@ -23,6 +24,8 @@ interface DevicehookInDef {
   sources?: string;
   /** Also allow the vendor's published addresses (1NCE). */
   vendorSources?: boolean;
+  /** One more output, "refused", with a report per refused request (lib/refused-output). */
+  refusedOutput?: boolean;
 }
 
 /**
@@ -74,6 +77,7 @@ export = function register(RED: RED): void {
       allowedSources: config.sources ?? '',
       vendorSources: config.vendorSources === true,
     });
+    const refused = refusedOutput(RED, config.refusedOutput, receiver.types.length + 1, receiver, vendor);
     // The capture refuses a source the allow-list does not take before the body arrives: counted in the status too.
     const conflict = registerPath(capturePath, node.id, {
       maxBytes: receiver.maxBytes,
@@ -86,6 +90,10 @@ export = function register(RED: RED): void {
           showCounts();
         }
         return decision;
+      },
+      onRefused: (decision, headers, requestId) => {
+        const outputs = refused.only(decision, { headers, requestId });
+        if (outputs) node.send(outputs);
       },
     });
     if (conflict) {
@@ -115,7 +123,9 @@ export = function register(RED: RED): void {
       else if (decision.kind === 'refused') counts.refused++;
       showCounts();
       writeAnswer(res, decision); // at once: EdgeSense wants an answer within 3 s, 1NCE within 20 s
-      recordDecision(RED, node, decision, { headers: req.headers, body: req.rawBody ?? req.body, vendor });
+      const entry = recordDecision(RED, node, decision, { headers: req.headers, body: req.rawBody ?? req.body, vendor });
+      const refusedMsgs = refused.only(decision, { headers: req.headers, requestId: entry?.requestId });
+      if (refusedMsgs) node.send(refusedMsgs);
       if (decision.kind !== 'accepted') return;
       const event = decision.event;
       const msg: NodeMessage = {
@@ -128,7 +138,7 @@ export = function register(RED: RED): void {
         headers: eventHeaders(receiver.safeHeaders(req.headers)),
         authentication: decision.authentication,
       };
-      const outputs: Array<NodeMessage | null> = new Array(receiver.types.length + 1).fill(null);
+      const outputs: Array<NodeMessage | null> = new Array(refused.outputs).fill(null);
       outputs[decision.output] = msg;
       node.send(outputs);
     };

@@ -4,3 +4,4 @@
 export { createReceiver, cleanTypes, DEFAULT_READ_TIMEOUT_MS, type Receiver, type ReceiverConfig, type ReceiverMode, type HostRequest } from './receiver';
 export { describeDecision, refusal, type Decision, type HostAnswer } from './answer';
 export { parseSourceAllowList, sourceEntries, MAX_SOURCE_ENTRIES, type SourceAllowList } from './sources';
+export { refusalReport, type RefusalReport, type RefusalPayload, type RefusalReportInput } from './refusal-report';
