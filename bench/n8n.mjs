@@ -43,6 +43,7 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 50);
 const EXTRA_ENV = JSON.parse(process.env.BENCH_N8N_ENV ?? '{}');
 const VERSION = process.env.BENCH_N8N_VERSION ?? '2.41.1';
 const GOAL = 0.9;
+const GOAL_DIY = 1.0;
 
 if (process.argv[2] === '--load') {
   // The load generator (child process): POSTs `count` requests at `concurrency`, reports req/s and latencies.
@@ -95,6 +96,8 @@ if (process.argv[2] === '--load') {
   const WEBHOOK_PATH = 'bench-n8n-webhook';
   const AUTH_HOOK = 'b3bcb3bc-0000-4000-8000-000000000003';
   const AUTH_PATH = 'bench-n8n-webhook-auth';
+  const DIY_HOOK = 'b3bcb3bc-0000-4000-8000-000000000004';
+  const DIY_PATH = 'bench-n8n-diy';
   const noop = { id: 'noop', name: 'No Operation', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [250, 0], parameters: {} };
   const connections = (from) => ({ [from]: { main: [[{ node: 'No Operation', type: 'main', index: 0 }]] } });
   const workflows = [
@@ -151,6 +154,57 @@ if (process.argv[2] === '--load') {
       ],
       connections: connections('Webhook'),
     },
+    {
+      // The same check done by hand with n8n's own nodes: Webhook (Raw Body) → Crypto (HMAC-SHA256 of the
+      // raw bytes, base64, secret from a Crypto credential) → IF (equal to the X-Signature header) → No
+      // Operation on the true branch. Answers at once like the others (a refusal would need Respond to
+      // Webhook, which only makes it slower).
+      id: 'benchN8nDiy0001',
+      name: 'bench n8n do-it-yourself verification',
+      nodes: [
+        {
+          id: 'webhook',
+          name: 'Webhook',
+          type: 'n8n-nodes-base.webhook',
+          typeVersion: 2,
+          position: [0, 0],
+          webhookId: DIY_HOOK,
+          parameters: { httpMethod: 'POST', path: DIY_PATH, responseMode: 'onReceived', options: { rawBody: true } },
+        },
+        {
+          id: 'crypto',
+          name: 'Crypto',
+          type: 'n8n-nodes-base.crypto',
+          typeVersion: 2,
+          position: [250, 0],
+          parameters: { action: 'hmac', binaryData: true, binaryPropertyName: 'data', type: 'SHA256', encoding: 'base64', dataPropertyName: 'computed' },
+          credentials: { crypto: { id: 'benchCryptoCred1', name: 'bench crypto' } },
+        },
+        {
+          id: 'if',
+          name: 'If',
+          type: 'n8n-nodes-base.if',
+          typeVersion: 2.2,
+          position: [500, 0],
+          parameters: {
+            conditions: {
+              options: { caseSensitive: true, leftValue: '', typeValidation: 'strict', version: 2 },
+              conditions: [
+                { id: 'c1', leftValue: '={{ $json.computed }}', rightValue: "={{ $json.headers['x-signature'] }}", operator: { type: 'string', operation: 'equals' } },
+              ],
+              combinator: 'and',
+            },
+            options: {},
+          },
+        },
+        { ...noop, position: [750, 0] },
+      ],
+      connections: {
+        Webhook: { main: [[{ node: 'Crypto', type: 'main', index: 0 }]] },
+        Crypto: { main: [[{ node: 'If', type: 'main', index: 0 }]] },
+        If: { main: [[{ node: 'No Operation', type: 'main', index: 0 }], []] },
+      },
+    },
   ];
 
   // One body and one set of headers for all: the InHand signature is also the header the Header Auth checks.
@@ -162,6 +216,7 @@ if (process.argv[2] === '--load') {
     credentials: [
       { id: 'benchInHandCred1', name: 'bench InHand', type: 'inHandWebhookApi', data: { secret: SECRET } },
       { id: 'benchHeaderAuth1', name: 'bench header auth', type: 'httpHeaderAuth', data: { name: 'X-Signature', value: signed.headers['X-Signature'] } },
+      { id: 'benchCryptoCred1', name: 'bench crypto', type: 'crypto', data: { hmacSecret: SECRET } },
     ],
     workflows,
     env: EXTRA_ENV,
@@ -170,6 +225,7 @@ if (process.argv[2] === '--load') {
     devicehook: runtime.webhookUrl(TRIGGER_HOOK),
     webhook: `${runtime.url}/webhook/${WEBHOOK_PATH}`,
     'webhook+auth': `${runtime.url}/webhook/${AUTH_PATH}`,
+    diy: `${runtime.url}/webhook/${DIY_PATH}`,
   };
   const names = Object.keys(targets);
 
@@ -187,7 +243,7 @@ if (process.argv[2] === '--load') {
     );
     // Answers come before the executions run (respond immediately): a run is over when its executions
     // are saved, else the next target would share the server with the previous one's backlog.
-    const workflowOf = { devicehook: 'benchDeviceHook1', webhook: 'benchN8nWebhook1', 'webhook+auth': 'benchN8nHookAuth' };
+    const workflowOf = { devicehook: 'benchDeviceHook1', webhook: 'benchN8nWebhook1', 'webhook+auth': 'benchN8nHookAuth', diy: 'benchN8nDiy0001' };
     const sent = Object.fromEntries(names.map((name) => [name, 0]));
     const drain = async (which) => {
       const started = Date.now();
@@ -246,11 +302,23 @@ if (process.argv[2] === '--load') {
     console.log(
       `     reference, Webhook node with Header Auth: ${Math.round(summary['webhook+auth'].rps)} req/s answered (ours ${ratioAuth.toFixed(2)}×), ${Math.round(summary['webhook+auth'].sustainedRps)} req/s with executions saved (ours ${(dh.sustainedRps / summary['webhook+auth'].sustainedRps).toFixed(2)}×), median p99 ${summary['webhook+auth'].p99.toFixed(1)} ms`,
     );
+    const ratioDiy = dh.rps / summary.diy.rps;
+    const sustainedDiy = dh.sustainedRps / summary.diy.sustainedRps;
+    console.log(
+      `${ratioDiy >= GOAL_DIY ? 'PASS' : 'MISS'} n8n ${VERSION} vs the same check by hand (Webhook raw body → Crypto HMAC → IF → No Operation): ${Math.round(summary.diy.rps)} req/s answered (ours ${ratioDiy.toFixed(2)}×, goal ≥ ${GOAL_DIY}×), ${Math.round(summary.diy.sustainedRps)} req/s with executions saved (ours ${sustainedDiy.toFixed(2)}×), median p99 ${summary.diy.p99.toFixed(1)} ms`,
+    );
+    // Per-round ratios: round k of each target ran in the same rotation, so their ratio is one sample.
+    const perRound = (other, key) => rounds.devicehook.map((x, k) => Number((x[key] / rounds[other][k][key]).toFixed(3)));
+    const spreads = Object.fromEntries(
+      ['webhook', 'webhook+auth', 'diy'].map((other) => [other, { answered: perRound(other, 'rps'), sustained: perRound(other, 'sustainedRps') }]),
+    );
+    for (const [other, x] of Object.entries(spreads)) console.log(`     per-round ratios vs ${other}: answered ${x.answered.join(', ')}; with executions saved ${x.sustained.join(', ')}`);
     mkdirSync(join(here, 'results'), { recursive: true });
-    const suffix = VERSION === '2.41.1' && Object.keys(EXTRA_ENV).length === 0 ? '' : `-${VERSION}${Object.keys(EXTRA_ENV).length ? '-custom' : ''}`;
+    const label = process.env.BENCH_N8N_LABEL;
+    const suffix = label ? `-${label}` : VERSION === '2.41.1' && Object.keys(EXTRA_ENV).length === 0 ? '' : `-${VERSION}${Object.keys(EXTRA_ENV).length ? '-custom' : ''}`;
     writeFileSync(
       join(here, 'results', `n8n${suffix}.json`),
-      `${JSON.stringify({ n8n: VERSION, node: runtime.install.nodeVersion, env: EXTRA_ENV, requests: REQUESTS, concurrency: CONCURRENCY, summary, ratio, sustainedRatio, ratioVsHeaderAuth: ratioAuth, goal: GOAL, rounds }, null, 2)}\n`,
+      `${JSON.stringify({ n8n: VERSION, node: runtime.install.nodeVersion, env: EXTRA_ENV, requests: REQUESTS, concurrency: CONCURRENCY, summary, ratio, sustainedRatio, ratioVsHeaderAuth: ratioAuth, ratioVsDiy: ratioDiy, sustainedRatioVsDiy: sustainedDiy, goal: GOAL, goalVsDiy: GOAL_DIY, spreads, rounds }, null, 2)}\n`,
     );
   } catch (error) {
     failed = true;

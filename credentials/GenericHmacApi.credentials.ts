@@ -1,4 +1,8 @@
 import type { ICredentialType, INodeProperties } from 'n8n-workflow';
+import { getVendor, type SchemeOptions } from '../nodes/shared/core';
+
+/** The scheme's own defaults (the core applies them to an empty field too), shown as the fields' defaults. */
+const defaults: SchemeOptions = getVendor('generic-hmac')?.scheme.defaults ?? {};
 
 /** Any sender that signs the body with an HMAC in a header: GitHub, Shopify and most others. */
 export class GenericHmacApi implements ICredentialType {
@@ -31,7 +35,7 @@ export class GenericHmacApi implements ICredentialType {
 			displayName: 'Signature Header',
 			name: 'header',
 			type: 'string',
-			default: 'X-Signature',
+			default: defaults.header ?? '',
 			placeholder: 'X-Hub-Signature-256',
 			description: 'The header that carries the signature',
 		},
@@ -44,7 +48,7 @@ export class GenericHmacApi implements ICredentialType {
 				{ name: 'SHA-256', value: 'sha256' },
 				{ name: 'SHA-512', value: 'sha512' },
 			],
-			default: 'sha256',
+			default: defaults.algorithm ?? '',
 		},
 		{
 			displayName: 'Encoding',
@@ -54,7 +58,7 @@ export class GenericHmacApi implements ICredentialType {
 				{ name: 'Hex', value: 'hex' },
 				{ name: 'Base64', value: 'base64' },
 			],
-			default: 'hex',
+			default: defaults.encoding ?? '',
 		},
 		{
 			displayName: 'Prefix',
@@ -72,13 +76,13 @@ export class GenericHmacApi implements ICredentialType {
 				{ name: 'Body', value: 'body' },
 				{ name: 'Timestamp.Body', value: 'timestamp.body', description: 'The Unix timestamp from a header, a dot, then the body' },
 			],
-			default: 'body',
+			default: defaults.signedContent ?? '',
 		},
 		{
 			displayName: 'Timestamp Header',
 			name: 'timestampHeader',
 			type: 'string',
-			default: 'X-Timestamp',
+			default: defaults.timestampHeader ?? '',
 			displayOptions: { show: { signedContent: ['timestamp.body'] } },
 			description: 'The header with the Unix timestamp (seconds) that is signed with the body',
 		},

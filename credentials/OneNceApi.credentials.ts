@@ -6,6 +6,7 @@ import type {
 	IHttpRequestOptions,
 	INodeProperties,
 } from 'n8n-workflow';
+import { getVendor } from '../nodes/shared/core';
 
 /**
  * 1NCE: the Management API user (a bearer token is fetched with Basic auth and kept, encrypted, in the
@@ -54,7 +55,7 @@ export class OneNceApi implements ICredentialType {
 			displayName: 'Webhook Header Name',
 			name: 'authHeaderName',
 			type: 'string',
-			default: 'x-api-key',
+			default: getVendor('1nce')?.scheme.defaults?.header ?? '', // the scheme's default header name
 			description: 'The custom header the Cloud Integrator sends with every message; the trigger refuses requests without it',
 		},
 		{

@@ -2,7 +2,9 @@ import type { IHookFunctions, INodeType, INodeTypeDescription, IWebhookFunctions
 import { NodeOperationError } from 'n8n-workflow';
 import { deleteWebhook, listWebhooks, registerWebhook, type EdgeSenseWebhook } from '../shared/edgesense-api';
 import { registrationLifecycle } from '../shared/registration';
-import { chosenTypes, handleTriggerWebhook, outputsExpression, routedTypes, triggerProperties, triggerWebhooks } from '../shared/trigger';
+import { handleTriggerWebhook, triggerWebhooks } from '../shared/trigger/handler';
+import { chosenTypes, outputsExpression, routedTypes } from '../shared/trigger/outputs';
+import { triggerProperties } from '../shared/trigger/parameters';
 
 /**
  * What the trigger keeps in the workflow's static data about its registration at EdgeSense. "Listen for

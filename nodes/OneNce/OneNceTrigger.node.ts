@@ -18,7 +18,10 @@ import {
 	type OneNceIntegration,
 } from '../shared/one-nce-api';
 import { registrationLifecycle } from '../shared/registration';
-import { chosenTypes, handleTriggerWebhook, outputsExpression, triggerProperties, triggerWebhooks } from '../shared/trigger';
+import { credentialHeaderName } from '../shared/trigger/credentials';
+import { handleTriggerWebhook, triggerWebhooks } from '../shared/trigger/handler';
+import { chosenTypes, outputsExpression } from '../shared/trigger/outputs';
+import { triggerProperties } from '../shared/trigger/parameters';
 
 /**
  * What the trigger keeps in the workflow's static data about its integration at 1NCE. "Listen for test
@@ -94,7 +97,7 @@ const registration = registrationLifecycle<OneNceIntegration, Prepared>({
 	async prepare() {
 		const name = integrationName(this);
 		const credentials = await this.getCredentials('oneNceApi');
-		const headerName = String(credentials.authHeaderName || 'x-api-key');
+		const headerName = credentialHeaderName('1nce', credentials);
 		const headerValue = typeof credentials.secret === 'string' ? credentials.secret : '';
 		if (!isValidHeaderName(headerName)) {
 			throw new NodeOperationError(this.getNode(), `"${headerName}" is not a valid header name; fix the webhook header name in the 1NCE API credential.`);

@@ -11,13 +11,12 @@ import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workf
 import {
 	customRetryPolicy,
 	deliver,
+	describeAttempt,
 	isDeliveryError,
 	getVendor,
-	placeholderValuesOf,
+	placeholdersOf,
 	prepareDelivery,
 	type DeliveryResult,
-	type EventDevice,
-	type PlaceholderValues,
 	type PreparedDelivery,
 	type RetryPolicy,
 	type SignOptions,
@@ -25,7 +24,7 @@ import {
 } from '../shared/core';
 import { checkSigningSecret } from '../shared/credential-test';
 import { createN8nSleep, createN8nTransport, egressFilterOf } from '../shared/n8n-transport';
-import { credentialSchemeOptions } from '../shared/trigger';
+import { credentialSchemeOptions } from '../shared/trigger/credentials';
 import { signedWebhookProperties } from './SignedWebhookDescription';
 
 /** The credential that holds each scheme's secret (and, for HMAC and 1NCE, its header settings). */
@@ -256,36 +255,7 @@ function itemBody(this: IExecuteFunctions, itemIndex: number, itemJson: IDataObj
 	return value; // sent as written (the InHand scheme re-serializes it the Python way, as InHand does)
 }
 
-/** `:iccid:`, `:imsi:` and `:ip:` from the item's `device` (a DeviceHook event, a 1NCE message), else its top level. */
-function placeholdersOf(json: IDataObject): PlaceholderValues {
-	const device = json.device && typeof json.device === 'object' && !Array.isArray(json.device) ? (json.device as EventDevice) : undefined;
-	const values = placeholderValuesOf(device);
-	const pick = (value: unknown): string | undefined => (typeof value === 'string' || typeof value === 'number' ? String(value) : undefined);
-	return {
-		iccid: pick(values.iccid) ?? pick(json.iccid),
-		imsi: pick(values.imsi) ?? pick(json.imsi),
-		ip: pick(values.ip) ?? pick(json.ip),
-	};
-}
-
-/** One line per attempt, for the error's description. */
+/** The delivery's attempts, one line each (the core's describeAttempt), for the error's description. */
 function attemptLog(result: DeliveryResult): string {
-	const lines = result.attempts.map((attempt) => {
-		const what = attempt.statusCode !== undefined ? `HTTP ${attempt.statusCode}` : `${attempt.errorClass ?? 'error'}: ${attempt.error ?? 'no answer'}`;
-		const next =
-			attempt.verdict === 'retry'
-				? `retried after ${seconds(attempt.nextRetryInMs ?? 0)}`
-				: attempt.verdict === 'gone'
-					? 'gone, not retried'
-					: attempt.verdict === 'delivered'
-						? 'delivered'
-						: 'gave up';
-		const snippet = attempt.responseSnippet ? ` — response: ${attempt.responseSnippet.slice(0, 200).replace(/\s+/g, ' ')}` : '';
-		return `Attempt ${attempt.attempt} at ${attempt.startedAt} (${attempt.durationMs} ms): ${what}, ${next}${snippet}`;
-	});
-	return [`${result.outcome} — ${result.attempts.length} attempt(s) to ${result.url}`, ...lines].join('\n');
-}
-
-function seconds(ms: number): string {
-	return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
+	return [`${result.outcome} — ${result.attempts.length} attempt(s) to ${result.url}`, ...result.attempts.map(describeAttempt)].join('\n');
 }

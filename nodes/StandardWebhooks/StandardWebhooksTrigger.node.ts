@@ -1,6 +1,8 @@
 import type { INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { checkSigningSecret } from '../shared/credential-test';
-import { handleTriggerWebhook, outputsExpression, triggerProperties, triggerWebhooks } from '../shared/trigger';
+import { handleTriggerWebhook, triggerWebhooks } from '../shared/trigger/handler';
+import { outputsExpression } from '../shared/trigger/outputs';
+import { triggerProperties } from '../shared/trigger/parameters';
 
 export class StandardWebhooksTrigger implements INodeType {
 	description: INodeTypeDescription = {

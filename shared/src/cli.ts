@@ -5,13 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { deliver, prepareDelivery, type DeliveryAttempt, type PreparedDelivery } from './delivery/deliver';
+import { describeAttempt } from './delivery/attempt-line';
+import { deliver, prepareDelivery, type PreparedDelivery } from './delivery/deliver';
 import { isDeliveryError } from './delivery/errors';
 import { redactUrl, redactUrlsIn } from './delivery/redact';
 import { retryPolicies } from './delivery/retry-plan';
 import { customRetryPolicy } from './delivery/retry-policies';
 import { headerLookup } from './headers';
-import { placeholderValuesOf } from './placeholders';
+import { placeholdersOf, type PlaceholderValues } from './placeholders';
 import { createNodeTransport, nodeSleep } from './node/transport';
 import { isExplicitlyLocalHost } from './node/ssrf';
 import { sign } from './sign';
@@ -198,12 +199,6 @@ function secretsFrom(values: Record<string, unknown>, io: CliIO): string[] {
   return [env['DEVICEHOOK_SECRET'], env['DEVICEHOOK_PREVIOUS_SECRET']].filter((s): s is string => typeof s === 'string' && s !== '');
 }
 
-function formatAttempt(a: DeliveryAttempt): string {
-  const what = a.statusCode !== undefined ? `HTTP ${a.statusCode}` : `${a.errorClass}: ${a.error ?? ''}`;
-  const next = a.verdict === 'retry' ? ` → retry in ${((a.nextRetryInMs ?? 0) / 1000).toFixed(1)} s` : a.verdict === 'delivered' ? ' → delivered' : ` → ${a.verdict}`;
-  return `attempt ${a.attempt}  ${what}  ${a.durationMs} ms  request-id ${a.requestId}${next}`;
-}
-
 async function send(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = usage(() => parseArgs({ args, allowPositionals: true, strict: true, options: {
     ...COMMON,
@@ -262,9 +257,10 @@ async function send(args: string[], io: CliIO): Promise<number> {
     // A configuration that cannot work is a usage error (exit 2), before anything is sent.
     throw isDeliveryError(error) ? new UsageError(error.message) : error;
   }
-  const device = typeof body === 'object' ? profile.normalize(body as Record<string, unknown>, headerLookup({})).device : {};
-  const placeholders = { ...placeholderValuesOf(device) };
-  for (const key of ['iccid', 'imsi', 'ip'] as const) if (values[key] !== undefined) placeholders[key] = String(values[key]);
+  // The flags first, then the device of the event the body stands for.
+  const event = typeof body === 'object' ? profile.normalize(body as Record<string, unknown>, headerLookup({})) : undefined;
+  const given: PlaceholderValues = { iccid: values.iccid, imsi: values.imsi, ip: values.ip };
+  const placeholders = placeholdersOf(event, given);
 
   let host: string;
   try {
@@ -278,7 +274,7 @@ async function send(args: string[], io: CliIO): Promise<number> {
   try {
     const result = await deliver(
       { config, body, placeholders, ...(io.signal ? { signal: io.signal } : {}) },
-      { transport, sleep: nodeSleep, onAttempt: (a) => values.json || io.stdout(formatAttempt(a)) },
+      { transport, sleep: nodeSleep, onAttempt: (a) => values.json || io.stdout(describeAttempt(a)) },
     );
     if (values.json) io.stdout(JSON.stringify(result, null, 2));
     else io.stdout(result.delivered ? `delivered after ${result.attempts.length} attempt(s)` : `not delivered (${result.outcome}): ${result.error}`);

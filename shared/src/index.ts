@@ -27,7 +27,7 @@ export {
   type RefusalReportInput,
 } from './host/index';
 export { sign, type SignInput, type SignedRequest } from './sign';
-export { fillPlaceholders, placeholderValuesOf, PLACEHOLDERS, type PlaceholderValues } from './placeholders';
+export { fillPlaceholders, placeholderValuesOf, placeholdersOf, PLACEHOLDERS, type PlaceholderValues } from './placeholders';
 export { pythonJsonDumps, compactJsonDumps, pythonFloatRepr, JsonSyntaxError, type ReserializeOptions } from './json/lossless-json';
 export {
   createMemoryReplayStore,
@@ -43,7 +43,8 @@ export {
   type ReplayStoreBounds,
 } from './replay-store';
 export { vendors, vendorIds, getVendor } from './vendors/index';
-export { standardWebhooksKey, newMessageId } from './schemes/standard-webhooks';
+export { standardWebhooksKey } from './schemes/standard-webhooks';
+export { newMessageId } from './delivery/message-id';
 export { headerLookup, isSafeHeaderValue, isValidHeaderName, safeHeaders, CREDENTIAL_HEADERS, type HeaderInput, type HeaderLookup } from './headers';
 export {
   deliver,
@@ -62,6 +63,7 @@ export {
   type Transport,
   type Sleep,
 } from './delivery/deliver';
+export { describeAttempt } from './delivery/attempt-line';
 export { DeliveryError, isDeliveryError, type DeliveryErrorCode, type TransportErrorCode } from './delivery/errors';
 export { redactUrl, redactUrlsIn, hasUserinfo } from './delivery/redact';
 export {
@@ -86,6 +88,6 @@ export { customRetryPolicy, NO_RETRIES, NON_2XX_STATUSES, TRANSIENT_STATUSES, ty
 export { createMemoryEndpointStore, nextEndpointState, restartEndpoint, type EndpointState, type EndpointStateStore } from './delivery/endpoint-health';
 export { serializeBody } from './sign';
 export { forwardedBody, isNormalizedEvent } from './forwarding';
-export { outputIndexForType, outputLabelsFor, editorCatalogue, clockWindowOf, type ClockWindow } from './routing';
+export { outputIndexForType, editorCatalogue, clockWindowOf, type ClockWindow } from './routing';
 export type * from './types';
 export * from './log/index';

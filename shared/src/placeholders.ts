@@ -51,3 +51,30 @@ export function fillPlaceholders(template: string, values: PlaceholderValues, op
 export function placeholderValuesOf(device: EventDevice | undefined): PlaceholderValues {
   return { iccid: device?.iccid, imsi: device?.imsi, ip: device?.ip };
 }
+
+/**
+ * The placeholder values for sending an item (an n8n item's JSON, a Node-RED `msg.payload`, the CLI's
+ * event), decided here for every host: each value given explicitly (CLI flags, `msg.placeholders`) wins;
+ * otherwise it comes from the item's `device` (a DeviceHook event), else from the item's own field of that
+ * name (a 1NCE message carries `iccid` at the top). Only text and numbers count; anything else is missing
+ * and becomes `none` when filled.
+ */
+export function placeholdersOf(item: unknown, given?: PlaceholderValues | null): PlaceholderValues {
+  const fields = isRecord(item) ? item : {};
+  const device = isRecord(fields.device) ? placeholderValuesOf(fields.device as EventDevice) : {};
+  const explicit: PlaceholderValues = isRecord(given) ? given : {};
+  const values: PlaceholderValues = {};
+  for (const name of PLACEHOLDERS) {
+    const value = textOf(explicit[name]) ?? textOf(device[name]) ?? textOf(fields[name]);
+    if (value !== undefined) values[name] = value;
+  }
+  return values;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function textOf(value: unknown): string | undefined {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+}

@@ -53,12 +53,6 @@ export function outputIndexForType(chosenTypes: readonly string[], type: string)
   return index === -1 ? chosenTypes.length : index;
 }
 
-/** Labels of the outputs for the chosen types, from the vendor's catalogue, then "other". */
-export function outputLabelsFor(vendorId: string, chosenTypes: readonly string[]): string[] {
-  const catalogue = getVendor(vendorId)?.eventTypes ?? [];
-  return [...chosenTypes.map((type) => catalogue.find((entry) => entry.value === type)?.label ?? type), 'other'];
-}
-
 /** What an editor needs to offer vendor-aware dropdowns: every vendor with its catalogue and scheme. JSON-safe. */
 export function editorCatalogue(): Array<{
   id: string;

@@ -226,6 +226,8 @@ export interface SignatureScheme {
   readonly signatureListHeader?: string;
   /** The scheme settings this scheme reads (generic HMAC: its layout; 1NCE: the header name); empty when fixed. */
   readonly settings: readonly SchemeSetting[];
+  /** What a setting is when not given (or empty): the scheme applies these itself, editors show them. */
+  readonly defaults?: Readonly<SchemeOptions>;
   verify(input: SchemeVerifyInput): SchemeVerifyResult;
   /** Returns the bytes to send (the scheme may add to the body, as EdgeSense does) and the headers. */
   sign(input: SchemeSignInput): { text: string; headers: Record<string, string> };

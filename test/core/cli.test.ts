@@ -40,8 +40,8 @@ describe('devicehook send', () => {
     receiver = await startReceiver((n) => (n === 0 ? { status: 500 } : { status: 200 }));
     const { code, stdout } = await run(['send', '--vendor', 'inhand-dm', '--type', 'offline', '--secret', 's3', '--retries', '1', '--retry-delay', '50', `${receiver.url}/hook`]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/attempt 1 +HTTP 500 .* → retry in 0\.1 s/);
-    expect(stdout).toMatch(/attempt 2 +HTTP 200 .* → delivered/);
+    expect(stdout).toMatch(/Attempt 1 at .*: HTTP 500, retried after 50 ms/);
+    expect(stdout).toMatch(/Attempt 2 at .*: HTTP 200, delivered/);
     const last = receiver.requests[1]!;
     expect(verify({ vendor: 'inhand-dm', rawBody: last.body, headers: last.headers, secrets: 's3' })).toMatchObject({ ok: true, event: { type: 'offline' } });
   });

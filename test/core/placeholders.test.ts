@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fillPlaceholders, placeholderValuesOf } from '../../shared/src/index';
+import { fillPlaceholders, placeholdersOf, placeholderValuesOf } from '../../shared/src/index';
 
 describe('fillPlaceholders', () => {
   it('percent-encodes URL values so they cannot redirect the request', () => {
@@ -29,6 +29,31 @@ describe('fillPlaceholders', () => {
 
   it('takes values from a normalized event device', () => {
     expect(placeholderValuesOf({ iccid: '89', ip: '10.0.0.1' })).toEqual({ iccid: '89', imsi: undefined, ip: '10.0.0.1' });
+  });
+
+  it('placeholdersOf: a given value wins, then the item\'s device, then the item\'s own field; only text and numbers count', () => {
+    const item = { device: { iccid: '8988', imsi: { nested: true } }, imsi: 901405100002864, ip: '10.0.0.1' };
+    expect(placeholdersOf(item)).toEqual({ iccid: '8988', imsi: '901405100002864', ip: '10.0.0.1' });
+    expect(placeholdersOf(item, { ip: '192.0.2.1', iccid: undefined })).toEqual({ iccid: '8988', imsi: '901405100002864', ip: '192.0.2.1' });
+    // A 1NCE message carries them at the top; a device that is not an object is not a device.
+    expect(placeholdersOf({ iccid: '89', device: 'gw-1' })).toEqual({ iccid: '89' });
+    for (const nothing of [undefined, null, 'text', 42, ['89'], {}]) expect(placeholdersOf(nothing)).toEqual({});
+    // What the filled URL shows: a value the item lacks becomes none.
+    expect(fillPlaceholders('/:iccid:/:imsi:/:ip:', placeholdersOf({ device: { iccid: '89' } }), { target: 'url' })).toBe('/89/none/none');
+  });
+
+  it('property: placeholdersOf takes each given text or number over the item, and nothing else', () => {
+    const value = fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.constant(undefined), fc.boolean(), fc.object());
+    const values = fc.record({ iccid: value, imsi: value, ip: value }, { requiredKeys: [] });
+    fc.assert(
+      fc.property(values, values, values, (given, device, top) => {
+        const result = placeholdersOf({ ...top, device }, given);
+        for (const name of ['iccid', 'imsi', 'ip'] as const) {
+          const usable = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
+          expect(result[name]).toBe(usable(given[name]) ?? usable(device[name]) ?? usable(top[name]));
+        }
+      }),
+    );
   });
 
   it('property: a URL keeps its origin and path structure whatever the values', () => {

@@ -222,9 +222,13 @@ export async function terminateGroup(child: ChildProcess, graceMs: number, signa
 /**
  * The watchdog `spawnServer` starts beside each server: a plain Node process in a group of its own, whose
  * stdin is a pipe from the test process. When that pipe closes (the test process died, however: the OS
- * closes its end) or the watchdog finds itself reparented, it signals the server's whole process group,
- * SIGKILLs whatever is left after the grace period, removes the given folders and exits. When the server's
- * group is gone first (stopped by the test), it exits too.
+ * closes its end) or the watchdog finds itself reparented (checked every 500 ms), it signals the server's
+ * whole process group, SIGKILLs whatever is left after `graceMs`, removes the given folders and exits. When
+ * the server's group is gone first (stopped by the test), it exits too.
+ * `graceMs` here is the orphan grace ({@link ServerSpawnOptions.orphanGraceMs}, 1 s), not the stop grace:
+ * nobody waits for an orderly shutdown any more and the folders go anyway, so n8n (which takes up to its
+ * 20 s stop grace to shut down on SIGTERM) no longer outlives a killed test run by 20 s. The second is for
+ * PostgreSQL, whose fast shutdown (SIGINT) removes its shared memory segment.
  * argv: pgid, signal, graceMs, JSON array of folders to remove.
  */
 const WATCHDOG_SOURCE = `'use strict';
@@ -258,11 +262,19 @@ setInterval(() => {
 }, 500);
 `;
 
+/** See {@link ServerSpawnOptions.orphanGraceMs}. */
+export const ORPHAN_GRACE_MS = 1000;
+
 export interface ServerSpawnOptions extends Omit<SpawnOptions, 'detached' | 'stdio' | 'signal'> {
   /** What the watchdog sends the group first when the test process is gone. @defaultValue SIGTERM */
   stopSignal?: NodeJS.Signals;
-  /** How long the group gets to end after `signal` before SIGKILL. */
+  /** How long the group gets to end after `signal` before SIGKILL, when the test stops it (terminateGroup). */
   graceMs: number;
+  /**
+   * How long the group gets when the test process died (the watchdog fires). Capped by `graceMs`.
+   * @defaultValue 1000
+   */
+  orphanGraceMs?: number;
   /** Folders the watchdog removes once the group is dead (kept with DEVICEHOOK_KEEP_USERDIR). */
   cleanup?: string[];
 }
@@ -275,10 +287,10 @@ export interface ServerSpawnOptions extends Omit<SpawnOptions, 'detached' | 'std
  * Stop it with {@link terminateGroup}.
  */
 export function spawnServer(command: string, args: string[], options: ServerSpawnOptions): ChildProcess {
-  const { stopSignal = 'SIGTERM', graceMs, cleanup = [], ...spawnOptions } = options;
+  const { stopSignal = 'SIGTERM', graceMs, orphanGraceMs = ORPHAN_GRACE_MS, cleanup = [], ...spawnOptions } = options;
   const child = spawn(command, args, { ...spawnOptions, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) return child; // the 'error' event says why
-  const watchdog = spawn(process.execPath, ['-e', WATCHDOG_SOURCE, String(child.pid), stopSignal, String(graceMs), JSON.stringify(cleanup)], {
+  const watchdog = spawn(process.execPath, ['-e', WATCHDOG_SOURCE, String(child.pid), stopSignal, String(Math.min(graceMs, orphanGraceMs)), JSON.stringify(cleanup)], {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],
     env: { PATH: process.env.PATH ?? '', ...(process.env.DEVICEHOOK_KEEP_USERDIR ? { DEVICEHOOK_KEEP_USERDIR: process.env.DEVICEHOOK_KEEP_USERDIR } : {}) },

@@ -21,7 +21,7 @@ import type {
 import { pythonJsonDumps, retryPolicies, vendors, verify, type VendorId } from '../../shared/src/index';
 import { SignedWebhook } from '../../nodes/SignedWebhook/SignedWebhook.node';
 import { createN8nSleep, createN8nTransport } from '../../nodes/shared/n8n-transport';
-import { credentialSchemeOptions } from '../../nodes/shared/trigger';
+import { credentialSchemeOptions } from '../../nodes/shared/trigger/credentials';
 import { executeContext, parametersWithDefaults } from '../helpers/n8n-context';
 import { pythonVerdicts } from '../helpers/python-verifiers';
 import { closedPort, startReceiver, type Behaviour, type Receiver, type ReceivedRequest } from '../helpers/receiver';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, INodeType, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
-import { DEFAULT_MAX_BYTES, getVendor, outputLabelsFor, sign, type VendorId } from '../../shared/src/index';
+import { DEFAULT_MAX_BYTES, getVendor, sign, type VendorId } from '../../shared/src/index';
 import { HmacWebhookTrigger } from '../../nodes/HmacWebhook/HmacWebhookTrigger.node';
 import { InCloudManagerTrigger } from '../../nodes/InCloudManager/InCloudManagerTrigger.node';
 import { InHandDeviceManagerTrigger } from '../../nodes/InHand/InHandDeviceManagerTrigger.node';
@@ -14,7 +14,7 @@ import { ScalefusionTrigger } from '../../nodes/Scalefusion/ScalefusionTrigger.n
 import { StandardWebhooksTrigger } from '../../nodes/StandardWebhooks/StandardWebhooksTrigger.node';
 import { checkSigningSecret } from '../../nodes/shared/credential-test';
 import { webhookContext } from '../helpers/n8n-context';
-import { chosenTypes, outputsExpression, routedTypes } from '../../nodes/shared/trigger';
+import { chosenTypes, outputsExpression, routedTypes } from '../../nodes/shared/trigger/outputs';
 
 interface TriggerNode {
 	description: { outputs: unknown; credentials?: Array<{ name: string }>; webhooks?: Array<Record<string, unknown>> };
@@ -369,7 +369,7 @@ describe('routing by event type', () => {
 	it('draws one output, then one per chosen type plus Other, labelled from the catalogue', () => {
 		expect(outputsFor(node, { routeByType: false, eventTypes: [first] })).toEqual([{ type: 'main' }]);
 		const outputs = outputsFor(node, { routeByType: true, eventTypes: [second, first] });
-		expect(outputs.map((o) => o.displayName)).toEqual(outputLabelsFor('inhand-dm', [second, first]).map((l) => (l === 'other' ? 'Other' : l)));
+		expect(outputs.map((o) => o.displayName)).toEqual([...[second, first].map((type) => getVendor('inhand-dm')!.eventTypes.find((entry) => entry.value === type)!.label), 'Other']);
 		expect(outputs.every((o) => o.type === 'main')).toBe(true);
 		// None chosen: the whole catalogue, then Other.
 		expect(outputsFor(node, { routeByType: true, eventTypes: [] })).toHaveLength(catalogue.length + 1);

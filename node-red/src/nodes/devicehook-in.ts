@@ -9,11 +9,12 @@ import { installMockAdmin, registerMockTarget, unregisterMockTarget } from '../l
 import { adminPathConflict, fullPath, installRawCapture, normalizePath, receivedText, registerPath, sourceOf, unregisterPath, writeAnswer } from '../lib/raw-capture';
 import type { HttpRequest, HttpResponse, NodeMessage, NodeStatus, RED, RedNode } from '../lib/red';
 import { refusedOutput } from '../lib/refused-output';
+import { startRegistration, type RegistrationDef } from '../lib/registration';
 import { removeRoute } from '../lib/routes';
 import { seenIds } from '../lib/seen-ids';
 import { vendorConfig } from '../lib/vendor-config';
 
-interface DevicehookInDef {
+interface DevicehookInDef extends RegistrationDef {
   name?: string;
   url: string;
   vendor: string;
@@ -163,12 +164,14 @@ export = function register(RED: RED): void {
     };
     RED.httpNode.post(routePath, handler);
     registerMockTarget(node.id, { vendor: vendor.vendor, secret: () => vendor.secrets()[0], scheme: { ...vendor.schemeOptions }, path: capturePath, types: receiver.types });
+    // EdgeSense / 1NCE: register this URL at the vendor now, remove it when the node is removed (lib/registration).
+    const registration = startRegistration(RED, node, config, { vendor, path: capturePath });
 
     node.on('close', (removed, done) => {
       removeRoute(RED.httpNode, handler);
       unregisterMockTarget(node.id);
       unregisterPath(capturePath, node.id);
-      void closeLog(RED, node.id, removed).then(done);
+      void Promise.all([closeLog(RED, node.id, removed), registration.close(removed)]).then(() => done());
     });
   }
   RED.nodes.registerType('devicehook in', DevicehookIn);

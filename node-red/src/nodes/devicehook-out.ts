@@ -5,9 +5,8 @@
  * outbox under `<userDir>/devicehook/outbox/<hash of the node id>/`, one file per message: a restart or a
  * redeploy resumes them; past its cap a message goes to the failed output with code `outbox_full`.
  */
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { CREDENTIAL_HEADERS, deliver, forwardedBody, isDeliveryError, newMessageId, NO_RETRIES, prepareDelivery, redactUrl, vendors, type DeliveryResult, type PlaceholderValues, type PreparedDelivery } from '@devicehook/core';
+import { CREDENTIAL_HEADERS, deliver, forwardedBody, isDeliveryError, newMessageId, NO_RETRIES, placeholdersOf, prepareDelivery, redactUrl, vendors, type DeliveryResult, type PlaceholderValues, type PreparedDelivery } from '@devicehook/core';
 import {
   createNodeTransport,
   DEFAULT_OUTBOX_MAX_BYTES,
@@ -81,11 +80,9 @@ function storableMessage(msg: NodeMessage): Record<string, unknown> {
   return copy;
 }
 
-function placeholdersOf(msg: NodeMessage): PlaceholderValues {
-  if (msg.placeholders && typeof msg.placeholders === 'object') return msg.placeholders as PlaceholderValues;
-  const payload = msg.payload as { device?: PlaceholderValues } | undefined;
-  const device = payload && typeof payload === 'object' ? payload.device : undefined;
-  return device && typeof device === 'object' ? { iccid: device.iccid, imsi: device.imsi, ip: device.ip } : {};
+/** `:iccid:`, `:imsi:`, `:ip:` for a message: `msg.placeholders` first, then its payload (decided in the core). */
+function messagePlaceholders(msg: NodeMessage): PlaceholderValues {
+  return placeholdersOf(msg.payload, msg.placeholders as PlaceholderValues | undefined);
 }
 
 function positive(value: unknown, fallback: number): number {
@@ -135,7 +132,7 @@ export = function register(RED: RED): void {
 
     /** Sends a message that never entered the outbox to the failed output, with a reason code. */
     const refuse = (msg: NodeMessage, code: string, message: string): void => {
-      recordDelivery(RED, node, { deliveryId: randomUUID(), code, result: { attempts: [], url: target, vendor: config_.vendor, outcome: 'failed', error: message }, body: bodyText(msg.payload), secrets: config_.secrets, type: msg.topic });
+      recordDelivery(RED, node, { deliveryId: newMessageId(), code, result: { attempts: [], url: target, vendor: config_.vendor, outcome: 'failed', error: message }, body: bodyText(msg.payload), secrets: config_.secrets, type: msg.topic });
       counts.failed++;
       msg.error = { message, outcome: code, code };
       node.send([null, msg]);
@@ -219,11 +216,14 @@ export = function register(RED: RED): void {
       send: async (body, type): Promise<MockSendResult> => {
         await opening; // the node's start-up status (counts) first, then the mock's
         node.status({ fill: 'blue', shape: 'ring', text: `mock ${type}: sending…` });
-        const deliveryId = randomUUID();
-        const placeholders = placeholdersOf({ _msgid: deliveryId, payload: body });
+        const deliveryId = newMessageId();
+        const placeholders = placeholdersOf(body);
         let result: DeliveryResult;
         try {
-          result = await deliver({ config: { ...config_, retryPolicy: NO_RETRIES }, body, placeholders, signal: abort.signal }, { transport, sleep: nodeSleep });
+          result = await deliver(
+            { config: { ...config_, retryPolicy: NO_RETRIES }, body, placeholders, signal: abort.signal, resume: { attempts: [], messageId: deliveryId } },
+            { transport, sleep: nodeSleep },
+          );
         } catch (error) {
           // Signing failed before anything was sent (a secret the scheme cannot use): shown like a failed delivery.
           const message = `Not sent: ${String((error as Error)?.message ?? error)}`;
@@ -251,18 +251,20 @@ export = function register(RED: RED): void {
           refuse(msg, 'outbox_unavailable', RED._('devicehook-out.errors.no-outbox', { message: 'see the log' }));
           return done();
         }
+        // One id for the message: the outbox entry's, the log's and (Standard Webhooks) the webhook-id.
+        const messageId = newMessageId();
         const entry: OutboxEntry = {
-          id: randomUUID(),
+          id: messageId,
           createdAt: Date.now(),
           // A devicehook in event is forwarded as the vendor's body: the bytes received while the flow left it as it
           // was (JSON.parse changed big integers, 1.0, key order), the body as changed otherwise — never the wrapper.
           body: Buffer.isBuffer(msg.payload) ? msg.payload.toString('utf8') : forwardedBody(msg.payload, typeof msg.rawBody === 'string' ? msg.rawBody : undefined),
-          placeholders: placeholdersOf(msg) as Record<string, string | undefined>,
+          placeholders: messagePlaceholders(msg) as Record<string, string | undefined>,
           target,
           extra: storableMessage(msg),
           // The message id is fixed before the first attempt, so a copy resent after a crash mid-attempt
           // carries the same webhook-id and receivers can drop it (Standard Webhooks; others ignore it).
-          progress: { attempts: [], messageId: newMessageId() },
+          progress: { attempts: [], messageId },
         };
         let stored;
         try {

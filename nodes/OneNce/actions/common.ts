@@ -3,6 +3,7 @@ import type { IDataObject, IExecuteFunctions, INode, INodeProperties } from 'n8n
 import { NodeOperationError } from 'n8n-workflow';
 import { getVendor, isSafeHeaderValue, isValidHeaderName } from '../../shared/core';
 import { ONE_NCE_SUBSCRIBABLE_EVENT_TYPES } from '../../shared/one-nce-api';
+import { credentialHeaderName } from '../../shared/trigger/credentials';
 
 const SUBSCRIBABLE: readonly string[] = ONE_NCE_SUBSCRIBABLE_EVENT_TYPES;
 
@@ -47,7 +48,7 @@ export const addCredentialHeaderProperty: INodeProperties = {
 /** The credential's webhook header, as `{name: value}`. */
 export async function credentialHeader(this: IExecuteFunctions, itemIndex: number): Promise<Record<string, string>> {
 	const credentials = await this.getCredentials('oneNceApi', itemIndex);
-	const name = String(credentials.authHeaderName || 'x-api-key');
+	const name = credentialHeaderName('1nce', credentials);
 	const value = typeof credentials.secret === 'string' ? credentials.secret : '';
 	if (value === '') {
 		throw new NodeOperationError(this.getNode(), 'The 1NCE API credential has no webhook header value; enter one or turn off "Add Credential Header"', { itemIndex });

@@ -10,7 +10,7 @@ import { fillPlaceholders, type PlaceholderValues } from '../placeholders';
 import { isSerializedByUs, serializeBody, signText } from '../sign';
 import type { RetryPolicy, SignOptions, VendorId, VendorProfile } from '../types';
 import { normalizeSecrets } from '../secrets';
-import { newMessageId } from '../schemes/standard-webhooks';
+import { newMessageId } from './message-id';
 import { getVendor, vendorIds } from '../vendors/index';
 import { redactUrl, redactUrlsIn } from './redact';
 import { DeliveryError, isDeliveryError, transportCodeOf } from './errors';
@@ -256,9 +256,12 @@ export async function deliver(input: DeliveryInput, io: DeliveryIO): Promise<Del
   const placeholders = input.placeholders ?? {};
   const url = fillPlaceholders(config.url, placeholders, { target: 'url' });
   const shownUrl = redactUrl(url);
-  const extraHeaders = Object.fromEntries(
-    Object.entries(config.headers).map(([name, value]) => [name, fillPlaceholders(value, placeholders, { target: 'header' })]),
-  );
+  const extraHeaderNames = Object.keys(config.headers);
+  let extraHeaders: Record<string, string> | undefined;
+  if (extraHeaderNames.length > 0) {
+    extraHeaders = {};
+    for (const name of extraHeaderNames) extraHeaders[name] = fillPlaceholders(config.headers[name] as string, placeholders, { target: 'header' });
+  }
   const attempts: DeliveryAttempt[] = [...(input.resume?.attempts ?? [])];
   const store = io.endpointStore;
   const previous = store ? await store.get(config.endpointKey) : undefined;
@@ -278,7 +281,7 @@ export async function deliver(input: DeliveryInput, io: DeliveryIO): Promise<Del
   if (input.resume?.messageId !== undefined) schemeOptions.messageId = input.resume.messageId;
   const profile = getVendor(config.vendor) as VendorProfile;
   const text = serializeBody(profile, input.body); // once per delivery; only signatures change per attempt
-  const body: SerializedBody = { text, bytes: Buffer.from(text, 'utf8'), isVendorForm: isSerializedByUs(input.body) };
+  const body: SerializedBody = { text, bytes: undefined, isVendorForm: isSerializedByUs(input.body) };
   if (profile.scheme.keepsMessageIdAcrossRetries && schemeOptions.messageId === undefined) schemeOptions.messageId = newMessageId(uuid);
 
   const resumeWait = input.resume?.nextAttemptAt !== undefined ? input.resume.nextAttemptAt - now() : 0;
@@ -288,7 +291,9 @@ export async function deliver(input: DeliveryInput, io: DeliveryIO): Promise<Del
     if (input.signal?.aborted) return result('aborted', 'The delivery was cancelled.', previous ?? ACTIVE_ENDPOINT);
     const requestId = uuid();
     const signed = signFor(config, profile, body, { ...schemeOptions, now: now() });
-    const headers: Record<string, string> = { ...extraHeaders, ...signed.headers, [config.requestIdHeader]: requestId };
+    // The scheme's headers object is new on every call: the request id goes into it, after any extra headers.
+    const headers: Record<string, string> = extraHeaders === undefined ? signed.headers : { ...extraHeaders, ...signed.headers };
+    headers[config.requestIdHeader] = requestId;
     const started = now();
     const attempt: DeliveryAttempt = { attempt: attemptIndex + 1, requestId, startedAt: new Date(started).toISOString(), durationMs: 0, verdict: 'fail' };
     const outcome: AttemptOutcome = {};
@@ -337,13 +342,12 @@ export async function deliver(input: DeliveryInput, io: DeliveryIO): Promise<Del
     return finish(attempt.verdict === 'gone' ? 'gone' : 'failed', reason);
   }
 
-  async function finish(outcome: DeliveryOutcome, error: string | undefined): Promise<DeliveryResult> {
-    let endpoint = previous ?? ACTIVE_ENDPOINT;
-    if (outcome !== 'aborted') {
-      endpoint = nextEndpointState(previous, outcome === 'delivered', config.failEndpointAfter, new Date(now()).toISOString(), error ?? '', outcome === 'gone');
-      if (store) await store.set(config.endpointKey, endpoint);
-    }
-    return result(outcome, error, endpoint);
+  /** The result, once the endpoint's state is stored; without a store, no promise of its own. */
+  function finish(outcome: DeliveryOutcome, error: string | undefined): DeliveryResult | Promise<DeliveryResult> {
+    if (outcome === 'aborted') return result(outcome, error, previous ?? ACTIVE_ENDPOINT);
+    const endpoint = nextEndpointState(previous, outcome === 'delivered', config.failEndpointAfter, new Date(now()).toISOString(), error ?? '', outcome === 'gone');
+    if (!store) return result(outcome, error, endpoint);
+    return Promise.resolve(store.set(config.endpointKey, endpoint)).then(() => result(outcome, error, endpoint));
   }
 }
 
@@ -372,19 +376,35 @@ function describeFailure(attempt: DeliveryAttempt, count: number): string {
  * signature per secret there, all over the first one's timestamp.
  */
 function signFor(config: PreparedDelivery, profile: VendorProfile, body: SerializedBody, options: SignOptions): { body: Buffer; headers: Record<string, string> } {
-  const [first, ...others] = config.secrets;
-  if (first === undefined) return { body: body.bytes, headers: { 'Content-Type': 'application/json' } };
+  const secrets = config.secrets;
+  const first = secrets[0];
+  if (first === undefined) return { body: bytesOf(body, body.text), headers: { 'Content-Type': 'application/json' } };
   const listHeader = profile.scheme.signatureListHeader;
-  if (listHeader === undefined || others.length === 0) return signText(profile, body.text, body.isVendorForm, first, options);
+  if (listHeader === undefined || secrets.length === 1) {
+    const signed = signOnce(profile, body, first, options);
+    return { body: bytesOf(body, signed.text), headers: signed.headers };
+  }
   const once: SignOptions = { ...options, timestamp: options.timestamp ?? Math.floor((options.now ?? Date.now()) / 1000) };
   const signed = signText(profile, body.text, body.isVendorForm, first, once);
-  const extra = others.map((secret) => signText(profile, body.text, body.isVendorForm, secret, once).headers[listHeader]);
+  const extra = secrets.slice(1).map((secret) => signText(profile, body.text, body.isVendorForm, secret, once).headers[listHeader]);
   signed.headers[listHeader] = [signed.headers[listHeader], ...extra].join(' ');
   return signed;
 }
 
+/** What {@link signText} does, minus the bytes: those are the serialized body's when the scheme kept its text. */
+function signOnce(profile: VendorProfile, body: SerializedBody, secret: string, options: SignOptions): { text: string; headers: Record<string, string> } {
+  return profile.scheme.sign({ text: body.text, textIsVendorForm: body.isVendorForm, secret, options, nowMs: options.now ?? Date.now() });
+}
+
+/** The UTF-8 bytes of `text`: encoded once per delivery when it is the serialized body (every attempt sends the same). */
+function bytesOf(body: SerializedBody, text: string): Buffer {
+  if (text !== body.text) return Buffer.from(text, 'utf8');
+  return (body.bytes ??= Buffer.from(text, 'utf8'));
+}
+
 interface SerializedBody {
   text: string;
-  bytes: Buffer;
+  /** Encoded on first use. */
+  bytes: Buffer | undefined;
   isVendorForm: boolean;
 }

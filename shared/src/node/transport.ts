@@ -9,6 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { urlToHttpOptions } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import type { OutboundRequest, Transport, TransportResponse } from '../delivery/deliver';
 import { DeliveryError } from '../delivery/errors';
 import { isBlockedAddress } from './ssrf';
@@ -47,6 +48,9 @@ function guardedLookup(): LookupFunction {
 
 interface ParsedTarget {
   hostname: string;
+  /** The host without IPv6 brackets, and whether it is an IP literal (the guard checks those before connecting). */
+  host: string;
+  isIpLiteral: boolean;
   isHttps: boolean;
   /** What http.request needs of the URL: protocol, host, port, path, auth. */
   options: http.RequestOptions;
@@ -59,11 +63,151 @@ function parseUrl(text: string): ParsedTarget {
   let target = parsedUrls.get(text);
   if (target === undefined) {
     const url = new URL(text);
-    target = { hostname: url.hostname, isHttps: url.protocol === 'https:', options: urlToHttpOptions(url) as http.RequestOptions };
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    target = { hostname: url.hostname, host, isIpLiteral: isIP(host) !== 0, isHttps: url.protocol === 'https:', options: urlToHttpOptions(url) as http.RequestOptions };
     if (parsedUrls.size >= 256) parsedUrls.delete(parsedUrls.keys().next().value as string);
     parsedUrls.set(text, target);
   }
   return target;
+}
+
+/**
+ * One request in flight. The listeners are shared module-level functions that find their exchange on
+ * the emitter (no closures per request), and timeouts come from a {@link DeadlineQueue} (no timer per
+ * request).
+ */
+class Exchange {
+  settled = false;
+  kept = 0;
+  chunks: Buffer[] = [];
+  readonly deadline: number;
+  /** Only for a request with a signal: bound once, so it can be removed. */
+  onAbort: (() => void) | undefined;
+  constructor(
+    readonly req: http.ClientRequest,
+    readonly request: OutboundRequest,
+    readonly maxResponseBytes: number,
+    readonly deadlines: DeadlineQueue,
+    readonly resolve: (response: TransportResponse) => void,
+    readonly reject: (error: Error) => void,
+  ) {
+    this.deadline = performance.now() + request.timeoutMs;
+  }
+
+  /** Ends the exchange once: no more timeout, no abort listener. False when it had ended already. */
+  settle(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.deadlines.settled();
+    if (this.onAbort !== undefined) this.request.signal?.removeEventListener('abort', this.onAbort);
+    return true;
+  }
+
+  fail(error: Error): void {
+    if (!this.settle()) return;
+    this.req.destroy();
+    this.reject(error);
+  }
+}
+
+const EXCHANGE = Symbol('devicehook.exchange');
+type WithExchange<T> = T & { [EXCHANGE]: Exchange };
+
+function onRequestError(this: WithExchange<http.ClientRequest>, error: Error): void {
+  const exchange = this[EXCHANGE];
+  if (exchange.settle()) exchange.reject(error);
+}
+
+function onResponse(this: WithExchange<http.ClientRequest>, res: http.IncomingMessage): void {
+  (res as WithExchange<http.IncomingMessage>)[EXCHANGE] = this[EXCHANGE];
+  res.on('data', onResponseData);
+  res.on('error', onResponseError);
+  res.on('end', onResponseEnd);
+}
+
+function onResponseData(this: WithExchange<http.IncomingMessage>, chunk: Buffer): void {
+  const exchange = this[EXCHANGE];
+  const room = exchange.maxResponseBytes - exchange.kept;
+  if (room > 0) {
+    exchange.chunks.push(chunk.length <= room ? chunk : chunk.subarray(0, room));
+    exchange.kept += Math.min(chunk.length, room);
+  }
+}
+
+function onResponseError(this: WithExchange<http.IncomingMessage>, error: Error): void {
+  this[EXCHANGE].fail(error);
+}
+
+function onResponseEnd(this: WithExchange<http.IncomingMessage>): void {
+  const exchange = this[EXCHANGE];
+  if (!exchange.settle()) return;
+  const { chunks } = exchange;
+  const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+  exchange.resolve({ statusCode: this.statusCode ?? 0, headers: this.headers, body });
+}
+
+/**
+ * The per-attempt timeouts of one transport, for one timeout value: deadlines then come in the order the
+ * requests were made, so one timer armed for the earliest live deadline serves them all. A request that
+ * ends is dropped from the front when it is there (answers come back roughly in order), the others when
+ * the front reaches them; the timer is cleared when nothing is left to watch, so an idle transport holds
+ * no timer (and does not keep the process alive).
+ */
+class DeadlineQueue {
+  private items: (Exchange | undefined)[] = [];
+  private head = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  add(exchange: Exchange): void {
+    this.items.push(exchange);
+    if (this.timer === undefined) this.arm(exchange.deadline);
+  }
+
+  /** Called when any request ends: drops the ended ones at the front. */
+  settled(): void {
+    const items = this.items;
+    let head = this.head;
+    while (head < items.length && (items[head] as Exchange).settled) items[head++] = undefined;
+    this.head = head;
+    if (head === items.length) {
+      items.length = 0;
+      this.head = 0;
+      if (this.timer !== undefined) clearTimeout(this.timer);
+      this.timer = undefined;
+    } else if (head > 1024 && head * 2 > items.length) {
+      this.items = items.slice(head);
+      this.head = 0;
+    }
+  }
+
+  private arm(deadline: number): void {
+    this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(deadline - performance.now())));
+  }
+
+  private readonly fire = (): void => {
+    this.timer = undefined;
+    const now = performance.now();
+    for (;;) {
+      const exchange = this.items[this.head];
+      if (exchange === undefined || (!exchange.settled && exchange.deadline > now)) break;
+      this.items[this.head++] = undefined;
+      // Failing it calls settled(), which may only move the front further or empty the queue.
+      if (!exchange.settled) exchange.fail(new DeliveryError('timeout', `No complete answer within ${exchange.request.timeoutMs} ms.`));
+    }
+    const next = this.items[this.head];
+    if (next === undefined) {
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.timer === undefined) {
+      this.arm(next.deadline);
+    }
+  };
+
+  /** Stops the timer (the transport is closed). */
+  close(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
 }
 
 /** Creates the transport. Call `close()` when done so kept-alive sockets do not hold the process open. */
@@ -73,63 +217,54 @@ export function createNodeTransport(options: NodeTransportOptions = {}): NodeTra
   const httpsAgent = new https.Agent(agentOptions);
   const maxResponseBytes = options.maxResponseBytes ?? 64 * 1024;
   const lookup = options.ssrfGuard ? guardedLookup() : undefined;
+  const queues = new Map<number, DeadlineQueue>();
+  const queueFor = (timeoutMs: number): DeadlineQueue => {
+    let queue = queues.get(timeoutMs);
+    if (queue === undefined) {
+      queue = new DeadlineQueue();
+      queues.set(timeoutMs, queue);
+    }
+    return queue;
+  };
 
-  const transport = (request: OutboundRequest): Promise<TransportResponse> =>
-    new Promise<TransportResponse>((resolve, reject) => {
-      const url = parseUrl(request.url);
-      const host = url.hostname.replace(/^\[|\]$/g, '');
-      if (options.ssrfGuard && isIP(host) !== 0 && isBlockedAddress(host)) return reject(blockedError(host, host));
-      if (request.signal?.aborted) return reject(new DeliveryError('aborted', 'Cancelled before sending.'));
-      const isHttps = url.isHttps;
-      const headers: Record<string, string | number> = { ...request.headers, 'Content-Length': request.body.length };
-      const req = (isHttps ? https : http).request({
-        ...url.options,
-        method: request.method,
-        headers,
-        agent: isHttps ? httpsAgent : httpAgent,
-        ...(lookup ? { lookup } : {}),
-      });
-      let settled = false;
-      const timer = setTimeout(() => fail(new DeliveryError('timeout', `No complete answer within ${request.timeoutMs} ms.`)), request.timeoutMs);
-      const onAbort = () => fail(new DeliveryError('aborted', 'Cancelled.'));
-      request.signal?.addEventListener('abort', onAbort, { once: true });
-      function cleanup(): void {
-        settled = true;
-        clearTimeout(timer);
-        request.signal?.removeEventListener('abort', onAbort);
+  const transport = (request: OutboundRequest): Promise<TransportResponse> => {
+    const url = parseUrl(request.url);
+    if (options.ssrfGuard && url.isIpLiteral && isBlockedAddress(url.host)) return Promise.reject(blockedError(url.host, url.host));
+    if (request.signal?.aborted) return Promise.reject(new DeliveryError('aborted', 'Cancelled before sending.'));
+    const isHttps = url.isHttps;
+    const target = url.options;
+    const requestOptions: http.RequestOptions = {
+      protocol: target.protocol,
+      hostname: target.hostname,
+      port: target.port,
+      path: target.path,
+      method: request.method,
+      headers: request.headers,
+      agent: isHttps ? httpsAgent : httpAgent,
+    };
+    if (target.auth !== undefined) requestOptions.auth = target.auth;
+    if (lookup) requestOptions.lookup = lookup;
+    return new Promise<TransportResponse>((resolve, reject) => {
+      const req = (isHttps ? https : http).request(requestOptions) as WithExchange<http.ClientRequest>;
+      // Set here rather than in a copy of the caller's headers (whose own Content-Length, if any, this replaces).
+      req.setHeader('Content-Length', request.body.length);
+      const deadlines = queueFor(request.timeoutMs);
+      const exchange = new Exchange(req, request, maxResponseBytes, deadlines, resolve, reject);
+      req[EXCHANGE] = exchange;
+      deadlines.add(exchange);
+      if (request.signal) {
+        exchange.onAbort = () => exchange.fail(new DeliveryError('aborted', 'Cancelled.'));
+        request.signal.addEventListener('abort', exchange.onAbort, { once: true });
       }
-      function fail(error: Error): void {
-        if (settled) return;
-        cleanup();
-        req.destroy();
-        reject(error);
-      }
-      req.on('error', (error: Error & { code?: string }) => {
-        if (settled) return;
-        cleanup();
-        reject(error);
-      });
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        let kept = 0;
-        res.on('data', (chunk: Buffer) => {
-          if (kept < maxResponseBytes) {
-            chunks.push(chunk.subarray(0, maxResponseBytes - kept));
-            kept += Math.min(chunk.length, maxResponseBytes - kept);
-          }
-        });
-        res.on('error', (error) => fail(error));
-        res.on('end', () => {
-          if (settled) return;
-          cleanup();
-          resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
-        });
-      });
+      req.on('error', onRequestError);
+      req.on('response', onResponse);
       req.end(request.body);
     });
+  };
 
   return Object.assign(transport, {
     close(): void {
+      for (const queue of queues.values()) queue.close();
       httpAgent.destroy();
       httpsAgent.destroy();
     },

@@ -8,22 +8,29 @@ import { DeliveryError } from '../delivery/errors';
 import type { SchemeOptions, SignatureScheme } from '../types';
 import { signHmacHeader, verifyHmacHeader, type HmacHeaderConfig } from './hmac-header';
 
-const DEFAULT_HEADER = 'X-Signature';
-const DEFAULT_TIMESTAMP_HEADER = 'X-Timestamp';
+/** The settings when not given: a plain hex HMAC-SHA256 of the body in X-Signature. */
+const DEFAULTS = {
+  header: 'X-Signature',
+  algorithm: 'sha256',
+  encoding: 'hex',
+  prefix: '',
+  signedContent: 'body',
+  timestampHeader: 'X-Timestamp',
+} as const satisfies SchemeOptions;
 
 /** The scheme settings with defaults filled in; throws a {@link DeliveryError} on settings that cannot work. */
 export function genericHmacConfig(options: SchemeOptions): HmacHeaderConfig {
-  const header = options.header?.trim() || DEFAULT_HEADER;
+  const header = options.header?.trim() || DEFAULTS.header;
   if (!isValidHeaderName(header)) throw new DeliveryError('invalid_header', `"${header}" is not a valid header name.`);
-  const algorithm = options.algorithm ?? 'sha256';
+  const algorithm = options.algorithm ?? DEFAULTS.algorithm;
   if (!['sha1', 'sha256', 'sha512'].includes(algorithm)) throw new DeliveryError('config', `Unsupported HMAC algorithm "${algorithm}": use sha1, sha256 or sha512.`);
-  const encoding = options.encoding ?? 'hex';
+  const encoding = options.encoding ?? DEFAULTS.encoding;
   if (encoding !== 'hex' && encoding !== 'base64') throw new DeliveryError('config', `Unsupported signature encoding "${encoding}": use hex or base64.`);
-  const prefix = options.prefix ?? '';
+  const prefix = options.prefix ?? DEFAULTS.prefix;
   if (!isSafeHeaderValue(prefix)) throw new DeliveryError('invalid_header', 'The signature prefix may not contain CR, LF or NUL.');
   const config: HmacHeaderConfig = { algorithm, encoding, header, prefix, label: `The ${header} signature` };
   if (options.signedContent === 'timestamp.body') {
-    const timestampHeader = options.timestampHeader?.trim() || DEFAULT_TIMESTAMP_HEADER;
+    const timestampHeader = options.timestampHeader?.trim() || DEFAULTS.timestampHeader;
     if (!isValidHeaderName(timestampHeader)) throw new DeliveryError('invalid_header', `"${timestampHeader}" is not a valid header name.`);
     config.timestampHeader = timestampHeader;
   }
@@ -35,6 +42,7 @@ export const genericHmacScheme: SignatureScheme = {
   keepsMessageIdAcrossRetries: false,
   needsReplayProtection: false,
   settings: ['header', 'algorithm', 'encoding', 'prefix', 'signedContent', 'timestampHeader', 'typeField', 'typeHeader'],
+  defaults: DEFAULTS,
   signatureHeaders: (options) => {
     const config = genericHmacConfig(options);
     return [config.header.toLowerCase(), ...(config.timestampHeader ? [config.timestampHeader.toLowerCase()] : [])];

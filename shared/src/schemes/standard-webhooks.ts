@@ -4,10 +4,11 @@
  * keyed with the base64 secret after its `whsec_` prefix. Several signatures allow key rotation on the
  * sender's side; several secrets allow it on ours. Pure module.
  */
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { decodeSignature, hmac, macEquals } from '../mac';
 import { checkTimestamp, refuse, truncate } from '../results';
 import { DeliveryError } from '../delivery/errors';
+import { newMessageId } from '../delivery/message-id';
 import type { SchemeVerifyResult, SignatureScheme } from '../types';
 
 /** The key bytes of a Standard Webhooks secret (`whsec_` + base64; the prefix is optional). */
@@ -30,14 +31,6 @@ function usableKey(secret: string): Buffer | null {
     keyCache.set(secret, key);
   }
   return key;
-}
-
-/**
- * A new message id (`msg_` + 32 hex digits): the one place ids are minted, for signing, for delivery
- * (kept across retries) and for the Node-RED outbox (fixed before the first attempt).
- */
-export function newMessageId(uuid: () => string = randomUUID): string {
-  return `msg_${uuid().replace(/-/g, '')}`;
 }
 
 function isUsableSecret(secret: string): boolean {

@@ -7,10 +7,11 @@ import { macEquals } from '../mac';
 import { refuse } from '../results';
 import type { SchemeOptions, SignatureScheme } from '../types';
 
-const DEFAULT_HEADER = 'x-api-key';
+/** The header name when not given. */
+const DEFAULTS = { header: 'x-api-key' } as const satisfies SchemeOptions;
 
 function headerName(options: SchemeOptions): string {
-  return options.header && options.header.trim() !== '' ? options.header.trim() : DEFAULT_HEADER;
+  return options.header && options.header.trim() !== '' ? options.header.trim() : DEFAULTS.header;
 }
 
 /** Hashing both sides first gives equal lengths, so the comparison leaks neither content nor length. */
@@ -24,6 +25,7 @@ export const staticHeaderScheme: SignatureScheme = {
   keepsMessageIdAcrossRetries: false,
   needsReplayProtection: false,
   settings: ['header'],
+  defaults: DEFAULTS,
   verify(input) {
     const name = headerName(input.options);
     const values = input.headers.all(name);
