@@ -105,6 +105,8 @@ export interface N8nExecution {
   nodes: string[];
   /** Per node that ran: its first run's output items (`json` only), one array per output. */
   outputs: Record<string, Array<Array<Record<string, unknown>>>>;
+  /** Per node that ran: every run's output items (a node in a loop runs more than once). */
+  runs: Record<string, Array<Array<Array<Record<string, unknown>>>>>;
   /** The execution's error message, if it failed. */
   error?: string;
 }
@@ -152,7 +154,8 @@ const PACKAGE_NAME = 'n8n-nodes-devicehook';
 export const NODE_TYPE_PREFIX = `${PACKAGE_NAME}.`;
 export const ENCRYPTION_KEY = 'devicehook-e2e-encryption-key';
 
-const READY_TIMEOUT_MS = 120_000;
+/** How long n8n may take to answer its readiness check (migrations on a fresh database); DEVICEHOOK_N8N_READY_MS raises it on a loaded machine. */
+const READY_TIMEOUT_MS = Number(process.env.DEVICEHOOK_N8N_READY_MS) > 0 ? Number(process.env.DEVICEHOOK_N8N_READY_MS) : 120_000;
 const ACTIVATION_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 20_000;
 const CLI_TIMEOUT_MS = 120_000;
@@ -365,6 +368,7 @@ export interface ExecutionRow {
 export function executionOfRow(row: ExecutionRow, flatted: { parse(text: string): unknown }): N8nExecution {
   const nodes: string[] = [];
   const outputs: N8nExecution['outputs'] = {};
+  const runsOf: N8nExecution['runs'] = {};
   let error: string | undefined;
   if (row.data) {
     type Run = { data?: { main?: Array<Array<{ json: Record<string, unknown> }> | null> } };
@@ -372,6 +376,7 @@ export function executionOfRow(row: ExecutionRow, flatted: { parse(text: string)
     for (const [node, runs] of Object.entries(data.resultData?.runData ?? {})) {
       nodes.push(node);
       outputs[node] = (runs[0]?.data?.main ?? []).map((items) => (items ?? []).map((item) => item.json));
+      runsOf[node] = runs.map((run) => (run?.data?.main ?? []).map((items) => (items ?? []).map((item) => item.json)));
     }
     error = data.resultData?.error?.message;
   }
@@ -385,6 +390,7 @@ export function executionOfRow(row: ExecutionRow, flatted: { parse(text: string)
     stoppedAt: row.stoppedAt,
     nodes,
     outputs,
+    runs: runsOf,
     ...(error ? { error } : {}),
   };
 }
