@@ -77,22 +77,34 @@
 
   /**
    * Wires a node's dialog: the type picker follows the chosen vendor configuration, and the outputs
-   * follow the chosen types (one per type, then `extraOutputs` more: "other", and "rejected" for verify).
+   * follow the chosen types (one per type, then `extraOutputs` more: "other", and "rejected" for verify,
+   * then "refused" while "Send refusals to an extra output" is ticked).
    * Choices wait in _pending* until Done, so editing the vendor configuration keeps them.
    */
   function prepareTypeOutputs(node, prefix, extraOutputs) {
     var picker = $('#' + prefix + '-types');
     var original = (node.types || []).slice();
+    var originalExtra = extraOutputs + (node.refusedOutput ? 1 : 0);
+    var refusedBox = $('#node-input-refusedOutput');
+    var current = null;
+    function showOutputs() {
+      if (!current) return;
+      var refused = refusedBox.is(':checked');
+      var extra = extraOutputs + (refused ? 1 : 0);
+      $('#node-input-outputs').val(JSON.stringify(outputMap(original, current, originalExtra, extra)));
+      $('#' + prefix + '-output-count').text(node._(prefix + (refused ? '.tip.outputsRefused' : '.tip.outputs'), { count: current.length + extra }));
+    }
     function refresh() {
       var vendorId = vendorOf($('#node-input-vendor').val());
       renderTypePicker(picker, vendorId, node._pendingTypes || node.types, function (types, labels) {
         node._pendingTypes = types;
         node._pendingLabels = labels;
-        $('#node-input-outputs').val(JSON.stringify(outputMap(original, types, extraOutputs)));
-        $('#' + prefix + '-output-count').text(node._(prefix + '.tip.outputs', { count: types.length + extraOutputs }));
+        current = types;
+        showOutputs();
       });
     }
     $('#node-input-vendor').on('change', refresh);
+    refusedBox.on('change', showOutputs);
     refresh();
   }
 
@@ -100,10 +112,12 @@
    * The switch node's output map: {oldPort: newPort | -1} for existing ports, "_n" keys for new ones.
    * On save Node-RED moves each wire with its type and drops the wires of types no longer chosen.
    */
-  function outputMap(original, types, extraOutputs) {
+  function outputMap(original, types, originalExtra, extra) {
     var map = {};
     original.forEach(function (type, i) { map[i] = types.indexOf(type); });
-    for (var k = 0; k < extraOutputs; k++) map[original.length + k] = types.length + k;
+    // The fixed outputs keep their wires in order; one no longer there ("refused" unticked) drops its wires.
+    for (var k = 0; k < originalExtra; k++) map[original.length + k] = k < extra ? types.length + k : -1;
+    for (var n = originalExtra; n < extra; n++) map['_extra' + n] = types.length + n;
     types.forEach(function (type, j) { if (original.indexOf(type) === -1) map['_' + j] = j; });
     return map;
   }

@@ -31,6 +31,10 @@ export {
   type AnswerModeInput,
   type AnswerModeSettings,
   type ProcessingOutcome,
+  refusalReport,
+  type RefusalReport,
+  type RefusalPayload,
+  type RefusalReportInput,
 } from './host/index';
 export { sign, type SignInput, type SignedRequest } from './sign';
 export { fillPlaceholders, placeholderValuesOf, placeholdersOf, PLACEHOLDERS, type PlaceholderValues } from './placeholders';

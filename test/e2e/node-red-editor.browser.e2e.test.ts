@@ -223,6 +223,43 @@ describe.each(MAJORS)('devicehook nodes in the Node-RED %s editor (Chromium)', (
     expect(links).toEqual([[1, 'dbgoffline'], [3, 'dbgother']]);
   });
 
+  it('devicehook in: "Send refusals to an extra output" adds a last output labelled "refused"; unticking removes it, the other wires stay', async () => {
+    const dialog = async () => {
+      await page.locator('#in1').dblclick();
+      await waitForTray(page, LABEL['devicehook in']);
+      await poll(() => page.locator('#devicehook-in-output-count').innerText()).toMatch(/\d outputs/);
+    };
+    const state = () =>
+      page.evaluate(() => {
+        const n = RED.nodes.node('in1');
+        const def = RED.nodes.getType('devicehook in');
+        const labels = Array.from({ length: n.outputs }, (_, i) => def.outputLabels.call(n, i));
+        const links = RED.nodes.filterLinks({ source: n }).map((l: { sourcePort: number | string; target: { id: string } }) => [Number(l.sourcePort), l.target.id]).sort();
+        return { outputs: n.outputs, refusedOutput: n.refusedOutput, labels, links };
+      });
+    await dialog();
+    const box = page.locator('#node-input-refusedOutput');
+    expect(await box.isChecked()).toBe(false);
+    expect(await page.locator('label[for="node-input-refusedOutput"]').innerText()).toBe('Send refusals to an extra output');
+    await box.check();
+    await poll(() => page.locator('#devicehook-in-output-count').innerText()).toBe('5 outputs: one per chosen type, then "other", then "refused"');
+    await poll(async () => JSON.parse(await page.locator('#node-input-outputs').inputValue())).toEqual({ 0: 0, 1: 1, 2: 2, 3: 3, _extra1: 4 });
+    await screenshot('devicehook-in-refused-output');
+    await page.locator('#node-dialog-ok').click();
+    await poll(() => trayCount(page)).toBe(0);
+    expect(await state()).toEqual({ outputs: 5, refusedOutput: true, labels: [expect.any(String), 'Gateway offline', expect.any(String), 'other', 'refused'], links: [[1, 'dbgoffline'], [3, 'dbgother']] });
+    await poll(() => page.locator('#in1 .red-ui-flow-port-output').count()).toBe(5);
+
+    await dialog();
+    await page.locator('#node-input-refusedOutput').uncheck();
+    await poll(() => page.locator('#devicehook-in-output-count').innerText()).toBe('4 outputs: one per chosen type, then "other"');
+    await poll(async () => JSON.parse(await page.locator('#node-input-outputs').inputValue())).toEqual({ 0: 0, 1: 1, 2: 2, 3: 3, 4: -1 });
+    await page.locator('#node-dialog-ok').click();
+    await poll(() => trayCount(page)).toBe(0);
+    expect(await state()).toMatchObject({ outputs: 4, refusedOutput: false, links: [[1, 'dbgoffline'], [3, 'dbgother']] });
+    await poll(() => page.locator('#in1 .red-ui-flow-port-output').count()).toBe(4);
+  });
+
   it('devicehook-vendor: the config dialog (the in node’s pencil button) lists the 7 vendors', async () => {
     await page.locator('#in1').dblclick();
     await waitForTray(page, LABEL['devicehook in']);

@@ -37,6 +37,11 @@ function flows(receiverUrl: string): FlowNode[] {
     { id: 'allowno', type: 'devicehook in', z: 'tab', url: '/hooks/allow-no', vendor: 'cfginhanddm', types: [], outputs: 1, sources: '10.0.0.0/8, 2001:db8::/32', maxBytes: '1000', wires: [[]] },
     { id: 'allowyes', type: 'devicehook in', z: 'tab', url: '/hooks/allow-yes', vendor: 'cfginhanddm', types: [], outputs: 1, sources: '127.0.0.1, ::1', wires: [[]] },
   );
+  // "Send refusals to an extra output": its "refused" output → http request → receiver /refused.
+  nodes.push(
+    { id: 'refusedin', type: 'devicehook in', z: 'tab', url: '/hooks/refused-out', vendor: 'cfg1nce', types: [], outputs: 2, refusedOutput: true, wires: [[], ['refusedreq']] },
+    { id: 'refusedreq', type: 'http request', z: 'tab', method: 'POST', ret: 'txt', url: `${receiverUrl}/refused`, wires: [] },
+  );
   nodes.push(
     { id: 'cfgout', type: 'devicehook-vendor', vendor: 'scalefusion', credentials: { secret: 'out-secret' } },
     { id: 'inj1', type: 'inject', z: 'tab', props: [{ p: 'payload' }], payload: JSON.stringify(vendors.scalefusion.samples['device.locked']), payloadType: 'json', repeat: '', once: false, wires: [['out']] },
@@ -150,6 +155,27 @@ describe.each(['4', '5'] as const)('Node-RED %s, default settings', (major) => {
     expect(accepted.status, await accepted.clone().text()).toBe(200);
     const forged = sign({ vendor: 'inhand-dm', body: vendors['inhand-dm'].samples['offline'], secret: 'not-the-secret' });
     expect((await fetch(`${runtime.url}/hooks/allow-yes`, { method: 'POST', headers: forged.headers, body: new Uint8Array(forged.body) })).status).toBe(401);
+  });
+
+  it('"refused" output: a wrong 1NCE key sends one report (code, status, reason) on, without the key or any secret header; an accepted request sends none', async () => {
+    const url = `${runtime.url}/hooks/refused-out`;
+    const wrong = sign({ vendor: '1nce', body: vendors['1nce'].samples['LIFECYCLE'], secret: 'wrong-1nce-key' });
+    const refused = await fetch(url, { method: 'POST', headers: { ...wrong.headers, Authorization: 'Bearer e2e-token', Cookie: 'sid=e2e-cookie', 'X-Trace': 'refused-e2e' }, body: new Uint8Array(wrong.body) });
+    expect(refused.status).toBe(401);
+    const answer = (await refused.json()) as { code: string; message: string };
+    await until(() => seen('/refused').length >= 1, 10_000, 'the refusal report');
+    const good = sign({ vendor: '1nce', body: vendors['1nce'].samples['LIFECYCLE'], secret: secretOf('1nce') });
+    expect((await fetch(url, { method: 'POST', headers: good.headers, body: new Uint8Array(good.body) })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // nothing more may arrive
+    const reports = seen('/refused');
+    expect(reports).toHaveLength(1);
+    const report = reports[0]!;
+    expect(JSON.parse(report.body.toString())).toMatchObject({ code: answer.code, status: 401, message: answer.message, vendor: '1nce' });
+    // The http request node sent msg.headers on: the request's own, without any that carry a secret.
+    expect(report.headers['x-trace']).toBe('refused-e2e');
+    for (const name of [...vendors['1nce'].scheme.signatureHeaders({}), 'authorization', 'cookie']) expect(report.headers[name.toLowerCase()], name).toBeUndefined();
+    const everything = JSON.stringify(report.headers) + report.body.toString();
+    for (const secret of ['wrong-1nce-key', secretOf('1nce'), 'e2e-token', 'e2e-cookie']) expect(everything).not.toContain(secret);
   });
 
   it('devicehook out: a receiver that fails, then recovers, gets the message signed, once, and output 1 fires', async () => {

@@ -165,11 +165,11 @@ export function recordReceipt(red: RED, node: RedNode, facts: ReceiptFacts): Log
  * For refusals answered before any node code runs (413 too large, 408 too slow, from the raw-body
  * capture): logs them against the node that owns the path, with the same warning.
  */
-export function recordEarlyDecision(nodeId: string, decision: Decision, headers?: Record<string, string | string[] | undefined>): void {
+export function recordEarlyDecision(nodeId: string, decision: Decision, headers?: Record<string, string | string[] | undefined>): LogEntry | undefined {
   const { red, nodes } = registry();
-  if (!red) return;
+  if (!red) return undefined;
   const node = nodes.get(nodeId) ?? (red.nodes.getNode(nodeId) as RedNode | null) ?? undefined;
-  if (node) recordDecision(red, node, decision, { ...(headers ? { headers } : {}) });
+  return node ? recordDecision(red, node, decision, { ...(headers ? { headers } : {}) }) : undefined;
 }
 
 /** The log entry of a host-kit decision (accepted, ignored, duplicate or refused), with the request's headers and body. */

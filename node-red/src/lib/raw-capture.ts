@@ -14,7 +14,10 @@ import type { ExpressLike, HttpRequest, HttpResponse, RED } from './red';
  * What the capture needs of a node's receiver: its limit, the core's answers for too large and too slow,
  * and its source check (an allow-list refuses before any byte of the body is read).
  */
-export type CaptureLimits = Pick<Receiver, 'maxBytes' | 'tooLarge' | 'timedOut' | 'checkSource'>;
+export type CaptureLimits = Pick<Receiver, 'maxBytes' | 'tooLarge' | 'timedOut' | 'checkSource'> & {
+  /** Told of each refusal the capture answers itself (once per request), after it is logged: the node's "refused" output. */
+  onRefused?: (decision: Decision, headers: HttpRequest['headers'], requestId: string | undefined) => void;
+};
 
 /**
  * The address a request came from, as Express gives it (`req.ip`: the socket's peer, or the forwarded
@@ -156,15 +159,15 @@ function capture(req: HttpRequest, res: HttpResponse, next: (error?: unknown) =>
 
   const { limits } = registration;
   const blocked = limits.checkSource(sourceOf(req));
-  if (blocked?.kind === 'refused' && blocked.code === 'source_not_allowed') return refuseEarly(res, blocked, req, registration.nodeId);
+  if (blocked?.kind === 'refused' && blocked.code === 'source_not_allowed') return refuseEarly(res, blocked, req, registration);
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limits.maxBytes) return refuseEarly(res, limits.tooLarge(declared), req, registration.nodeId);
+  if (Number.isFinite(declared) && declared > limits.maxBytes) return refuseEarly(res, limits.tooLarge(declared), req, registration);
   const chunks: Buffer[] = [];
   let size = 0;
   let finished = false;
   const timer = setTimeout(() => {
     finish();
-    refuseEarly(res, limits.timedOut(READ_TIMEOUT_MS), req, registration.nodeId);
+    refuseEarly(res, limits.timedOut(READ_TIMEOUT_MS), req, registration);
   }, READ_TIMEOUT_MS);
   const finish = (): void => {
     finished = true;
@@ -177,7 +180,7 @@ function capture(req: HttpRequest, res: HttpResponse, next: (error?: unknown) =>
     size += chunk.length;
     if (size > limits.maxBytes) {
       finish();
-      refuseEarly(res, limits.tooLarge(), req, registration.nodeId);
+      refuseEarly(res, limits.tooLarge(), req, registration);
       return;
     }
     chunks.push(chunk);
@@ -210,9 +213,14 @@ export function writeAnswer(res: HttpResponse, decision: Decision): void {
   res.end(JSON.stringify(decision.answer.body));
 }
 
-function refuseEarly(res: HttpResponse, decision: Decision, req: HttpRequest, nodeId: string): void {
+function refuseEarly(res: HttpResponse, decision: Decision, req: HttpRequest, registration: Registration): void {
   writeAnswer(res, decision);
-  recordEarlyDecision(nodeId, decision, req.headers); // in the node's log, as every other answer
+  const entry = recordEarlyDecision(registration.nodeId, decision, req.headers); // in the node's log, as every other answer
+  try {
+    registration.limits.onRefused?.(decision, req.headers, entry?.requestId);
+  } catch {
+    // A node's output must not keep the capture from draining the request.
+  }
   // Drain what is still coming, without keeping it, rather than closing at once: a client still writing
   // its upload would see the reset (EPIPE) instead of our answer. A sender that keeps going for long
   // (or trickles, slow-loris style) is cut off after a grace period.

@@ -9,6 +9,7 @@ import { installMockAdmin, registerMockTarget, unregisterMockTarget } from '../l
 import { adminPathConflict, fullPath, installRawCapture, normalizePath, receivedText, registerPath, sourceOf, unregisterPath, writeAnswer } from '../lib/raw-capture';
 import type { HttpRequest, HttpResponse, NodeMessage, NodeStatus, RED, RedNode } from '../lib/red';
 import { ANSWER_KEY, holdAnswer, releaseAnswer } from '../lib/pending-answers';
+import { refusedOutput } from '../lib/refused-output';
 import { startRegistration, type RegistrationDef } from '../lib/registration';
 import { removeRoute } from '../lib/routes';
 import { seenIds } from '../lib/seen-ids';
@@ -33,6 +34,8 @@ interface DevicehookInDef extends RegistrationDef {
   answerTimeout?: string | number;
   /** The status when the wait ends: 503 (default) or 200. */
   timeoutStatus?: string | number;
+  /** One more output, "refused", with a report per refused request (lib/refused-output). */
+  refusedOutput?: boolean;
 }
 
 /**
@@ -84,6 +87,7 @@ export = function register(RED: RED): void {
       allowedSources: config.sources ?? '',
       vendorSources: config.vendorSources === true,
     });
+    const refused = refusedOutput(RED, config.refusedOutput, receiver.types.length + 1, receiver, vendor);
     // The capture refuses a source the allow-list does not take before the body arrives: counted in the status too.
     const conflict = registerPath(capturePath, node.id, {
       maxBytes: receiver.maxBytes,
@@ -96,6 +100,10 @@ export = function register(RED: RED): void {
           showCounts();
         }
         return decision;
+      },
+      onRefused: (decision, headers, requestId) => {
+        const outputs = refused.only(decision, { headers, requestId });
+        if (outputs) node.send(outputs);
       },
     });
     if (conflict) {
@@ -179,7 +187,9 @@ export = function register(RED: RED): void {
         });
       } else {
         writeAnswer(res, decision); // at once: EdgeSense wants an answer within 3 s, 1NCE within 20 s
-        recordDecision(RED, node, decision, facts);
+        const entry = recordDecision(RED, node, decision, facts);
+        const refusedMsgs = refused.only(decision, { headers: req.headers, requestId: entry?.requestId });
+        if (refusedMsgs) node.send(refusedMsgs);
       }
       if (decision.kind !== 'accepted') return;
       const event = decision.event;
@@ -194,7 +204,7 @@ export = function register(RED: RED): void {
         authentication: decision.authentication,
         ...(key !== undefined ? { [ANSWER_KEY]: key } : {}),
       };
-      const outputs: Array<NodeMessage | null> = new Array(receiver.types.length + 1).fill(null);
+      const outputs: Array<NodeMessage | null> = new Array(refused.outputs).fill(null);
       outputs[decision.output] = msg;
       node.send(outputs);
     };

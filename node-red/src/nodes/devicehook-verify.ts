@@ -7,6 +7,7 @@
 import { createReceiver, refusal, type Decision, type Receiver } from '@devicehook/core';
 import { closeLog, recordDecision } from '../lib/log-admin';
 import { receivedText } from '../lib/raw-capture';
+import { refusedOutput } from '../lib/refused-output';
 import type { NodeMessage, NodeStatus, RED, RedNode } from '../lib/red';
 import { seenIds, type SeenIds } from '../lib/seen-ids';
 import { vendorConfig } from '../lib/vendor-config';
@@ -20,6 +21,8 @@ interface DevicehookVerifyDef {
   /** Allowed source addresses and CIDR ranges (checked against msg.req.ip); empty: any. */
   sources?: string;
   vendorSources?: boolean;
+  /** One more output, "refused", after "rejected", with a report per refused request (lib/refused-output). */
+  refusedOutput?: boolean;
 }
 
 export = function register(RED: RED): void {
@@ -40,6 +43,7 @@ export = function register(RED: RED): void {
     });
     const types = receiver.types;
     const rejectedOutput = types.length + 1;
+    const refused = refusedOutput(RED, config.refusedOutput, types.length + 2, receiver, vendor);
     const counts = { accepted: 0, refused: 0 };
     const seen: SeenIds | undefined = vendor && receiver.duplicates.on ? seenIds(node, `devicehook verify ${node.id}`) : undefined;
 
@@ -54,10 +58,14 @@ export = function register(RED: RED): void {
     if (vendor && receiver.problem) node.error(receiver.problem.message);
 
     node.on('input', (msg, send, done) => {
-      const outputs: Array<NodeMessage | null> = new Array(types.length + 2).fill(null);
+      const outputs: Array<NodeMessage | null> = new Array(refused.outputs).fill(null);
       /** `verified`: the bytes the decision was made on (its text becomes msg.rawBody when accepted). */
       const finish = (decision: Decision, verified?: Buffer | string) => {
-        recordDecision(RED, node, decision, { headers: (msg.req as { headers?: Record<string, string> } | undefined)?.headers ?? (msg.headers as Record<string, string>), body: msg.payload, vendor });
+        const requestHeaders = (msg.req as { headers?: Record<string, string> } | undefined)?.headers ?? (msg.headers as Record<string, string>);
+        const entry = recordDecision(RED, node, decision, { headers: requestHeaders, body: msg.payload, vendor });
+        // The report goes out with the rejected message, in the same send (one per request).
+        const report = refused.message(decision, { headers: requestHeaders, requestId: entry?.requestId });
+        if (report && refused.index !== undefined) outputs[refused.index] = report;
         if (decision.kind === 'accepted') {
           counts.accepted++;
           // The text as received, so devicehook out forwards the alert byte for byte (see forwardedBody).

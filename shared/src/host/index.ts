@@ -16,3 +16,4 @@ export {
   type AnswerModeSettings,
   type ProcessingOutcome,
 } from './processing';
+export { refusalReport, type RefusalReport, type RefusalPayload, type RefusalReportInput } from './refusal-report';
