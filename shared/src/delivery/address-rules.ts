@@ -72,7 +72,8 @@ export function parseIpv4(text: string): number[] | undefined {
 
 /** The eight 16-bit groups of an IPv6 address (zone id dropped), or undefined when it is not one. */
 export function parseIpv6(text: string): number[] | undefined {
-  let rest = text.replace(/%[^%]*$/, '').toLowerCase();
+  // A zone id (`fe80::1%eth0`) as node:net accepts it: one or more of [0-9A-Za-z.:-]; a bare `%` is no address.
+  let rest = text.replace(/%[0-9a-zA-Z.:-]+$/, '').toLowerCase();
   let tail: number[] = [];
   const dotted = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(rest);
   if (dotted) {
