@@ -1,10 +1,10 @@
 /** The header 1NCE must send so that a devicehook receiver with this vendor configuration accepts it. */
-import { isSafeHeaderValue, isValidHeaderName } from '@devicehook/core';
+import { getVendor, isSafeHeaderValue, isValidHeaderName } from '@devicehook/core';
 import type { VendorConfigNode } from './vendor-config';
 
-/** `{name: value}` from the vendor configuration's header name (x-api-key by default) and current secret, or a reason it cannot be. */
+/** `{name: value}` from the vendor configuration's header name (else the 1NCE scheme's default) and current secret, or a reason it cannot be. */
 export function receiverHeader(vendor: VendorConfigNode): { headers: Record<string, string> } | { problem: string } {
-  const name = vendor.schemeOptions.header?.trim() || 'x-api-key';
+  const name = vendor.schemeOptions.header?.trim() || (getVendor('1nce')?.scheme.defaults?.header ?? '');
   const value = vendor.secrets()[0] ?? '';
   if (!isValidHeaderName(name)) return { problem: `"${name}" is not a valid header name: fix the header in the devicehook vendor configuration.` };
   if (value === '' || !isSafeHeaderValue(value)) {
