@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 /**
- * Writes the README's benchmark tables from bench/results/*.json (written by `npm run bench` or the single
+ * Writes the benchmark tables of docs/benchmarks.md (summarised in the README) from bench/results/*.json (written by `npm run bench` or the single
  * bench scripts): one row per comparison — subject, baseline, median ratio, goal, and the spread
  * (lowest–highest ratio over the alternating rounds, each round's subject against the baseline run beside it).
  * The core table comes from core.json; the delivery and n8n table from delivery.json and n8n*.json
  * (n8n.json: default settings; n8n-<label>.json: a run with BENCH_N8N_LABEL and BENCH_N8N_ENV).
  *
  * `node scripts/bench-table.mjs` prints the tables; `--write` replaces the text between the
- * `<!-- bench:core -->` / `<!-- /bench:core -->` and `<!-- bench:send -->` / `<!-- /bench:send -->` markers in README.md.
+ * `<!-- bench:core -->` / `<!-- /bench:core -->` and `<!-- bench:send -->` / `<!-- /bench:send -->` markers in docs/benchmarks.md.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -105,17 +105,17 @@ const send = sendTable();
 function replaceBetween(readme, name, text) {
   const start = readme.indexOf(`<!-- bench:${name} -->`);
   const end = readme.indexOf(`<!-- /bench:${name} -->`);
-  if (start < 0 || end < start) throw new Error(`README.md has no <!-- bench:${name} --> … <!-- /bench:${name} --> markers`);
+  if (start < 0 || end < start) throw new Error(`docs/benchmarks.md has no <!-- bench:${name} --> … <!-- /bench:${name} --> markers`);
   return `${readme.slice(0, start)}<!-- bench:${name} -->\n${text}\n${readme.slice(end)}`;
 }
 
 if (process.argv.includes('--write')) {
-  const file = join(root, 'README.md');
+  const file = join(root, 'docs', 'benchmarks.md');
   let readme = readFileSync(file, 'utf8');
   if (table) readme = replaceBetween(readme, 'core', table);
   if (readme.includes('<!-- bench:send -->')) readme = replaceBetween(readme, 'send', send);
   writeFileSync(file, readme);
-  console.log('README.md: benchmark tables rewritten');
+  console.log('docs/benchmarks.md: benchmark tables rewritten');
 } else {
   if (table) console.log(`${table}\n`);
   console.log(send);
