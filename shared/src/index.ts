@@ -47,6 +47,7 @@ export {
   hostReplayStore,
   hashReplayKey,
   duplicateKey,
+  replayKeyOf,
   REPLAY_ENTRY_BYTES,
   DEFAULT_MEMORY_REPLAY_BYTES,
   DEFAULT_RECORD_REPLAY_BYTES,

@@ -57,6 +57,9 @@ export function createMemoryReplayStore(options: ReplayStoreBounds = {}): Replay
       expiries.set(hashed, expiresAtMs);
       return false;
     },
+    forget(key) {
+      expiries.delete(hashReplayKey(key));
+    },
   };
 }
 
@@ -88,6 +91,9 @@ export function createRecordReplayStore(record: Record<string, number>, options:
       record[hashed] = expiresAtMs;
       return false;
     },
+    forget(key) {
+      delete record[hashReplayKey(key)];
+    },
   };
 }
 
@@ -102,12 +108,18 @@ export function layeredReplayStore(...stores: ReplayStore[]): ReplayStore {
       for (const store of stores) if (store.checkAndRemember(key, expiresAtMs)) seen = true;
       return seen;
     },
+    forget(key) {
+      for (const store of stores) store.forget?.(key);
+    },
   };
 }
 
 /** A view of `store` whose keys are prefixed with `scope`, so one store can serve several endpoints apart. */
 export function scopedReplayStore(store: ReplayStore, scope: string): ReplayStore {
-  return { checkAndRemember: (key, expiresAtMs) => store.checkAndRemember(`${scope}\u0000${key}`, expiresAtMs) };
+  return {
+    checkAndRemember: (key, expiresAtMs) => store.checkAndRemember(`${scope}\u0000${key}`, expiresAtMs),
+    forget: (key) => store.forget?.(`${scope}\u0000${key}`),
+  };
 }
 
 /**
@@ -124,4 +136,12 @@ const acceptedInThisProcess = createMemoryReplayStore();
  */
 export function hostReplayStore(record: Record<string, number>, scope: string, options: ReplayStoreBounds = {}): ReplayStore {
   return layeredReplayStore(scopedReplayStore(acceptedInThisProcess, scope), createRecordReplayStore(record, options));
+}
+
+/**
+ * The key under which an accepted event's id was remembered (the same as {@link verify} uses: the scheme's
+ * message id is the event's id for every vendor that has one), or undefined when it carries no id.
+ */
+export function replayKeyOf(event: { vendor: string; id?: string }): string | undefined {
+  return event.id === undefined ? undefined : duplicateKey(event.vendor, event.id);
 }

@@ -110,6 +110,11 @@ export interface ReplayStore {
    * recorded and has not expired.
    */
   checkAndRemember(key: string, expiresAtMs: number): boolean;
+  /**
+   * Forgets `key`: its message was accepted but its processing failed (answered after the flow), so the
+   * sender's retry must be processed, not answered as a duplicate.
+   */
+  forget?(key: string): void;
 }
 
 /** Options of `verify`. */

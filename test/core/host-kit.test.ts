@@ -13,6 +13,7 @@ import {
   hashReplayKey,
   hostReplayStore,
   REPLAY_ENTRY_BYTES,
+  replayKeyOf,
   safeHeaders,
   sign,
   usableSecrets,
@@ -249,6 +250,37 @@ describe('duplicates', () => {
     const request = swRequest('msg_r');
     expect(receiver.receive({ ...request, rawBody: Buffer.concat([request.rawBody, Buffer.from(' ')]) }).kind).toBe('refused');
     expect(receiver.receive(request).kind).toBe('accepted');
+  });
+});
+
+describe('forgetting an id whose processing failed', () => {
+  it('every store (memory, saved record, the host layering) takes a forgotten id as new again, and only that id', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string({ minLength: 1 }), { minLength: 2, maxLength: 20 }), fc.nat(), (ids, pick) => {
+        const later = Date.now() + 60_000;
+        const record: Record<string, number> = {};
+        const stores = [createMemoryReplayStore(), createRecordReplayStore({}), hostReplayStore(record, `scope-${pick}`)];
+        const forgotten = ids[pick % ids.length]!;
+        for (const store of stores) {
+          for (const id of ids) expect(store.checkAndRemember(id, later)).toBe(false);
+          store.forget?.(forgotten);
+          for (const id of ids) expect(store.checkAndRemember(id, later), id).toBe(id !== forgotten);
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('the receiver remembers an accepted event under replayKeyOf(event), so forgetting that key lets its copy in again', () => {
+    const record: Record<string, number> = {};
+    const receiver = createReceiver({ vendor: 'standard-webhooks', secrets: swSecret, duplicates: true });
+    const signed = sign({ vendor: 'standard-webhooks', body: vendors['standard-webhooks'].samples[Object.keys(vendors['standard-webhooks'].samples)[0]!], secret: swSecret });
+    const request = { headers: signed.headers, rawBody: signed.body };
+    const first = receiver.receive({ ...request, replayStore: hostReplayStore(record, 'k') });
+    expect(first.kind).toBe('accepted');
+    expect(receiver.receive({ ...request, replayStore: hostReplayStore(record, 'k') }).kind).toBe('duplicate');
+    hostReplayStore(record, 'k').forget?.(replayKeyOf((first as Extract<Decision, { kind: 'accepted' }>).event)!);
+    expect(receiver.receive({ ...request, replayStore: hostReplayStore(record, 'k') }).kind).toBe('accepted');
   });
 });
 

@@ -80,6 +80,24 @@ describe('devicehook in, Answer "when the flow has finished"', () => {
     expect(own.at(-1).args[0]).toMatchObject({ fill: 'yellow', text: 'devicehook-in.status.counts-after-flow' });
   });
 
+  it("with duplicate detection on, the vendor's retry of a failed (or timed-out) message runs the flow again; a processed one's retry is a duplicate", async () => {
+    const withDuplicates = flow({ answer: 'after_flow', answerTimeout: '200' }, 'if (context.get("failedOnce")) return msg; context.set("failedOnce", true); throw new Error("first try fails");').map((node) =>
+      node.id === 'v1' ? { ...node, duplicates: 'on' } : node,
+    );
+    await helper.load(NODES, withDuplicates, { v1: { secret: SECRET } });
+    const body = vendors['inhand-dm'].samples['offline'];
+    const first = await post(body);
+    expect(first.status).toBe(500);
+    // The same message again, as InHand retries it: processed this time, not "already received".
+    const retry = await post(body);
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual({ received: true, type: 'offline' });
+    // Processed once now: a further copy is a duplicate and starts nothing.
+    const copy = await post(body);
+    expect(copy.status).toBe(200);
+    expect(copy.body).toMatchObject({ received: true, duplicate: true });
+  });
+
   it('answers the chosen failure status (400, as InHand allows)', async () => {
     await helper.load(NODES, flow({ answer: 'after_flow', failureStatus: '400' }, 'throw new Error("nope");'), { v1: { secret: SECRET } });
     const res = await post();

@@ -20,6 +20,8 @@ export interface SeenIds {
   readonly key: string;
   /** Runs `decide` with the saved list as a replay store, and saves the list when the decision added an id. */
   around(decide: (store: ReplayStore) => Decision): Promise<Decision>;
+  /** Forgets an accepted id (its flow failed, answered after the flow), so the sender's retry is processed. */
+  forget(replayKey: string): Promise<void>;
 }
 
 /** The context key of a receiver's list: fixed length, no dots (Node-RED reads dots as nesting). */
@@ -38,34 +40,49 @@ function set(context: ContextScope, key: string, value: unknown): Promise<void> 
 export function seenIds(node: RedNode, scope: string, maxBytes = DEFAULT_RECORD_REPLAY_BYTES): SeenIds {
   const key = seenIdsKey(scope);
   const context = node.context().global;
+  /** Runs `step` after every earlier read-modify-write of this key in this process. */
+  const queued = <T>(step: () => Promise<T>): Promise<T> => {
+    const previous = queues.get(key) ?? Promise.resolve();
+    const run = previous.then(step);
+    const settled = run.catch(() => undefined);
+    queues.set(key, settled);
+    void settled.then(() => {
+      if (queues.get(key) === settled) queues.delete(key);
+    });
+    return run;
+  };
+  const read = async (): Promise<Record<string, number>> => {
+    try {
+      const stored = await get(context, key);
+      if (stored && typeof stored === 'object' && !Array.isArray(stored)) return { ...(stored as Record<string, number>) };
+    } catch (error) {
+      node.warn(`Could not read the received-ids list from the context store (${(error as Error).message}); duplicates are recognised in this process only.`);
+    }
+    return {};
+  };
+  const save = async (record: Record<string, number>): Promise<void> => {
+    try {
+      await set(context, key, record);
+    } catch (error) {
+      node.warn(`Could not save the received-ids list to the context store: ${(error as Error).message}`);
+    }
+  };
   return {
     key,
     around(decide) {
-      const previous = queues.get(key) ?? Promise.resolve();
-      const run = previous.then(async () => {
-        let record: Record<string, number> = {};
-        try {
-          const stored = await get(context, key);
-          if (stored && typeof stored === 'object' && !Array.isArray(stored)) record = { ...(stored as Record<string, number>) };
-        } catch (error) {
-          node.warn(`Could not read the received-ids list from the context store (${(error as Error).message}); duplicates are recognised in this process only.`);
-        }
+      return queued(async () => {
+        const record = await read();
         const decision = decide(hostReplayStore(record, scope, { maxBytes }));
-        if (decision.kind === 'accepted' || decision.kind === 'ignored') {
-          try {
-            await set(context, key, record);
-          } catch (error) {
-            node.warn(`Could not save the received-ids list to the context store: ${(error as Error).message}`);
-          }
-        }
+        if (decision.kind === 'accepted' || decision.kind === 'ignored') await save(record);
         return decision;
       });
-      const settled = run.catch(() => undefined);
-      queues.set(key, settled);
-      void settled.then(() => {
-        if (queues.get(key) === settled) queues.delete(key);
+    },
+    forget(replayKey) {
+      return queued(async () => {
+        const record = await read();
+        hostReplayStore(record, scope, { maxBytes }).forget?.(replayKey);
+        await save(record);
       });
-      return run;
     },
   };
 }

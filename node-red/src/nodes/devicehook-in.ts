@@ -3,7 +3,7 @@
  * (`createReceiver`: the same answers as the n8n triggers), then sends an accepted event out of the output
  * of its type. Only glue lives here: the path, the bytes, the saved list of received ids, the status.
  */
-import { answerModeSettings, createReceiver, processingAnswer, refusal, type Decision, type HostAnswer, type ProcessingOutcome } from '@devicehook/core';
+import { answerModeSettings, createReceiver, processingAnswer, refusal, replayKeyOf, type Decision, type HostAnswer, type ProcessingOutcome } from '@devicehook/core';
 import { closeLog, recordDecision } from '../lib/log-admin';
 import { installMockAdmin, registerMockTarget, unregisterMockTarget } from '../lib/mock-admin';
 import { adminPathConflict, fullPath, installRawCapture, normalizePath, receivedText, registerPath, sourceOf, unregisterPath, writeAnswer } from '../lib/raw-capture';
@@ -172,6 +172,10 @@ export = function register(RED: RED): void {
             final.status === 200 ? { ...decision, answer: final } : { kind: 'refused', code: outcome === 'failed' ? 'processing_failed' : 'processing_timeout', status: final.status, message: String(final.body['message']), answer: final };
           writeAnswer(res, written);
           recordDecision(RED, node, written, facts);
+          // Not processed: the sender retries on this answer, and its retry must run the flow, not be
+          // answered as a duplicate of this message.
+          const replayKey = final.status === 200 ? undefined : replayKeyOf(decision.event);
+          if (seen && replayKey !== undefined) seen.forget(replayKey).catch((error: unknown) => node.warn(String(error)));
           return final.status;
         };
         const timer = setTimeout(() => write('timed_out'), settings.timeoutMs);
