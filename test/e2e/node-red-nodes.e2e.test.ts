@@ -10,13 +10,17 @@ import { createHmac } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sign, vendors, verify, type VendorId } from '../../shared/src/index';
+import { pythonJsonDumps, sign, vendors, verify, type VendorId } from '../../shared/src/index';
 import { startNodeRed, stopAll, type FlowNode, type NodeRedRuntime } from '../helpers/node-red-runtime';
 import { readOutbox } from '../helpers/outbox';
+import { pythonVerdicts } from '../helpers/python-verifiers';
 import { startReceiver, type Receiver } from '../helpers/receiver';
 import { releaseTarballs } from '../helpers/release-tarballs';
 const secretOf = (vendor: string) => (vendor === 'standard-webhooks' ? 'whsec_ZTJlLWUyZS1lMmUtZTJlLWUyZS1lMmUtZTJlLWUy' : `e2e-${vendor}`);
 const VENDORS = Object.keys(vendors) as VendorId[];
+const FORWARD_SECRET = 'e2e-forward-downstream';
+/** InHand's offline sample in its Python form, with values JSON.parse cannot keep: a big integer, 1.0, -0.0, an integer-like key last. */
+const ALERT_TEXT = pythonJsonDumps(JSON.stringify(vendors['inhand-dm'].samples['offline'])).replace(/\}$/, ', "counter": 12345678901234567891, "ratio": 1.0, "offset": -0.0, "7": "seven"}');
 
 /** Per vendor: devicehook in with its first type chosen; output n → http request → receiver /seen/<vendor>/<n>. */
 function flows(receiverUrl: string): FlowNode[] {
@@ -36,6 +40,12 @@ function flows(receiverUrl: string): FlowNode[] {
   nodes.push(
     { id: 'allowno', type: 'devicehook in', z: 'tab', url: '/hooks/allow-no', vendor: 'cfginhanddm', types: [], outputs: 1, sources: '10.0.0.0/8, 2001:db8::/32', maxBytes: '1000', wires: [[]] },
     { id: 'allowyes', type: 'devicehook in', z: 'tab', url: '/hooks/allow-yes', vendor: 'cfginhanddm', types: [], outputs: 1, sources: '127.0.0.1, ::1', wires: [[]] },
+  );
+  // Forwarding: devicehook in (InHand) → devicehook out (InHand, another secret) → receiver /forwarded.
+  nodes.push(
+    { id: 'cfgfwdout', type: 'devicehook-vendor', vendor: 'inhand-dm', credentials: { secret: FORWARD_SECRET } },
+    { id: 'fwdin', type: 'devicehook in', z: 'tab', url: '/hooks/forward', vendor: 'cfginhanddm', types: [], outputs: 1, wires: [['fwdout']] },
+    { id: 'fwdout', type: 'devicehook out', z: 'tab', ssrfGuard: false, vendor: 'cfgfwdout', url: `${receiverUrl}/forwarded`, retry: 'none', headers: [], wires: [[], []] },
   );
   // "Send refusals to an extra output": its "refused" output → http request → receiver /refused.
   nodes.push(
@@ -155,6 +165,19 @@ describe.each(['4', '5'] as const)('Node-RED %s, default settings', (major) => {
     expect(accepted.status, await accepted.clone().text()).toBe(200);
     const forged = sign({ vendor: 'inhand-dm', body: vendors['inhand-dm'].samples['offline'], secret: 'not-the-secret' });
     expect((await fetch(`${runtime.url}/hooks/allow-yes`, { method: 'POST', headers: forged.headers, body: new Uint8Array(forged.body) })).status).toBe(401);
+  });
+
+  it('devicehook in → devicehook out forwards an InHand alert byte for byte (big integer, 1.0, -0.0, key order), re-signed: InHand’s Python check accepts it', async () => {
+    const signed = sign({ vendor: 'inhand-dm', body: ALERT_TEXT, secret: secretOf('inhand-dm') });
+    expect(signed.body.toString('utf8')).toBe(ALERT_TEXT); // already in InHand's signed form
+    const answer = await fetch(`${runtime.url}/hooks/forward`, { method: 'POST', headers: signed.headers, body: new Uint8Array(signed.body) });
+    expect(answer.status, await answer.clone().text()).toBe(200);
+    await until(() => seen('/forwarded').length >= 1, 10_000, 'the forwarded alert');
+    const [forwarded] = seen('/forwarded');
+    expect(forwarded!.body.toString('utf8')).toBe(ALERT_TEXT);
+    const signature = String(forwarded!.headers['x-signature']);
+    expect(pythonVerdicts([{ scheme: 'inhand', body: forwarded!.body, signature, secret: FORWARD_SECRET }])).toEqual([true]);
+    expect(pythonVerdicts([{ scheme: 'inhand', body: forwarded!.body, signature, secret: secretOf('inhand-dm') }])).toEqual([false]);
   });
 
   it('"refused" output: a wrong 1NCE key sends one report (code, status, reason) on, without the key or any secret header; an accepted request sends none', async () => {
