@@ -83,7 +83,7 @@ for (const file of [
   fs.copyFileSync(file, target);
 }
 // The output schema of each trigger: the normalized event, its `raw` being the vendor's own body schema.
-// n8n serves these at /schemas/<node type>/1.0.0.json. (Its editor shows schema previews only for
+// n8n serves these at /schemas/<node type>/<version>.json. (Its editor shows schema previews only for
 // non-trigger nodes today, so the example workflows also pin a sample event.)
 const triggerVendors = {
   InHand: 'inhand-dm',
@@ -115,9 +115,41 @@ for (const [dir, vendor] of Object.entries(triggerVendors)) {
       authentication: { type: 'string', enum: ['verified', 'unsigned_allowed', 'no_secret'] },
     },
   };
-  const target = path.join(dist, 'nodes', dir, '__schema__', 'v1.0.0.json');
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  fs.writeFileSync(target, `${JSON.stringify(schema, null, 2)}\n`);
+  // One file per version the trigger declares (its output is the same in each): n8n's editor asks for
+  // /schemas/<type>/<major.minor.0>.json of the version in the workflow, and a missing one is a 404.
+  for (const version of triggerVersions(dir)) {
+    const target = path.join(dist, 'nodes', dir, '__schema__', `v${schemaVersion(version)}.json`);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, `${JSON.stringify(schema, null, 2)}\n`);
+  }
+}
+
+// The Signed Webhook's hand-written schema (its output is the same in every version), for each version too.
+const signedWebhookSchema = path.join(dist, 'nodes', 'SignedWebhook', '__schema__', 'v1.0.0.json');
+for (const version of nodeVersions('SignedWebhook', 'SignedWebhook.node.js')) {
+  const target = path.join(path.dirname(signedWebhookSchema), `v${schemaVersion(version)}.json`);
+  if (target !== signedWebhookSchema) fs.copyFileSync(signedWebhookSchema, target);
+}
+
+/** The versions the built trigger of `dir` declares. */
+function triggerVersions(dir) {
+  const file = fs.readdirSync(path.join(dist, 'nodes', dir)).find((name) => name.endsWith('Trigger.node.js'));
+  if (!file) throw new Error(`no trigger in dist/nodes/${dir}`);
+  return nodeVersions(dir, file);
+}
+
+/** The versions a built node declares (`description.version`: a number or a list). */
+function nodeVersions(dir, file) {
+  const module = createRequire(import.meta.url)(path.join(dist, 'nodes', dir, file));
+  const NodeClass = Object.values(module).find((value) => typeof value === 'function');
+  const { version } = new NodeClass().description;
+  return Array.isArray(version) ? version : [version];
+}
+
+/** n8n's spelling of a node version in schema paths: 1 → 1.0.0, 1.1 → 1.1.0. */
+function schemaVersion(version) {
+  const [major, minor = '0'] = String(version).split('.');
+  return `${major}.${minor}.0`;
 }
 
 console.log(`n8n package built: ${entries.length} nodes and credentials in dist/`);
