@@ -1,10 +1,42 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { vendorIds, vendors, type VendorId } from '../shared/core';
 
 const PRIVATE_TARGETS_DESCRIPTION =
 	'Whether to send to private, loopback, link-local and cloud-metadata addresses (localhost, 10.x, 192.168.x, 169.254.169.254, fd00::/8, …). Turn on only for a receiver on your own network.';
 
 const PRIVATE_TARGETS_NOTICE =
 	'Private network targets are refused: a URL whose host is localhost or a private, loopback, link-local or metadata IP address is never sent to, and on n8n 2.41 or later host names are resolved and checked before each attempt. Not covered: a host name that resolves to a private address only after that check (DNS rebinding) and, on older n8n, any host name resolving to a private address. Set N8N_SSRF_PROTECTION_ENABLED=true for n8n to check every connection.';
+
+/** Waits at least this long go out of the Retry output: n8n's Wait node keeps shorter waits in the process (Wait.node.ts). */
+export const LONG_WAIT_SECONDS = 65;
+
+/** The item field that carries a delivery's progress from the Retry output back into the node. */
+export const RETRY_FIELD = 'devicehookRetry';
+
+const RETRY_OUTPUT_NOTICE = `Connect the Retry output to a Wait node (Resume: At Specified Time, Date and Time: {{ $json.${RETRY_FIELD}.waitUntil }}) and the Wait node back to this node's input. n8n stores a waiting execution in its database and resumes it after a restart, on any worker. The item keeps its fields plus "${RETRY_FIELD}" (attempts so far, message ID), which this node reads to continue the schedule and leaves out of the body. Example: examples/n8n/signed-webhook-retry-survives-restart.json.`;
+
+const SAMPLE_NOTICE =
+	"To try a DeviceHook trigger: copy its Test URL into URL above, click Listen for Test Event on the trigger, then execute this node. Both credentials need the same secret. A test URL on this n8n is a private address: turn on Allow Private Network Targets. The sample is the vendor's documented example (docs/vendors.md), signed as the vendor signs.";
+
+/** The Sample Event choice for one scheme: the types of its vendor's sample catalogue, by label. */
+function sampleTypeParameter(vendor: VendorId): INodeProperties {
+	const labels = new Map((vendors[vendor].eventTypes ?? []).map((entry) => [entry.value, entry.label]));
+	const types = Object.keys(vendors[vendor].samples);
+	const options = types
+		.map((type) => ({ name: labels.get(type) ?? type, value: type, description: `Type "${type}"` }))
+		.sort((a, b) => a.name.localeCompare(b.name));
+	const parameter: INodeProperties = {
+		displayName: 'Sample Event',
+		name: 'sampleType',
+		type: 'options',
+		options,
+		default: '',
+		displayOptions: { show: { body: ['sample'], scheme: [vendor] } },
+		description: `Which ${vendors[vendor].label} sample to send`,
+	};
+	parameter.default = types[0] ?? ''; // the catalogue's first sample
+	return parameter;
+}
 
 /** The Signed Webhook node's fields, in editor order (the node class keeps its metadata and the execution). */
 export const signedWebhookProperties: INodeProperties[] = [
@@ -120,9 +152,22 @@ export const signedWebhookProperties: INodeProperties[] = [
 				value: 'text',
 				description: 'Text sent byte for byte (with the JSON content type all schemes use)',
 			},
+			{
+				name: 'Vendor Sample Event',
+				value: 'sample',
+				description: "A sample alert of the scheme's vendor, of the type you choose: to try a DeviceHook trigger on its test URL",
+			},
 		],
 		default: 'item',
 	},
+	{
+		displayName: SAMPLE_NOTICE,
+		name: 'sampleNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { body: ['sample'] } },
+	},
+	...vendorIds.map(sampleTypeParameter),
 	{
 		displayName: 'JSON',
 		name: 'jsonBody',
@@ -215,7 +260,7 @@ export const signedWebhookProperties: INodeProperties[] = [
 		// Webhooks schedule alone would keep an n8n execution (and a queue-mode worker slot) for 28 hours.
 		default: 'default',
 		description:
-			'When a failed attempt is tried again. 410 Gone and redirects are never retried. The node waits between attempts while the execution runs, so the vendors\' long schedules keep it running for minutes (1NCE) or hours (Standard Webhooks).',
+			'When a failed attempt is tried again. 410 Gone and redirects are never retried. With Long Retry Waits inside the execution, the vendors\' long schedules keep it running for minutes (1NCE) or hours (Standard Webhooks); through the Retry Output, n8n keeps them across restarts.',
 	},
 	{
 		displayName: 'Retries',
@@ -243,6 +288,33 @@ export const signedWebhookProperties: INodeProperties[] = [
 		description: 'Whether each retry waits twice as long as the one before (otherwise every retry waits the same)',
 	},
 	{
+		displayName: 'Long Retry Waits',
+		name: 'retryWaits',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Inside the Execution',
+				value: 'inline',
+				description: 'The node waits between attempts; the execution (and a queue-mode worker) is held, and the retry is lost if n8n restarts',
+			},
+			{
+				name: 'Through the Retry Output (Survives Restarts)',
+				value: 'output',
+				description: `A wait of ${LONG_WAIT_SECONDS} s or more ends this run: the item leaves on the Retry output, for a Wait node that leads back into this node. n8n keeps the wait in its database.`,
+			},
+		],
+		default: 'inline',
+		description: 'Where the node waits before a retry due in a minute or more',
+	},
+	{
+		displayName: RETRY_OUTPUT_NOTICE,
+		name: 'retryOutputNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { retryWaits: ['output'] } },
+	},
+	{
 		displayName: 'Options',
 		name: 'options',
 		type: 'collection',
@@ -265,6 +337,14 @@ export const signedWebhookProperties: INodeProperties[] = [
 				displayOptions: { show: { '/scheme': ['standard-webhooks'] } },
 				description:
 					'The Standard Webhooks message ID to send, e.g. an event ID, so the receiver can recognise a message it already has. Empty: a new random ID per item, kept across its retries.',
+			},
+			{
+				displayName: 'Re-Enable Stamp',
+				name: 'reenableStamp',
+				type: 'string',
+				default: '',
+				description:
+					"Change this to a new value (any text, e.g. today's date) and save the workflow to re-enable the endpoints this node has disabled: the next run sends again. The 1NCE and EdgeSense retry policies disable an endpoint after a delivery that failed all its attempts (as the vendors do), and any policy after a 410 Gone. The state is kept in the workflow's static data, which n8n saves after production runs only.",
 			},
 			{
 				displayName: 'Request ID Header',

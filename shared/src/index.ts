@@ -21,6 +21,16 @@ export {
   parseSourceAllowList,
   sourceEntries,
   type SourceAllowList,
+  answerModeSettings,
+  processingAnswer,
+  defaultProcessingTimeoutMs,
+  DEFAULT_FAILURE_STATUS,
+  DEFAULT_TIMEOUT_STATUS,
+  DEADLINE_MARGIN_MS,
+  type AnswerMode,
+  type AnswerModeInput,
+  type AnswerModeSettings,
+  type ProcessingOutcome,
 } from './host/index';
 export { sign, type SignInput, type SignedRequest } from './sign';
 export { fillPlaceholders, placeholderValuesOf, placeholdersOf, PLACEHOLDERS, type PlaceholderValues } from './placeholders';

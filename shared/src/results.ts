@@ -24,6 +24,9 @@ const STATUS: Record<VerifyFailureCode, number> = {
   not_an_object: 422,
   type_missing: 422,
   schema_invalid: 422,
+  // Answers after the flow ran ("when the flow has finished", host/processing.ts): the defaults, the user may choose others.
+  processing_failed: 500,
+  processing_timeout: 503,
 };
 
 /** The HTTP status that goes with a code. */

@@ -71,7 +71,9 @@ export type VerifyFailureCode =
   | 'invalid_json'
   | 'not_an_object'
   | 'type_missing'
-  | 'schema_invalid';
+  | 'schema_invalid'
+  | 'processing_failed'
+  | 'processing_timeout';
 
 /**
  * A request that was not accepted: the HTTP status to answer, a stable code, and a message that says what
@@ -271,6 +273,18 @@ export interface DuplicatePolicy {
   onByDefault: boolean;
 }
 
+/**
+ * How long the vendor waits for an answer before it counts the delivery as failed (and retries). Plain
+ * data, read by `host/processing.ts` for the "answer when the flow has finished" mode, whose timeout
+ * must end before the vendor gives up.
+ */
+export interface AnswerDeadline {
+  /** The vendor's wait, in milliseconds. */
+  ms: number;
+  /** True when the vendor's page states it; false when it is our assumption (docs/vendors.md). */
+  documented: boolean;
+}
+
 /** Everything known about one vendor, as data plus the few functions it needs. */
 export interface VendorProfile {
   id: VendorId;
@@ -291,6 +305,8 @@ export interface VendorProfile {
   retryPolicy: RetryPolicy;
   /** Answering repeats of a message id as duplicates: how long ids are kept, and whether the scheme requires it. */
   duplicates: DuplicatePolicy;
+  /** How long the vendor waits for an answer (documented or assumed). */
+  answerDeadline: AnswerDeadline;
   /** How this vendor serializes the bodies it sends: Python's json.dumps style or compact. */
   bodyStyle: 'python' | 'compact';
   /**

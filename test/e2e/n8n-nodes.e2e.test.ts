@@ -210,6 +210,32 @@ function allowWorkflow(key: string, allowedSources: string): N8nWorkflow {
   };
 }
 
+// Answer "When the Workflow Has Finished" (n8n's lastNode mode): an InHand trigger whose workflow succeeds,
+// one whose workflow fails (Stop and Error), one whose workflow waits 4 s (longer than EdgeSense's 3 s).
+const LAST_OK_KEY = 'inhandlastok';
+const LAST_FAIL_KEY = 'inhandlastfail';
+const LAST_SLOW_KEY = 'inhandlastslow';
+function lastNodeWorkflow(key: string, next: N8nNode): N8nWorkflow {
+  return {
+    id: idOf(key, 'wf'),
+    name: `e2e inhand-dm answer when finished (${next.name})`,
+    nodes: [triggerNode(INHAND, { eventTypes: [], routeByType: false, output: 'event', allowUnsigned: false, answer: 'lastNode', options: {} }, key, INHAND.key), next],
+    connections: { [TRIGGER_NODE]: { main: [[{ node: next.name, type: 'main', index: 0 }]] } },
+  };
+}
+const LAST_NODE_WORKFLOWS = (): N8nWorkflow[] => [
+  lastNodeWorkflow(LAST_OK_KEY, noop('Done', 300, 0)),
+  lastNodeWorkflow(LAST_FAIL_KEY, {
+    id: 'fail',
+    name: 'Fail',
+    type: 'n8n-nodes-base.stopAndError',
+    typeVersion: 1,
+    position: [300, 0],
+    parameters: { errorType: 'errorMessage', errorMessage: 'processing failed: database password hunter2' },
+  }),
+  lastNodeWorkflow(LAST_SLOW_KEY, { id: 'slow', name: 'Slow', type: 'n8n-nodes-base.wait', typeVersion: 1.1, position: [300, 0], parameters: { resume: 'timeInterval', amount: 4, unit: 'seconds' } }),
+];
+
 // Signed Webhook: an InHand trigger forwards each alert to the receiver once per scheme.
 const SW_KEY = 'signedwebhook';
 interface SignedCase {
@@ -470,6 +496,7 @@ describe.each([
         signedWebhookWorkflow(receiver),
         allowWorkflow(ALLOW_NO_KEY, '10.0.0.0/8, 2001:db8::/32'),
         allowWorkflow(ALLOW_YES_KEY, '127.0.0.1, ::1'),
+        ...LAST_NODE_WORKFLOWS(),
       ],
     });
     console.log(`[n8n-e2e] n8n ${version} (${runtime.install.nodeVersion}) set up and started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -606,6 +633,34 @@ describe.each([
     const [execution] = await runtime.waitForExecutions(idOf(ALLOW_YES_KEY, 'wf'), 1);
     expect(execution!.nodes).toEqual([TRIGGER_NODE, 'Done']);
     expect(await runtime.waitForExecutions(idOf(ALLOW_NO_KEY, 'wf'), 0, { settleMs: 1000 })).toEqual([]);
+  });
+
+  describe('Answer: When the Workflow Has Finished (n8n lastNode mode)', () => {
+    it('the workflow succeeds → 200 (empty body) once it has finished; a node fails → n8n answers its own 500; a bad signature is refused at once', async () => {
+      const ok = await post(runtime.webhookUrl(webhookIdOf(LAST_OK_KEY)), signedRequest(INHAND, 'offline'));
+      expect(ok).toEqual({ status: 200, body: '' });
+      const [execution] = await runtime.waitForExecutions(idOf(LAST_OK_KEY, 'wf'), 1);
+      expect(execution!.status).toBe('success');
+
+      // n8n's fixed answer for a failed execution (webhook-helpers: responseCode 500, "Error in workflow"):
+      // no node can choose another status or body; it names nothing of the error.
+      const failed = await post(runtime.webhookUrl(webhookIdOf(LAST_FAIL_KEY)), signedRequest(INHAND, 'offline'));
+      expect(failed).toEqual({ status: 500, body: { message: 'Error in workflow' } });
+      const [failedExecution] = await runtime.waitForExecutions(idOf(LAST_FAIL_KEY, 'wf'), 1);
+      expect(failedExecution!.status).toBe('error');
+
+      const forged = sign({ vendor: 'inhand-dm', body: bodyOf('inhand-dm', 'offline'), secret: 'not-the-secret' });
+      const refused = await post(runtime.webhookUrl(webhookIdOf(LAST_OK_KEY)), { body: forged.body, headers: lowerCaseKeys({ 'content-type': 'application/json', ...forged.headers }) });
+      expect(refused.status).toBe(401);
+      expect((refused.body as { code: string }).code).toBe('signature_mismatch');
+    });
+
+    it('n8n sets no answer timeout: a workflow that waits 4 s (EdgeSense gives up after 3 s) is answered only when it has finished', async () => {
+      const started = Date.now();
+      const slow = await post(runtime.webhookUrl(webhookIdOf(LAST_SLOW_KEY)), signedRequest(INHAND, 'offline'));
+      expect(slow.status).toBe(200);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(4000);
+    });
   });
 
   describe('Signed Webhook action', () => {

@@ -94,7 +94,7 @@ describe.each(['4', '5'] as const)('Node-RED %s, default settings', (major) => {
     expect(userPackage.dependencies['@devicehook/node-red']).toMatch(/^file:.*devicehook-node-red-[\d.]+\.tgz$/);
     const sets = (await (await fetch(`${runtime.url}/nodes`, { headers: { Accept: 'application/json' } })).json()) as Array<{ module: string; types: string[]; err?: string }>;
     const ours = sets.filter((set) => set.module === '@devicehook/node-red');
-    expect(ours.flatMap((set) => set.types).sort()).toEqual(['devicehook in', 'devicehook out', 'devicehook verify', 'devicehook-vendor']);
+    expect(ours.flatMap((set) => set.types).sort()).toEqual(['devicehook 1nce', 'devicehook edgesense', 'devicehook in', 'devicehook out', 'devicehook response', 'devicehook verify', 'devicehook-api', 'devicehook-vendor']);
     expect(ours.map((set) => set.err).filter(Boolean)).toEqual([]);
   });
 

@@ -89,6 +89,11 @@ interface Profile {
   /** Valid rounds before the baseline, and the pause after them. */
   warmRounds: number;
   warmPauseMs: number;
+  /**
+   * Counts read before every case (Node-RED: one cheap GET), or the counts after the previous case taken as
+   * the counts before the next (n8n: each read is a sqlite query, which at hundreds of cases per pass adds minutes).
+   */
+  countsBeforeEachCase: boolean;
   /** Time given to a refused request's run to show up (n8n saves a failed execution after answering 500). */
   refusedGraceMs: number;
   /** Pause after a valid request's run showed up, for an unexpected second one. */
@@ -128,6 +133,7 @@ const PROFILES: Readonly<Record<RuntimeKind, Profile>> = {
     extraCases: [],
     warmRounds: 5,
     warmPauseMs: 1000,
+    countsBeforeEachCase: true,
     refusedGraceMs: 0,
     validPauseMs: 20,
     lateMs: 500,
@@ -178,6 +184,7 @@ const PROFILES: Readonly<Record<RuntimeKind, Profile>> = {
     extraCases: [PAYLOAD_MAX_CASE],
     warmRounds: 3,
     warmPauseMs: 2000,
+    countsBeforeEachCase: false,
     refusedGraceMs: 100,
     validPauseMs: 100,
     lateMs: 1000,
@@ -202,7 +209,10 @@ const RUNTIMES: Array<{ name: string; make: () => Runtime }> = [
   ...MAJORS.map((major) => ({ name: `Node-RED ${major}`, make: () => nodeRedRuntime(major) })),
   // The defaults, said out loud: what n8n's expectations (PROFILES.n8n) rest on.
   { name: 'n8n 2.41.1', make: () => n8nRuntime('2.41.1', { env: { N8N_PAYLOAD_SIZE_MAX: '16', EXECUTIONS_MODE: 'regular' } }) },
-].filter(({ name }) => !ONLY || ONLY.some((only) => name.toLowerCase().replace(' ', '-').startsWith(only)));
+].filter(({ name }) => (ONLY ? ONLY.some((only) => name.toLowerCase().replace(' ', '-').startsWith(only)) : !name.startsWith('n8n')));
+// n8n runs from this file only when asked (DEVICEHOOK_RUNTIMES=n8n) until it has passed a full run on n8n; until then
+// test/hardening/n8n-bad-inputs.test.ts runs it by default, so the results file is written once (the machine of the
+// session that merged the suites was too loaded to finish one: a pass took over the 600 s test timeout).
 
 const SLOW_CASES = BAD_INPUT_CASES.filter((c) => c.group === 'slow-loris');
 const SLOW_ENDPOINTS = [...new Set(SLOW_CASES.map((c) => c.endpoint))];
@@ -279,7 +289,7 @@ function codeOf(response: RawResponse): string | undefined {
 
 // ---------------------------------------------------------------------------------------------------------
 
-describe.each(RUNTIMES)('$name, default settings: bad inputs', ({ make }) => {
+describe.each(RUNTIMES.map(({ name, make }) => [name, make] as const))('%s, default settings: bad inputs', (_name, make) => {
   const runtime = make();
   const profile = PROFILES[runtime.kind];
   const unit = runtime.unit;
@@ -373,8 +383,9 @@ describe.each(RUNTIMES)('$name, default settings: bad inputs', ({ make }) => {
     const before = await runtime.counts();
     let seenInWindows = 0;
     const failures: string[] = [];
+    let previous = before;
     for (const c of FAST_CASES) {
-      const from = await runtime.counts();
+      const from = profile.countsBeforeEachCase ? await runtime.counts() : previous;
       const run = await runCase(urlOf(c.endpoint), c);
       // A refused request starts nothing; an accepted one (a replay's first copy, a known gap) may have its
       // run saved just after the answer: wait for it so it is counted in this case's window.
@@ -391,6 +402,7 @@ describe.each(RUNTIMES)('$name, default settings: bad inputs', ({ make }) => {
       if (run.prime) outcome.primeStatuses.push(run.prime.status);
       outcome.runs += delta - (run.prime ? 1 : 0);
       seenInWindows += total(to) - total(from);
+      previous = to;
       const expected = expectedStatuses(c);
       const wrongStatus = run.response.status === undefined || !expected.includes(run.response.status);
       if ((wrongStatus || delta !== (run.prime ? 1 : 0)) && !gapOf(c.id)) {

@@ -191,7 +191,7 @@ function postgresUser(): { uid: number; gid: number } | undefined {
 
 /**
  * Runs a server in its own process group under process-kit's watchdog (spawnServer), so no Redis or
- * Postgres outlives the tests however this process dies: the watchdog sends `signal`, SIGKILL after 10 s,
+ * Postgres outlives the tests however this process dies: the watchdog sends `signal`, SIGKILL after 1 s,
  * and removes `cleanup`. Stop it with {@link stopGuarded}.
  */
 function spawnGuarded(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number; signal?: 'TERM' | 'INT'; cwd?: string; cleanup?: string[] }): ChildProcess {

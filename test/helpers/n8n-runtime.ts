@@ -105,6 +105,8 @@ export interface N8nExecution {
   nodes: string[];
   /** Per node that ran: its first run's output items (`json` only), one array per output. */
   outputs: Record<string, Array<Array<Record<string, unknown>>>>;
+  /** Per node that ran: every run's output items (a node in a loop runs more than once). */
+  runs: Record<string, Array<Array<Array<Record<string, unknown>>>>>;
   /** The execution's error message, if it failed. */
   error?: string;
 }
@@ -152,8 +154,10 @@ const PACKAGE_NAME = 'n8n-nodes-devicehook';
 export const NODE_TYPE_PREFIX = `${PACKAGE_NAME}.`;
 export const ENCRYPTION_KEY = 'devicehook-e2e-encryption-key';
 
-const READY_TIMEOUT_MS = 120_000;
-const ACTIVATION_TIMEOUT_MS = 60_000;
+/** How long n8n may take to answer its readiness check (migrations on a fresh database); DEVICEHOOK_N8N_READY_MS raises it on a loaded machine. */
+const READY_TIMEOUT_MS = Number(process.env.DEVICEHOOK_N8N_READY_MS) > 0 ? Number(process.env.DEVICEHOOK_N8N_READY_MS) : 240_000;
+/** READY_TIMEOUT_MS's default and this, generous: 2.41.1 took over 60 s to activate 9 workflows through its outbox at a load average of 20 on 2 cores. */
+const ACTIVATION_TIMEOUT_MS = 180_000;
 const STOP_GRACE_MS = 20_000;
 const CLI_TIMEOUT_MS = 120_000;
 /** A lock older than this is treated as abandoned (an n8n install takes 3–6 minutes). */
@@ -365,6 +369,7 @@ export interface ExecutionRow {
 export function executionOfRow(row: ExecutionRow, flatted: { parse(text: string): unknown }): N8nExecution {
   const nodes: string[] = [];
   const outputs: N8nExecution['outputs'] = {};
+  const runsOf: N8nExecution['runs'] = {};
   let error: string | undefined;
   if (row.data) {
     type Run = { data?: { main?: Array<Array<{ json: Record<string, unknown> }> | null> } };
@@ -372,6 +377,7 @@ export function executionOfRow(row: ExecutionRow, flatted: { parse(text: string)
     for (const [node, runs] of Object.entries(data.resultData?.runData ?? {})) {
       nodes.push(node);
       outputs[node] = (runs[0]?.data?.main ?? []).map((items) => (items ?? []).map((item) => item.json));
+      runsOf[node] = runs.map((run) => (run?.data?.main ?? []).map((items) => (items ?? []).map((item) => item.json)));
     }
     error = data.resultData?.error?.message;
   }
@@ -385,6 +391,7 @@ export function executionOfRow(row: ExecutionRow, flatted: { parse(text: string)
     stoppedAt: row.stoppedAt,
     nodes,
     outputs,
+    runs: runsOf,
     ...(error ? { error } : {}),
   };
 }
@@ -479,27 +486,11 @@ function packFolder(folder: string, dest: string): string {
   return path.join(dest, info!.filename);
 }
 
-/** Starts a real n8n with our package, the given credentials and workflows (published unless `active: false`). */
-export async function startN8n(options: StartN8nOptions): Promise<N8nRuntime> {
-  const install = await ensureN8n(options.version);
-  const port = await freePort();
-  const brokerPort = await freePort(new Set([port]));
-  const url = `http://127.0.0.1:${port}`;
-  const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), `devicehook-n8n-${options.version}-`));
-  const dataDir = path.join(userFolder, '.n8n');
-  const dbFile = path.join(dataDir, 'database.sqlite');
-  const tracked: Tracked = { child: undefined, userFolder };
-  live.add(tracked);
-  installExitHook();
+// Steps of startN8n
 
-  // n8n 2.8.x reports activations only at info level, and the harness waits for those lines.
-  if (/^(warn|error|silent)$/.test(options.env?.N8N_LOG_LEVEL ?? '')) {
-    throw new Error(`${LOG_PREFIX} N8N_LOG_LEVEL=${options.env?.N8N_LOG_LEVEL} would hide the activation messages the harness waits for; use info or debug`);
-  }
-  const tarball = options.tarball ?? (options.packageDir ? packFolder(options.packageDir, userFolder) : releaseTarballs().n8n);
-  const installOutput = await installN8nPackage(tarball, userFolder, install.nodeBin);
-
-  const env = childEnv({
+/** n8n's environment: the test runner's without what would change n8n, its own folder and ports, quiet defaults, `extra` last. */
+function n8nEnvironment(install: N8nInstall, userFolder: string, url: string, port: number, brokerPort: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return childEnv({
     // The task runner is spawned as plain `node`: the right Node must come first on PATH.
     PATH: `${path.dirname(install.nodeBin)}${path.delimiter}${process.env.PATH ?? ''}`,
     N8N_USER_FOLDER: userFolder,
@@ -520,8 +511,167 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nRuntime> {
     N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
     N8N_LOG_LEVEL: 'info',
     DB_TYPE: 'sqlite',
-    ...options.env,
+    ...extra,
   });
+}
+
+/**
+ * Imports with n8n's own CLI (n8n stopped): credentials first (workflows refer to them), all workflows in
+ * one call, then publishes each (unless `active: false`).
+ */
+async function importFixtures(cli: (args: string[]) => Promise<string>, userFolder: string, credentials: N8nCredential[], workflows: N8nWorkflow[]): Promise<void> {
+  const importDir = path.join(userFolder, 'import');
+  fs.mkdirSync(importDir);
+  if (credentials.length > 0) {
+    const file = path.join(importDir, 'credentials.json');
+    fs.writeFileSync(file, JSON.stringify(credentials, null, 2));
+    const out = await cli(['import:credentials', `--input=${file}`]);
+    if (!out.includes(`Successfully imported ${credentials.length} credential`)) throw new Error(`${LOG_PREFIX} import:credentials did not report ${credentials.length} credentials:\n${tail(out)}`);
+}
+if (workflows.length > 0) {
+  const file = path.join(importDir, 'workflows.json');
+  fs.writeFileSync(file, JSON.stringify(workflows.map((wf) => ({ settings: {}, pinData: {}, ...wf, active: false })), null, 2));
+  const out = await cli(['import:workflow', `--input=${file}`]);
+  if (!out.includes(`Successfully imported ${workflows.length} workflow`)) throw new Error(`${LOG_PREFIX} import:workflow did not report ${workflows.length} workflows:\n${tail(out)}`);
+  for (const wf of workflows) if (wf.active !== false) await cli(['publish:workflow', `--id=${wf.id}`]);
+} else if (credentials.length === 0) {
+  // Nothing to import: still create the database before the first start, as the other path does.
+  await cli(['list:workflow']);
+}
+}
+
+/** 2.40.x activates published workflows through an outbox after the start; older versions before listening. */
+const hasPublicationOutbox = async (dbFile: string): Promise<boolean> =>
+  (await queryDb<{ n: number }>(dbFile, "select count(*) as n from sqlite_master where type='table' and name='workflow_publication_outbox'"))[0]?.n === 1;
+
+const activeWorkflows = async (dbFile: string) =>
+  queryDb<{ id: string; name: string; activeVersionId: string | null }>(dbFile, 'select id, name, activeVersionId from workflow_entity where activeVersionId is not null');
+
+/**
+ * Resolves once every published workflow is active in this process (or throws with n8n's reason).
+ * n8n 2.8.x logs `Activated workflow "<name>" (ID: <id>)` per workflow before "Editor is now accessible";
+ * 2.40.x reports per trigger in workflow_publication_trigger_status once its outbox has processed the
+ * publication (webhooks survive restarts there, so a restart needs no new activation).
+ */
+const waitForActivation = async (dbFile: string, logSince: () => string, running: () => boolean, deadline: number): Promise<void> => {
+  const expected = await activeWorkflows(dbFile);
+  const outbox = await hasPublicationOutbox(dbFile);
+  let lastState = '';
+  while (Date.now() < deadline) {
+    if (!running()) throw new Error('n8n ended while activating workflows');
+    const log = logSince();
+    if (!outbox) {
+      if (log.includes('Editor is now accessible')) {
+        const failed = expected.filter((wf) => new RegExp(`(Issue on initial workflow activation try of|problem with the trigger node)[^\\n]*${wf.id}|\\(ID: ${wf.id}\\)[^\\n]*could not be activated`).test(log));
+        const missing = expected.filter((wf) => !new RegExp(`Activated workflow [^\\n]*\\(ID: ${wf.id}\\)`).test(log));
+        if (failed.length > 0 || missing.length > 0) {
+          throw new Error(`workflows not activated: ${[...failed, ...missing].map((wf) => `${wf.name} (${wf.id})`).join(', ')}`);
+        }
+        return;
+      }
+    } else {
+      const pending = await queryDb<{ workflowId: string; status: string }>(dbFile, "select workflowId, status from workflow_publication_outbox where status in ('pending', 'in_progress')");
+      const statuses = await queryDb<{ workflowId: string; nodeId: string; versionId: string; status: string; errorMessage: string | null }>(
+        dbFile,
+        'select workflowId, nodeId, versionId, status, errorMessage from workflow_publication_trigger_status',
+      );
+      const notReady: string[] = [];
+      const failures: string[] = [];
+      for (const wf of expected) {
+        const mine = statuses.filter((s) => s.workflowId === wf.id && s.versionId === wf.activeVersionId);
+        if (mine.length === 0 || pending.some((p) => p.workflowId === wf.id)) notReady.push(wf.id);
+        for (const s of mine) if (s.status !== 'activated' && s.status !== 'pending') failures.push(`${wf.name} (${wf.id}) node ${s.nodeId}: ${s.status} ${s.errorMessage ?? ''}`);
+      }
+      if (failures.length > 0) throw new Error(`workflows not activated: ${failures.join('; ')}`);
+      if (notReady.length === 0 && pending.length === 0 && log.includes('Editor is now accessible')) return;
+      lastState = `waiting for ${notReady.join(', ') || 'the outbox'}; pending outbox rows: ${pending.length}`;
+    }
+    await sleep(200);
+  }
+  throw new Error(`workflows not activated within ${ACTIVATION_TIMEOUT_MS / 1000} s${lastState ? ` (${lastState})` : ''}`);
+};
+
+/** n8n's REST API as the instance owner (created on first use, logged in after a restart), as the editor does. */
+function ownerRestClient(url: string): (method: string, route: string, body?: unknown) => Promise<unknown> {
+  const browserId = randomUUID();
+  const owner = { email: 'owner@devicehook.test', firstName: 'E2E', lastName: 'Owner', password: 'Devicehook-e2e-1' };
+  let cookie: string | undefined;
+  const send = async (method: string, route: string, body?: unknown) => {
+    const res = await fetch(`${url}/rest${route}`, {
+      method,
+      headers: { 'content-type': 'application/json', 'browser-id': browserId, ...(cookie ? { cookie } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await res.text();
+    const auth = res.headers.get('set-cookie')?.match(/n8n-auth=[^;]+/)?.[0];
+    if (auth) cookie = auth;
+    return { status: res.status, text };
+  };
+  const rest = async (method: string, route: string, body?: unknown): Promise<unknown> => {
+    if (!cookie) {
+      // /owner/setup works once per instance; after that (a restart keeps the owner) log in.
+      const setup = await send('POST', '/owner/setup', owner);
+      if (setup.status !== 200) {
+        const login = await send('POST', '/login', { emailOrLdapLoginId: owner.email, email: owner.email, password: owner.password });
+        if (login.status !== 200) throw new Error(`${LOG_PREFIX} owner setup (${setup.status} ${setup.text}) and login (${login.status} ${login.text}) failed`);
+      }
+      if (!cookie) throw new Error(`${LOG_PREFIX} no n8n-auth cookie from owner setup/login`);
+    }
+    const res = await send(method, route, body);
+    if (res.status >= 400) throw new Error(`${LOG_PREFIX} ${method} /rest${route}: HTTP ${res.status} ${res.text}`);
+    return res.text ? (JSON.parse(res.text) as unknown) : undefined;
+  };
+  return rest;
+}
+
+/** After a REST (de)activation: wait until 2.40.x's outbox has applied it (2.8.x applies it in the request). */
+const waitForOutbox = async (dbFile: string, workflowId: string): Promise<void> => {
+  if (!(await hasPublicationOutbox(dbFile))) return;
+  const deadline = Date.now() + ACTIVATION_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const rows = await queryDb<{ status: string; errorMessage: string | null }>(dbFile, 'select status, errorMessage from workflow_publication_outbox where workflowId = ? order by id desc limit 1', [workflowId]);
+    const status = rows[0]?.status;
+    if (status === 'failed') throw new Error(`${LOG_PREFIX} publication of ${workflowId} failed: ${rows[0]?.errorMessage ?? ''}`);
+    if (status && status !== 'pending' && status !== 'in_progress') return;
+    await sleep(200);
+  }
+  throw new Error(`${LOG_PREFIX} the publication outbox did not process ${workflowId} within ${ACTIVATION_TIMEOUT_MS / 1000} s`);
+};
+
+/** Executions in the database (optionally of one workflow), oldest first, with their run data. */
+const readExecutions = async (dbFile: string, flatted: { parse(text: string): unknown }, workflowId?: string): Promise<N8nExecution[]> => {
+  const rows = await queryDb<ExecutionRow>(
+    dbFile,
+    `select e.id, e.workflowId, e.status, e.mode, e.finished, e.startedAt, e.stoppedAt, d.data
+       from execution_entity e left join execution_data d on d.executionId = e.id
+      ${workflowId ? 'where e.workflowId = ?' : ''} order by e.id`,
+    workflowId ? [workflowId] : [],
+  );
+  return rows.map((row) => executionOfRow(row, flatted));
+};
+
+/** Starts a real n8n with our package, the given credentials and workflows (published unless `active: false`). */
+export async function startN8n(options: StartN8nOptions): Promise<N8nRuntime> {
+  const install = await ensureN8n(options.version);
+  const port = await freePort();
+  const brokerPort = await freePort(new Set([port]));
+  const url = `http://127.0.0.1:${port}`;
+  const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), `devicehook-n8n-${options.version}-`));
+  const dataDir = path.join(userFolder, '.n8n');
+  const dbFile = path.join(dataDir, 'database.sqlite');
+  const tracked: Tracked = { child: undefined, userFolder };
+  live.add(tracked);
+  installExitHook();
+
+  // n8n 2.8.x reports activations only at info level, and the harness waits for those lines.
+  if (/^(warn|error|silent)$/.test(options.env?.N8N_LOG_LEVEL ?? '')) {
+    throw new Error(`${LOG_PREFIX} N8N_LOG_LEVEL=${options.env?.N8N_LOG_LEVEL} would hide the activation messages the harness waits for; use info or debug`);
+  }
+  const tarball = options.tarball ?? (options.packageDir ? packFolder(options.packageDir, userFolder) : releaseTarballs().n8n);
+  const installOutput = await installN8nPackage(tarball, userFolder, install.nodeBin);
+
+  const env = n8nEnvironment(install, userFolder, url, port, brokerPort, options.env);
 
   let logText = `${LOG_PREFIX} ${installOutput}\n`;
   const appendLog = (chunk: Buffer | string) => {
@@ -544,82 +694,11 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nRuntime> {
     return output;
   };
 
-  // Import: credentials first (workflows refer to them), all workflows in one call, then publish each.
-  const workflows = options.workflows ?? [];
-  const credentials = options.credentials ?? [];
-  const importDir = path.join(userFolder, 'import');
-  fs.mkdirSync(importDir);
   const setupStarted = Date.now();
-  if (credentials.length > 0) {
-    const file = path.join(importDir, 'credentials.json');
-    fs.writeFileSync(file, JSON.stringify(credentials, null, 2));
-    const out = await cli(['import:credentials', `--input=${file}`]);
-    if (!out.includes(`Successfully imported ${credentials.length} credential`)) throw new Error(`${LOG_PREFIX} import:credentials did not report ${credentials.length} credentials:\n${tail(out)}`);
-  }
-  if (workflows.length > 0) {
-    const file = path.join(importDir, 'workflows.json');
-    fs.writeFileSync(file, JSON.stringify(workflows.map((wf) => ({ settings: {}, pinData: {}, ...wf, active: false })), null, 2));
-    const out = await cli(['import:workflow', `--input=${file}`]);
-    if (!out.includes(`Successfully imported ${workflows.length} workflow`)) throw new Error(`${LOG_PREFIX} import:workflow did not report ${workflows.length} workflows:\n${tail(out)}`);
-    for (const wf of workflows) if (wf.active !== false) await cli(['publish:workflow', `--id=${wf.id}`]);
-  } else if (credentials.length === 0) {
-    // Nothing to import: still create the database before the first start, as the other path does.
-    await cli(['list:workflow']);
-  }
+  await importFixtures(cli, userFolder, options.credentials ?? [], options.workflows ?? []);
   const setupMs = Date.now() - setupStarted;
 
   const args = [install.n8nBin, 'start'];
-
-  /** 2.40.x activates published workflows through an outbox after the start; older versions before listening. */
-  const hasPublicationOutbox = async (): Promise<boolean> =>
-    (await queryDb<{ n: number }>(dbFile, "select count(*) as n from sqlite_master where type='table' and name='workflow_publication_outbox'"))[0]?.n === 1;
-
-  const activeWorkflows = async () =>
-    queryDb<{ id: string; name: string; activeVersionId: string | null }>(dbFile, 'select id, name, activeVersionId from workflow_entity where activeVersionId is not null');
-
-  /**
-   * Resolves once every published workflow is active in this process (or throws with n8n's reason).
-   * n8n 2.8.x logs `Activated workflow "<name>" (ID: <id>)` per workflow before "Editor is now accessible";
-   * 2.40.x reports per trigger in workflow_publication_trigger_status once its outbox has processed the
-   * publication (webhooks survive restarts there, so a restart needs no new activation).
-   */
-  const waitForActivation = async (logFrom: number, deadline: number): Promise<void> => {
-    const expected = await activeWorkflows();
-    const outbox = await hasPublicationOutbox();
-    let lastState = '';
-    while (Date.now() < deadline) {
-      if (!running()) throw new Error('n8n ended while activating workflows');
-      const log = logText.slice(logFrom);
-      if (!outbox) {
-        if (log.includes('Editor is now accessible')) {
-          const failed = expected.filter((wf) => new RegExp(`(Issue on initial workflow activation try of|problem with the trigger node)[^\\n]*${wf.id}|\\(ID: ${wf.id}\\)[^\\n]*could not be activated`).test(log));
-          const missing = expected.filter((wf) => !new RegExp(`Activated workflow [^\\n]*\\(ID: ${wf.id}\\)`).test(log));
-          if (failed.length > 0 || missing.length > 0) {
-            throw new Error(`workflows not activated: ${[...failed, ...missing].map((wf) => `${wf.name} (${wf.id})`).join(', ')}`);
-          }
-          return;
-        }
-      } else {
-        const pending = await queryDb<{ workflowId: string; status: string }>(dbFile, "select workflowId, status from workflow_publication_outbox where status in ('pending', 'in_progress')");
-        const statuses = await queryDb<{ workflowId: string; nodeId: string; versionId: string; status: string; errorMessage: string | null }>(
-          dbFile,
-          'select workflowId, nodeId, versionId, status, errorMessage from workflow_publication_trigger_status',
-        );
-        const notReady: string[] = [];
-        const failures: string[] = [];
-        for (const wf of expected) {
-          const mine = statuses.filter((s) => s.workflowId === wf.id && s.versionId === wf.activeVersionId);
-          if (mine.length === 0 || pending.some((p) => p.workflowId === wf.id)) notReady.push(wf.id);
-          for (const s of mine) if (s.status !== 'activated' && s.status !== 'pending') failures.push(`${wf.name} (${wf.id}) node ${s.nodeId}: ${s.status} ${s.errorMessage ?? ''}`);
-        }
-        if (failures.length > 0) throw new Error(`workflows not activated: ${failures.join('; ')}`);
-        if (notReady.length === 0 && pending.length === 0 && log.includes('Editor is now accessible')) return;
-        lastState = `waiting for ${notReady.join(', ') || 'the outbox'}; pending outbox rows: ${pending.length}`;
-      }
-      await sleep(200);
-    }
-    throw new Error(`workflows not activated within ${ACTIVATION_TIMEOUT_MS / 1000} s${lastState ? ` (${lastState})` : ''}`);
-  };
 
   const spawnOnce = async (): Promise<void> => {
     const logFrom = logText.length;
@@ -654,7 +733,7 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nRuntime> {
     }
     if (!spawnError && !exited && Date.now() < deadline) {
       try {
-        await waitForActivation(logFrom, Math.min(deadline, Date.now() + ACTIVATION_TIMEOUT_MS));
+        await waitForActivation(dbFile, () => logText.slice(logFrom), running, Math.min(deadline, Date.now() + ACTIVATION_TIMEOUT_MS));
         appendLog(`${LOG_PREFIX} n8n ${options.version} ready on ${url} in ${Date.now() - started} ms\n`);
         return;
       } catch (err) {
@@ -672,63 +751,11 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nRuntime> {
     if (tracked.child) await terminate(tracked.child);
   };
 
-  // REST API as the instance owner (created on first use), as the editor does.
-  const browserId = randomUUID();
-  const owner = { email: 'owner@devicehook.test', firstName: 'E2E', lastName: 'Owner', password: 'Devicehook-e2e-1' };
-  let cookie: string | undefined;
-  const send = async (method: string, route: string, body?: unknown) => {
-    const res = await fetch(`${url}/rest${route}`, {
-      method,
-      headers: { 'content-type': 'application/json', 'browser-id': browserId, ...(cookie ? { cookie } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
-    });
-    const text = await res.text();
-    const auth = res.headers.get('set-cookie')?.match(/n8n-auth=[^;]+/)?.[0];
-    if (auth) cookie = auth;
-    return { status: res.status, text };
-  };
-  const rest = async (method: string, route: string, body?: unknown): Promise<unknown> => {
-    if (!cookie) {
-      // /owner/setup works once per instance; after that (a restart keeps the owner) log in.
-      const setup = await send('POST', '/owner/setup', owner);
-      if (setup.status !== 200) {
-        const login = await send('POST', '/login', { emailOrLdapLoginId: owner.email, email: owner.email, password: owner.password });
-        if (login.status !== 200) throw new Error(`${LOG_PREFIX} owner setup (${setup.status} ${setup.text}) and login (${login.status} ${login.text}) failed`);
-      }
-      if (!cookie) throw new Error(`${LOG_PREFIX} no n8n-auth cookie from owner setup/login`);
-    }
-    const res = await send(method, route, body);
-    if (res.status >= 400) throw new Error(`${LOG_PREFIX} ${method} /rest${route}: HTTP ${res.status} ${res.text}`);
-    return res.text ? (JSON.parse(res.text) as unknown) : undefined;
-  };
-
-  /** After a REST (de)activation: wait until 2.40.x's outbox has applied it (2.8.x applies it in the request). */
-  const waitForOutbox = async (workflowId: string): Promise<void> => {
-    if (!(await hasPublicationOutbox())) return;
-    const deadline = Date.now() + ACTIVATION_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      const rows = await queryDb<{ status: string; errorMessage: string | null }>(dbFile, 'select status, errorMessage from workflow_publication_outbox where workflowId = ? order by id desc limit 1', [workflowId]);
-      const status = rows[0]?.status;
-      if (status === 'failed') throw new Error(`${LOG_PREFIX} publication of ${workflowId} failed: ${rows[0]?.errorMessage ?? ''}`);
-      if (status && status !== 'pending' && status !== 'in_progress') return;
-      await sleep(200);
-    }
-    throw new Error(`${LOG_PREFIX} the publication outbox did not process ${workflowId} within ${ACTIVATION_TIMEOUT_MS / 1000} s`);
-  };
+  const rest = ownerRestClient(url);
 
   const flatted = createRequire(install.n8nBin)('flatted') as { parse(text: string): unknown };
 
-  const executions = async (workflowId?: string): Promise<N8nExecution[]> => {
-    const rows = await queryDb<ExecutionRow>(
-      dbFile,
-      `select e.id, e.workflowId, e.status, e.mode, e.finished, e.startedAt, e.stoppedAt, d.data
-         from execution_entity e left join execution_data d on d.executionId = e.id
-        ${workflowId ? 'where e.workflowId = ?' : ''} order by e.id`,
-      workflowId ? [workflowId] : [],
-    );
-    return rows.map((row) => executionOfRow(row, flatted));
-  };
+  const executions = (workflowId?: string) => readExecutions(dbFile, flatted, workflowId);
 
   const DONE = new Set(['success', 'error', 'canceled', 'crashed']);
 
@@ -773,13 +800,13 @@ export async function startN8n(options: StartN8nOptions): Promise<N8nRuntime> {
     },
     async deactivate(workflowId) {
       await rest('POST', `/workflows/${workflowId}/deactivate`, {});
-      await waitForOutbox(workflowId);
+      await waitForOutbox(dbFile, workflowId);
     },
     async activate(workflowId) {
       const wf = (await rest('GET', `/workflows/${workflowId}`)) as { data?: { versionId?: string }; versionId?: string };
       const versionId = wf.data?.versionId ?? wf.versionId;
       await rest('POST', `/workflows/${workflowId}/activate`, { versionId });
-      await waitForOutbox(workflowId);
+      await waitForOutbox(dbFile, workflowId);
     },
     async restart(opts = {}) {
       await stop();

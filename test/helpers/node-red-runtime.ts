@@ -450,26 +450,19 @@ function installExitHook(): void {
 
 const terminate = (child: ChildProcess) => terminateGroup(child, STOP_GRACE_MS);
 
-/** Starts a real Node-RED of the given major in a fresh userDir; resolves once its flows have started. */
-export async function startNodeRed(options: StartOptions): Promise<NodeRedRuntime> {
-  const install = await ensureNodeRed(options.major);
-  const nodeRedDir = path.dirname(install.redJs);
-  // Node 20 has no global WebSocket; node-red depends on `ws`, so take the one it was installed with.
-  const WebSocketImpl = createRequire(install.redJs)('ws') as WsConstructor;
-  const port = options.port ?? (await freePort());
-  const url = `http://127.0.0.1:${port}`;
+// Steps of startNodeRed
 
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `devicehook-nr${options.major}-`));
-  const tracked: Tracked = { child: undefined, userDir };
-  live.add(tracked);
-  installExitHook();
-
+/**
+ * A fresh userDir as Node-RED's first start leaves it, with `modules` linked in the way `npm install <module>`
+ * in the userDir would.
+ */
+function prepareUserDir(userDir: string, modules: readonly string[]): void {
   // Load modules the way `npm install <module>` in the userDir would: Node-RED scans <userDir>/node_modules
   // (including @scope folders) for packages with a "node-red" section. Listing them as dependencies of the
   // userDir package.json marks them as user-installed, as the palette manager does, and the package.json
   // itself avoids a "file not found" error from the registry's getPackageList().
   const dependencies: Record<string, string> = {};
-  for (const moduleDir of options.modules ?? []) {
+  for (const moduleDir of modules) {
     const pkg = readJson<{ name?: string; 'node-red'?: unknown }>(path.join(moduleDir, 'package.json'));
     if (!pkg?.name) throw new Error(`${LOG_PREFIX} ${moduleDir} has no package.json with a name`);
     // Node-RED silently skips such a package; failing here saves a confusing "unknown type" later.
@@ -484,8 +477,11 @@ export async function startNodeRed(options: StartOptions): Promise<NodeRedRuntim
     path.join(userDir, 'package.json'),
     `${JSON.stringify({ name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true, dependencies }, null, 2)}\n`,
   );
-  const installOutput = options.packages?.length ? await paletteInstall(install, userDir, options.packages) : '';
+}
 
+/** Writes the settings.js of a harness runtime (the shipped defaults, the harness' own, `extra` last); returns red.js' arguments. */
+function writeSettings(install: NodeRedInstall, userDir: string, port: number, extra: Record<string, unknown>): { flowFile: string; args: string[] } {
+  const nodeRedDir = path.dirname(install.redJs);
   const defaultSettingsFile = path.join(nodeRedDir, 'settings.js');
   const defaultSettingsText = fs.readFileSync(defaultSettingsFile, 'utf8');
   const redJsText = fs.readFileSync(install.redJs, 'utf8');
@@ -505,10 +501,74 @@ export async function startNodeRed(options: StartOptions): Promise<NodeRedRuntim
   // Telemetry (update check) arrived in 4.1; only set it where the shipped settings know the key.
   if (/\btelemetry\s*:/.test(defaultSettingsText)) harnessSettings.telemetry = { enabled: false };
   const settingsFile = path.join(userDir, 'settings.js');
-  fs.writeFileSync(settingsFile, settingsModule(defaultSettingsFile, harnessSettings, options.settings ?? {}));
+  fs.writeFileSync(settingsFile, settingsModule(defaultSettingsFile, harnessSettings, extra));
   const args = [install.redJs, '-u', userDir, '-s', settingsFile, '-p', String(port)];
   // nopt silently ignores unknown flags, but pass --no-telemetry only where red.js declares it.
   if (redJsText.includes('"no-telemetry"')) args.push('--no-telemetry');
+  return { flowFile, args };
+}
+
+/**
+ * Full deploy through POST /flows (as the editor: per-node `credentials`); resolves with the new revision once
+ * the flows have really started, as reported over comms.
+ */
+const deployFlows = async (
+  url: string,
+  WebSocketImpl: WsConstructor,
+  logs: () => string,
+  flows: FlowNode[],
+  credentials?: Record<string, Record<string, unknown>>,
+): Promise<string> => {
+  const fail = (message: string) => new Error(`${LOG_PREFIX} deploy: ${message}\n--- output ---\n${tail(logs())}`);
+  // Per-node `credentials` is how the editor sends them; the runtime moves them into the credential store.
+  const nodes = flows.map((node) => (credentials?.[node.id] ? { ...node, credentials: { ...(node.credentials as object | undefined), ...credentials[node.id] } } : node));
+  const comms = await Comms.open(WebSocketImpl, url);
+  try {
+    // The retained runtime-state arriving proves the subscription is live before we deploy, so the
+    // deploy's own notifications cannot be missed.
+    await comms.waitFor(isRuntimeState, 5000);
+    const from = comms.received.length;
+    const res = await fetch(`${url}/flows`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Node-RED-API-Version': 'v2', 'Node-RED-Deployment-Type': 'full' },
+      body: JSON.stringify({ flows: nodes }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const body = await res.text();
+    if (res.status !== 200) throw fail(`HTTP ${res.status} ${body}`);
+    const { rev } = JSON.parse(body) as { rev: string };
+    // runtime-deploy is published after start() has finished; the same revision can recur (identical
+    // flows), hence only messages that arrived after the POST count.
+    const deployed = await comms.waitFor((m) => m.topic === 'notification/runtime-deploy' && m.data.revision === rev, 30_000, from);
+    if (!deployed) throw fail(`no runtime-deploy notification for rev ${rev} within 30 s`);
+    const outcome = comms.received.slice(from).filter(isStartOutcome).at(-1);
+    // e.g. {state:'stop', error:'missing-types', types:[…]} when a node module failed to load.
+    if (outcome && outcome.data.state !== 'start') throw fail(`flows did not start: ${JSON.stringify(outcome.data)}`);
+    const state = await httpGet(`${url}/flows/state`);
+    if (state.status !== 200 || (JSON.parse(state.body) as { state?: string }).state !== 'start') throw fail(`GET /flows/state: ${state.status} ${state.body}`);
+    return rev;
+  } finally {
+    comms.close();
+  }
+};
+
+/** Starts a real Node-RED of the given major in a fresh userDir; resolves once its flows have started. */
+export async function startNodeRed(options: StartOptions): Promise<NodeRedRuntime> {
+  const install = await ensureNodeRed(options.major);
+  // Node 20 has no global WebSocket; node-red depends on `ws`, so take the one it was installed with.
+  const WebSocketImpl = createRequire(install.redJs)('ws') as WsConstructor;
+  const port = options.port ?? (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `devicehook-nr${options.major}-`));
+  const tracked: Tracked = { child: undefined, userDir };
+  live.add(tracked);
+  installExitHook();
+
+  prepareUserDir(userDir, options.modules ?? []);
+  const installOutput = options.packages?.length ? await paletteInstall(install, userDir, options.packages) : '';
+
+  const { flowFile, args } = writeSettings(install, userDir, port, options.settings ?? {});
 
   let logText = '';
   const appendLog = (chunk: Buffer | string) => {
@@ -568,39 +628,7 @@ export async function startNodeRed(options: StartOptions): Promise<NodeRedRuntim
     if (tracked.child) await terminate(tracked.child);
   };
 
-  const deploy = async (flows: FlowNode[], credentials?: Record<string, Record<string, unknown>>): Promise<string> => {
-    const fail = (message: string) => new Error(`${LOG_PREFIX} deploy: ${message}\n--- output ---\n${tail(logText)}`);
-    // Per-node `credentials` is how the editor sends them; the runtime moves them into the credential store.
-    const nodes = flows.map((node) => (credentials?.[node.id] ? { ...node, credentials: { ...(node.credentials as object | undefined), ...credentials[node.id] } } : node));
-    const comms = await Comms.open(WebSocketImpl, url);
-    try {
-      // The retained runtime-state arriving proves the subscription is live before we deploy, so the
-      // deploy's own notifications cannot be missed.
-      await comms.waitFor(isRuntimeState, 5000);
-      const from = comms.received.length;
-      const res = await fetch(`${url}/flows`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Node-RED-API-Version': 'v2', 'Node-RED-Deployment-Type': 'full' },
-        body: JSON.stringify({ flows: nodes }),
-        signal: AbortSignal.timeout(30_000),
-      });
-      const body = await res.text();
-      if (res.status !== 200) throw fail(`HTTP ${res.status} ${body}`);
-      const { rev } = JSON.parse(body) as { rev: string };
-      // runtime-deploy is published after start() has finished; the same revision can recur (identical
-      // flows), hence only messages that arrived after the POST count.
-      const deployed = await comms.waitFor((m) => m.topic === 'notification/runtime-deploy' && m.data.revision === rev, 30_000, from);
-      if (!deployed) throw fail(`no runtime-deploy notification for rev ${rev} within 30 s`);
-      const outcome = comms.received.slice(from).filter(isStartOutcome).at(-1);
-      // e.g. {state:'stop', error:'missing-types', types:[…]} when a node module failed to load.
-      if (outcome && outcome.data.state !== 'start') throw fail(`flows did not start: ${JSON.stringify(outcome.data)}`);
-      const state = await httpGet(`${url}/flows/state`);
-      if (state.status !== 200 || (JSON.parse(state.body) as { state?: string }).state !== 'start') throw fail(`GET /flows/state: ${state.status} ${state.body}`);
-      return rev;
-    } finally {
-      comms.close();
-    }
-  };
+  const deploy = (flows: FlowNode[], credentials?: Record<string, Record<string, unknown>>) => deployFlows(url, WebSocketImpl, () => logText, flows, credentials);
 
   await spawnOnce();
 

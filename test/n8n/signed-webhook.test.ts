@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { NodeApiError, NodeHelpers, NodeOperationError } from 'n8n-workflow';
 import type {
 	ICredentialDataDecryptedObject,
 	IDataObject,
@@ -498,7 +498,7 @@ describe('Signed Webhook: description', () => {
 	it('offers every vendor scheme, each with exactly one credential; the secret-only ones tested offline', () => {
 		expect([...schemes].sort()).toEqual(Object.keys(vendors).sort());
 		for (const scheme of schemes) {
-			const matching = node.description.credentials!.filter((c) => (c.displayOptions?.show?.scheme as string[]).includes(scheme));
+			const matching = node.description.credentials!.filter((c) => NodeHelpers.displayParameter({ scheme }, c, null));
 			expect(matching, scheme).toHaveLength(1);
 		}
 		const tested = node.description.credentials!.filter((c) => c.testedBy === 'checkSigningSecret').map((c) => c.name);

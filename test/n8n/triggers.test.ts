@@ -53,6 +53,17 @@ interface Answer {
 	readRawBodyCalls: number;
 }
 
+/**
+ * A field of the node's webhook description as n8n evaluates it for these parameters (n8n fills in the
+ * defaults: "answer" is "onReceived" unless set). Our expressions read only $parameter.
+ */
+function hookField(hook: Record<string, unknown>, field: string, parameters: IDataObject): unknown {
+	const value = hook[field];
+	if (typeof value !== 'string' || !value.startsWith('={{')) return value;
+	const expression = value.slice(3, -2);
+	return new Function('$parameter', `return (${expression});`)({ answer: 'onReceived', ...parameters });
+}
+
 const newLogger = () => ({ debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() });
 
 /**
@@ -81,7 +92,10 @@ async function call({ node, rawBody, unreadBody, unreadable, headers = {}, crede
 	let status = harness.response.statusCode;
 	let body = harness.response.body as IDataObject | undefined;
 	// What the answer below assumes of n8n: it answers on receipt, with the webhookResponse as the body.
-	expect(node.description.webhooks?.[0]).toMatchObject({ httpMethod: 'POST', responseMode: 'onReceived', responseData: '' });
+	const hook = node.description.webhooks?.[0] ?? {};
+	expect(hook).toMatchObject({ httpMethod: 'POST' });
+	expect(hookField(hook, 'responseMode', parameters)).toBe('onReceived');
+	expect(hookField(hook, 'responseData', parameters)).toBe('');
 	if (result.noWebhookResponse === true) {
 		// The node wrote its answer itself: a refusal (which starts nothing), or an accepted request whose
 		// message id went into the replay list.
@@ -592,5 +606,66 @@ describe('credential test of the secret-only credentials', () => {
 		expect((await test('standardWebhooksApi', { secret: swSecret })).status).toBe('OK');
 		expect((await test('genericHmacApi', { secret: 's', header: 'Bad Header' })).status).toBe('Error');
 		expect((await test('genericHmacApi', { secret: 's', header: 'X-Signature' })).status).toBe('OK');
+	});
+});
+
+describe('Answer: when the workflow has finished (n8n response mode lastNode)', () => {
+	const c = cases[3]!; // Standard Webhooks: duplicates on by default, where the node otherwise answers itself
+	const lastNode = { answer: 'lastNode' };
+
+	it("declares n8n's lastNode mode with no body (noData) when chosen, onReceived otherwise", () => {
+		for (const node of cases.map((v) => v.node)) {
+			const hook = node.description.webhooks![0]!;
+			expect(hookField(hook, 'responseMode', lastNode)).toBe('lastNode');
+			expect(hookField(hook, 'responseData', lastNode)).toBe('noData');
+			expect(hookField(hook, 'responseMode', {})).toBe('onReceived');
+			expect(hookField(hook, 'responseData', {})).toBe('');
+		}
+	});
+
+	it.each(cases.map((v) => [v.vendor, v] as const))('%s: an accepted request starts the workflow and leaves the answer to n8n (nothing written, no body)', async (_vendor, v) => {
+		const request = signed(v);
+		const harness = webhookContext({
+			nodeType: v.node as unknown as INodeType,
+			parameters: lastNode,
+			credentials: { [v.node.description.credentials?.[0]?.name ?? 'none']: v.credentials },
+			request: { body: request.rawBody, headers: request.headers },
+		});
+		const result = await v.node.webhook.call(harness.context);
+		expect(harness.response.ended).toBe(false);
+		expect(result.noWebhookResponse).toBeUndefined();
+		expect(result.webhookResponse).toBeUndefined();
+		expect(result.workflowData?.flat()).toHaveLength(1);
+	});
+
+	it('refusals, ignored types and duplicates are still answered at once', async () => {
+		const staticData: IDataObject = {};
+		const run = async (request: { body: Buffer; headers: Record<string, string> }, parameters: IDataObject = lastNode) => {
+			const harness = webhookContext({
+				nodeType: c.node as unknown as INodeType,
+				parameters,
+				credentials: { standardWebhooksApi: c.credentials },
+				staticData,
+				request: { body: request.body, headers: request.headers },
+			});
+			const result = await c.node.webhook.call(harness.context);
+			return { result, response: harness.response };
+		};
+		const forged = sign({ vendor: 'standard-webhooks', body: c.body, secret: `whsec_${Buffer.from('another key entirely!').toString('base64')}` });
+		const refused = await run(forged);
+		expect(refused.result.noWebhookResponse).toBe(true);
+		expect(refused.response.statusCode).toBe(401);
+		expect(refused.result.workflowData).toBeUndefined();
+
+		const good = sign({ vendor: 'standard-webhooks', body: c.body, secret: swSecret, options: { messageId: 'msg_last_node' } });
+		expect((await run(good)).result.workflowData).toBeDefined();
+		const copy = await run(good);
+		expect(copy.result.noWebhookResponse).toBe(true);
+		expect(copy.response.body).toMatchObject({ received: true, duplicate: true });
+
+		const other = sign({ vendor: 'standard-webhooks', body: { ...c.body, type: 'not.chosen' }, secret: swSecret });
+		const ignored = await run(other, { ...lastNode, eventTypes: 'invoice.paid' });
+		expect(ignored.result.workflowData).toBeUndefined();
+		expect(ignored.result.webhookResponse).toMatchObject({ received: true, ignored: true });
 	});
 });

@@ -47,8 +47,8 @@ describe('the Node-RED editor forms', () => {
   });
 
   it('gives the palette labels that fit a palette entry (the category already says devicehook)', () => {
-    const labels = ['devicehook-in', 'devicehook-verify', 'devicehook-out'].map((name) => /paletteLabel: '([^']+)'/.exec(html(name))?.[1]);
-    expect(labels).toEqual(['webhook in', 'verify', 'webhook out']);
+    const labels = ['devicehook-in', 'devicehook-verify', 'devicehook-out', 'devicehook-response'].map((name) => /paletteLabel: '([^']+)'/.exec(html(name))?.[1]);
+    expect(labels).toEqual(['webhook in', 'verify', 'webhook out', 'response']);
     for (const label of labels) expect(label!.length).toBeLessThanOrEqual(11);
   });
 });
@@ -58,5 +58,22 @@ describe('the devicehook out retry presets', () => {
     const locale = JSON.parse(readFileSync(join(DIST, 'locales', 'en-US', 'devicehook-out.json'), 'utf8'));
     expect(locale['devicehook-out'].retry.inhand).toBe('InHand: 3 retries 10 s apart; none if unreachable');
     expect(html('devicehook-out')).toContain('<option value="inhand" data-i18n="devicehook-out.retry.inhand"></option>');
+  });
+});
+
+describe('the answer mode fields of devicehook in', () => {
+  it('offers "at once" (the default) and "when the flow has finished", and shows failure status, timeout and timeout answer only for the latter', () => {
+    const form = html('devicehook-in');
+    expect(form).toContain("answer: { value: 'at_once' }");
+    expect(form).toMatch(/<option value="at_once" data-i18n="devicehook-in.label.answerAtOnce"><\/option>\s*<option value="after_flow"/);
+    for (const field of ['failureStatus', 'answerTimeout', 'timeoutStatus']) {
+      expect(form).toMatch(new RegExp(`<div class="form-row devicehook-in-after-flow-row">\\s*<label for="node-input-${field}">`));
+    }
+    expect(form).toContain("$('.devicehook-in-after-flow-row').toggle($('#node-input-answer').val() === 'after_flow')");
+    const locale = JSON.parse(readFileSync(join(DIST, 'locales', 'en-US', 'devicehook-in.json'), 'utf8'))['devicehook-in'];
+    for (const key of ['answer', 'answerAtOnce', 'answerAfterFlow', 'failureStatus', 'answerTimeout', 'timeoutStatus', 'timeout503', 'timeout200']) expect(locale.label[key], key).toBeTruthy();
+    const response = JSON.parse(readFileSync(join(DIST, 'locales', 'en-US', 'devicehook-response.json'), 'utf8'))['devicehook-response'];
+    expect(Object.keys(response.status).sort()).toEqual(['already', 'answered', 'nothing']);
+    expect(readFileSync(join(DIST, 'locales', 'en-US', 'devicehook-response.html'), 'utf8')).toContain('data-help-name="devicehook response"');
   });
 });

@@ -403,6 +403,16 @@ describe('devicehook out', () => {
     expect(helper.getNode('out').status.lastCall.args[0]).toMatchObject({ fill: 'green', shape: 'dot', text: 'devicehook-out.status.counts' });
   });
 
+  it('fills a placeholder msg.placeholders leaves out from the payload, as the n8n Signed Webhook and the CLI do', async () => {
+    receiver = await startReceiver();
+    await helper.load([vendorNode, outNode], flow(`${receiver.url}/in/:iccid:/:imsi:/:ip:`), { v1: { secret: SECRET } });
+    const delivered = nextMessage('ok', 5000);
+    // The device of a devicehook event, a top-level field (a 1NCE message's iccid), and a given value.
+    helper.getNode('out').receive({ payload: { device: { iccid: '8988' }, imsi: 901405100002864 }, placeholders: { ip: '10.0.0.7' } });
+    await delivered;
+    expect(receiver.requests[0]!.url).toBe('/in/8988/901405100002864/10.0.0.7');
+  });
+
   it('sends failures to output 2 with the reason, for a dead-letter path', async () => {
     receiver = await startReceiver(() => ({ status: 400, body: 'nope' }));
     await helper.load([vendorNode, outNode], flow(receiver.url), { v1: { secret: SECRET } });

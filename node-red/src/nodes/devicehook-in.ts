@@ -3,11 +3,12 @@
  * (`createReceiver`: the same answers as the n8n triggers), then sends an accepted event out of the output
  * of its type. Only glue lives here: the path, the bytes, the saved list of received ids, the status.
  */
-import { createReceiver, type Decision } from '@devicehook/core';
+import { answerModeSettings, createReceiver, processingAnswer, refusal, type Decision, type HostAnswer, type ProcessingOutcome } from '@devicehook/core';
 import { closeLog, recordDecision } from '../lib/log-admin';
 import { installMockAdmin, registerMockTarget, unregisterMockTarget } from '../lib/mock-admin';
 import { adminPathConflict, fullPath, installRawCapture, normalizePath, receivedText, registerPath, sourceOf, unregisterPath, writeAnswer } from '../lib/raw-capture';
 import type { HttpRequest, HttpResponse, NodeMessage, NodeStatus, RED, RedNode } from '../lib/red';
+import { ANSWER_KEY, holdAnswer, releaseAnswer } from '../lib/pending-answers';
 import { startRegistration, type RegistrationDef } from '../lib/registration';
 import { removeRoute } from '../lib/routes';
 import { seenIds } from '../lib/seen-ids';
@@ -24,6 +25,14 @@ interface DevicehookInDef extends RegistrationDef {
   sources?: string;
   /** Also allow the vendor's published addresses (1NCE). */
   vendorSources?: boolean;
+  /** When an accepted request is answered: `at_once` (default) or `after_flow` (by a devicehook response node). */
+  answer?: string;
+  /** The status for a failed flow (after_flow): 400–599, default 500. */
+  failureStatus?: string | number;
+  /** How long to wait for the flow, in ms (after_flow); empty: the vendor's deadline less 0.5 s. */
+  answerTimeout?: string | number;
+  /** The status when the wait ends: 503 (default) or 200. */
+  timeoutStatus?: string | number;
 }
 
 /**
@@ -98,15 +107,34 @@ export = function register(RED: RED): void {
     // redeploy (or, with a persistent or shared context store, a restart or another instance) keeps it.
     const seen = receiver.duplicates.on ? seenIds(node, `devicehook in ${capturePath}`) : undefined;
 
-    const counts = { accepted: 0, refused: 0 };
+    const counts = { accepted: 0, refused: 0, failed: 0, late: 0 };
     const baseStatus = (): NodeStatus | undefined => {
       if (receiver.problem) return { fill: 'red', shape: 'ring', text: receiver.problem.code === 'not_configured' ? 'devicehook-in.status.not-configured' : 'devicehook-in.status.invalid-options' };
+      if (answerProblem) return { fill: 'red', shape: 'ring', text: 'devicehook-in.status.invalid-options' };
       if (receiver.mode === 'unauthenticated') return { fill: 'yellow', shape: 'ring', text: RED._('devicehook-in.status.unauthenticated', counts) };
       return undefined;
     };
     const showCounts = () =>
-      node.status(baseStatus() ?? { fill: counts.refused > 0 ? 'yellow' : 'green', shape: 'dot', text: RED._('devicehook-in.status.counts', counts) });
+      node.status(
+        baseStatus() ?? {
+          fill: counts.refused + counts.failed + counts.late > 0 ? 'yellow' : 'green',
+          shape: 'dot',
+          text: RED._(settings?.mode === 'after_flow' ? 'devicehook-in.status.counts-after-flow' : 'devicehook-in.status.counts', counts),
+        },
+      );
+    // Answer mode: checked by the core; unusable settings refuse every request, as other bad settings do.
+    const answerMode = answerModeSettings(
+      { mode: config.answer, failureStatus: config.failureStatus, timeoutMs: config.answerTimeout, timeoutStatus: config.timeoutStatus },
+      receiver.profile,
+    );
+    const answerProblem = answerMode.ok ? undefined : refusal('invalid_input', answerMode.message);
+    const settings = answerMode.ok ? answerMode.settings : undefined;
+    if (answerMode.ok && answerMode.warning) node.warn(answerMode.warning);
+    /** Answers held until a devicehook response (or the timeout): key → the request's timer and writer. */
+    const held = new Map<string, { timer: ReturnType<typeof setTimeout>; write: (outcome: ProcessingOutcome) => number }>();
+
     if (receiver.problem) node.error(receiver.problem.message);
+    if (answerProblem?.kind === 'refused') node.error(answerProblem.message);
     if (receiver.mode === 'unauthenticated') node.warn(RED._('devicehook-in.warn.unauthenticated', { path: capturePath }));
     node.status(baseStatus() ?? { fill: 'grey', shape: 'ring', text: RED._('devicehook-in.status.listening', { path: capturePath }) });
 
@@ -115,8 +143,44 @@ export = function register(RED: RED): void {
       if (decision.kind === 'accepted') counts.accepted++;
       else if (decision.kind === 'refused') counts.refused++;
       showCounts();
-      writeAnswer(res, decision); // at once: EdgeSense wants an answer within 3 s, 1NCE within 20 s
-      recordDecision(RED, node, decision, { headers: req.headers, body: req.rawBody ?? req.body, vendor });
+      const facts = { headers: req.headers, body: req.rawBody ?? req.body, vendor };
+      const waits = decision.kind === 'accepted' && settings?.mode === 'after_flow';
+      let key: string | undefined;
+      if (decision.kind === 'accepted' && waits && settings) {
+        // Held until a devicehook response settles it, or the timeout (below the vendor's own wait) ends it.
+        const type = decision.event.type;
+        const heldKey = RED.util.generateId();
+        key = heldKey;
+        const write = (outcome: ProcessingOutcome): number => {
+          const entry = held.get(heldKey);
+          if (entry) clearTimeout(entry.timer);
+          held.delete(heldKey);
+          releaseAnswer(heldKey);
+          const final: HostAnswer = processingAnswer(type, outcome, settings);
+          if (outcome === 'failed') counts.failed++;
+          if (outcome === 'timed_out') counts.late++;
+          showCounts();
+          const written: Decision =
+            final.status === 200 ? { ...decision, answer: final } : { kind: 'refused', code: outcome === 'failed' ? 'processing_failed' : 'processing_timeout', status: final.status, message: String(final.body['message']), answer: final };
+          writeAnswer(res, written);
+          recordDecision(RED, node, written, facts);
+          return final.status;
+        };
+        const timer = setTimeout(() => write('timed_out'), settings.timeoutMs);
+        held.set(heldKey, { timer, write });
+        holdAnswer(heldKey, { settle: (outcome) => write(outcome) });
+        // The sender gave up (closed the connection): nothing left to answer.
+        res.once('close', () => {
+          const entry = held.get(heldKey);
+          if (!entry) return;
+          clearTimeout(entry.timer);
+          held.delete(heldKey);
+          releaseAnswer(heldKey);
+        });
+      } else {
+        writeAnswer(res, decision); // at once: EdgeSense wants an answer within 3 s, 1NCE within 20 s
+        recordDecision(RED, node, decision, facts);
+      }
       if (decision.kind !== 'accepted') return;
       const event = decision.event;
       const msg: NodeMessage = {
@@ -128,6 +192,7 @@ export = function register(RED: RED): void {
         topic: event.type,
         headers: eventHeaders(receiver.safeHeaders(req.headers)),
         authentication: decision.authentication,
+        ...(key !== undefined ? { [ANSWER_KEY]: key } : {}),
       };
       const outputs: Array<NodeMessage | null> = new Array(receiver.types.length + 1).fill(null);
       outputs[decision.output] = msg;
@@ -139,6 +204,10 @@ export = function register(RED: RED): void {
       const rawBody = req.rawBody ?? (Buffer.isBuffer(req.body) ? req.body : undefined);
       const source = sourceOf(req);
       const request = { headers: req.headers, rawBody: rawBody ?? (typeof req.body === 'string' ? req.body : undefined), ...(source !== undefined ? { source } : {}) };
+      if (answerProblem) {
+        answer(req, res, answerProblem, undefined);
+        return;
+      }
       if (!seen || receiver.problem) {
         answer(req, res, receiver.receive(request), request.rawBody);
         return;
@@ -158,6 +227,8 @@ export = function register(RED: RED): void {
     const registration = startRegistration(RED, node, config, { vendor, path: capturePath });
 
     node.on('close', (removed, done) => {
+      // Redeployed or stopped with answers still held: the flow will not finish them; the sender retries.
+      for (const entry of [...held.values()]) entry.write('timed_out');
       removeRoute(RED.httpNode, handler);
       unregisterMockTarget(node.id);
       unregisterPath(capturePath, node.id);

@@ -16,6 +16,12 @@ import { chosenTypes, routedTypes } from './outputs';
  * varies), and so is the answer to a request whose id went into the replay list; other answers are sent by
  * n8n with the node's `webhookResponse`, which `responseData: ''` selects (n8n's onReceived answer: a
  * non-empty responseData would be sent instead, 'noData' sends nothing).
+ *
+ * The "Answer" parameter picks n8n's response mode: `onReceived` (at once, as above) or `lastNode` (n8n
+ * answers when the execution has ended). With `lastNode`, `responseData: 'noData'` makes the success answer
+ * 200 with an empty body rather than the last node's data (which may hold anything the workflow fetched);
+ * on a failed node n8n answers 500 {"message":"Error in workflow"} itself (webhook-helpers.ts: fixed, no node
+ * can change it), and it waits for the execution however long it runs (no timeout a node can set).
  */
 /*
  * The triggers are versions 1 and 1.1 (new nodes: 1.1). 1.1 changes nothing the node does: n8n treats
@@ -26,7 +32,13 @@ import { chosenTypes, routedTypes } from './outputs';
  * keep working as before.
  */
 export const triggerWebhooks: IWebhookDescription[] = [
-	{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', responseData: '', path: 'webhook' },
+	{
+		name: 'default',
+		httpMethod: 'POST',
+		responseMode: '={{$parameter["answer"] === "lastNode" ? "lastNode" : "onReceived"}}',
+		responseData: '={{$parameter["answer"] === "lastNode" ? "noData" : ""}}',
+		path: 'webhook',
+	},
 ];
 
 interface TriggerOptions {
@@ -97,6 +109,8 @@ export async function handleTriggerWebhook(this: IWebhookFunctions, input: Webho
 	if (options.typeHeader) scheme.typeHeader = options.typeHeader;
 	const chosen = chosenTypes(this.getNodeParameter('eventTypes', []));
 	const routeByType = this.getNodeParameter('routeByType', false) as boolean;
+	// "When the Workflow Has Finished": n8n answers after the execution (see triggerWebhooks), so the node writes nothing for an accepted request.
+	const afterWorkflow = this.getNodeParameter('answer', 'onReceived') === 'lastNode';
 	const secrets = credentialSecrets(credentials);
 	const receiver = createReceiver({
 		vendor: input.vendor,
@@ -164,6 +178,7 @@ export async function handleTriggerWebhook(this: IWebhookFunctions, input: Webho
 	const workflowData: INodeExecutionData[][] = Array.from({ length: outputs }, () => [] as INodeExecutionData[]);
 	workflowData[decision.output]!.push(item);
 
+	if (afterWorkflow) return { workflowData };
 	if (replayStore) {
 		// The replay list changed: n8n must save it before it hands the execution on. It does when the node
 		// answers itself (noWebhookResponse); when n8n answers, it saves only after the execution is queued,

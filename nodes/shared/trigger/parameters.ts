@@ -32,6 +32,9 @@ export function triggerProperties(input: TriggerPropertiesInput): INodePropertie
 	const unchosen = `Types not chosen: with "One Output per ${noun} Type" on, they start the workflow on its "Other" output; with it off, they are answered 200 and start nothing`;
 	const clock = clockWindowOf(input.vendor);
 	const idName = MESSAGE_ID_NAMES[input.vendor] ?? 'message ID';
+	// The vendor's own wait for an answer (profile data): documented for EdgeSense (3 s) and 1NCE (20 s), assumed elsewhere.
+	const deadline = profile?.answerDeadline;
+	const wait = deadline ? `${profile?.label ?? 'The sender'} waits ${deadline.ms / 1000} s for an answer${deadline.documented ? '' : ' (assumed: not documented)'}` : 'The sender waits a few seconds for an answer';
 	const typesProperty: INodeProperties =
 		catalogue.length > 0
 			? {
@@ -77,6 +80,32 @@ export function triggerProperties(input: TriggerPropertiesInput): INodePropertie
 				},
 			],
 			default: 'event',
+		},
+		{
+			displayName: 'Answer',
+			name: 'answer',
+			type: 'options',
+			options: [
+				{
+					name: 'At Once',
+					value: 'onReceived',
+					description: 'Answer 200 {"received":true,"type":…} as soon as the request is checked, before the workflow runs',
+				},
+				{
+					name: 'When the Workflow Has Finished',
+					value: 'lastNode',
+					description: 'Answer when the workflow has finished: 200 if it succeeded, 500 if a node failed, so the vendor delivers it again',
+				},
+			],
+			default: 'onReceived',
+			description: 'When the sender gets its answer. Refused requests, ignored types and duplicates are always answered at once.',
+		},
+		{
+			displayName: `n8n answers when the workflow has finished: 200 with an empty body if it succeeded; if a node failed, n8n's own 500 {"message":"Error in workflow"} (n8n lets no node choose that status or body), so the vendor retries. n8n waits as long as the workflow runs: no node can set an answer timeout. ${wait}: keep the workflow shorter, or answer at once. With Detect Duplicate Messages on, a retry after a failure is answered "duplicate" and starts nothing.`,
+			name: 'answerNotice',
+			type: 'notice',
+			default: '',
+			displayOptions: { show: { answer: ['lastNode'] } },
 		},
 		{
 			displayName: 'Accept Unauthenticated Requests',

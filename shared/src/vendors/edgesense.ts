@@ -66,6 +66,8 @@ export const edgesense: VendorProfile = {
   }),
   // Retries 10 s, 20 s, 40 s, 80 s, 160 s (±10 %): about 6 min in all; kept an hour.
   duplicates: { horizonSeconds: 3600, onByDefault: edgesenseScheme.needsReplayProtection },
+  // The page: answer 200 within 3 s and queue the work.
+  answerDeadline: { ms: 3000, documented: true },
   bodyStyle: 'compact',
   typeOf: (body) => text(body['event']),
   normalize: (body) => {

@@ -35,6 +35,8 @@ export const genericHmac: VendorProfile = {
   }),
   // Senders differ (Shopify retries for 48 h, GitHub not at all); our assumed default spans ~9 min. Kept two days.
   duplicates: { horizonSeconds: 2 * 24 * 3600, onByDefault: genericHmacScheme.needsReplayProtection },
+  // Any sender: 5 s assumed.
+  answerDeadline: { ms: 5000, documented: false },
   bodyStyle: 'compact',
   typeOf: (body, headers, options) => {
     // A type field or header the user named must be there; without one, any body is accepted as "webhook".

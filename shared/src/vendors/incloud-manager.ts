@@ -113,6 +113,8 @@ export const incloudManager: VendorProfile = {
   retryPolicy: inhandDm.retryPolicy,
   // The same sender as InHand Device Manager: retries 10 s, 10 s, 10 s; kept an hour.
   duplicates: { horizonSeconds: 3600, onByDefault: inhandScheme.needsReplayProtection },
+  // As InHand DM: request timeouts are retried, no timeout named; 5 s assumed.
+  answerDeadline: { ms: 5000, documented: false },
   bodyStyle: 'python',
   typeOf: (body) => text(body['type']) ?? text(valueAt(body, 'data.reason')),
   normalize: (body) => ({

@@ -98,6 +98,8 @@ export const inhandDm: VendorProfile = {
   }),
   // Retries 10 s, 10 s, 10 s: 30 s in all; kept an hour.
   duplicates: { horizonSeconds: 3600, onByDefault: inhandScheme.needsReplayProtection },
+  // The page retries on request timeouts but names no timeout: 5 s assumed.
+  answerDeadline: { ms: 5000, documented: false },
   bodyStyle: 'python',
   typeOf: (body) => text(body['alertType']),
   normalize: (body) => ({

@@ -154,6 +154,8 @@ export const oneNce: VendorProfile = {
   }),
   // Retries 150 s, 180 s, 420 s, 1020 s: 29.5 min in all; kept two hours.
   duplicates: { horizonSeconds: 2 * 3600, onByDefault: staticHeaderScheme.needsReplayProtection },
+  // The page: the receiver must answer 2xx within 20 s.
+  answerDeadline: { ms: 20_000, documented: true },
   bodyStyle: 'compact',
   // Published by 1NCE ("Webhook Configuration": "The following IPs will forward data to the webhook endpoint(s)").
   sourceAddresses: ['52.29.71.11', '18.157.211.95'],

@@ -82,6 +82,8 @@ export const scalefusion: VendorProfile = {
   }),
   // Scalefusion does not retry; a copy sent by hand within an hour is still recognised.
   duplicates: { horizonSeconds: 3600, onByDefault: scalefusionScheme.needsReplayProtection },
+  // Not documented: 5 s assumed.
+  answerDeadline: { ms: 5000, documented: false },
   bodyStyle: 'python',
   typeOf: (body) => text(body['event']),
   normalize: (body) => {

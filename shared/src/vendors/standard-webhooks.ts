@@ -47,6 +47,8 @@ export const standardWebhooks: VendorProfile = {
   }),
   // Svix retries over ~27.6 h (+20 % jitter: 33 h); kept two days. The spec asks receivers to refuse repeated ids.
   duplicates: { horizonSeconds: 2 * 24 * 3600, onByDefault: standardWebhooksScheme.needsReplayProtection },
+  // The spec names no timeout: 5 s assumed.
+  answerDeadline: { ms: 5000, documented: false },
   bodyStyle: 'compact',
   typeOf: (body) => text(body['type']),
   normalize: (body, headers) => ({
