@@ -83,7 +83,7 @@ export class EdgeSenseTrigger implements INodeType {
 		name: 'edgeSenseTrigger',
 		icon: { light: 'file:../../icons/edgesense.svg', dark: 'file:../../icons/edgesense.dark.svg' },
 		group: ['trigger'],
-		// 1.1: n8n evaluates no expression of its own per request (see nodes/shared/trigger.ts).
+		// 1.1: n8n evaluates no expression of its own per request (see nodes/shared/trigger/handler.ts).
 		version: [1, 1.1],
 		defaultVersion: 1.1,
 		subtitle: '={{$parameter["routeByType"] ? "routed by event type" : "events"}}',

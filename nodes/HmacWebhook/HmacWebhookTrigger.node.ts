@@ -10,7 +10,7 @@ export class HmacWebhookTrigger implements INodeType {
 		name: 'hmacWebhookTrigger',
 		icon: { light: 'file:../../icons/devicehook.svg', dark: 'file:../../icons/devicehook.dark.svg' },
 		group: ['trigger'],
-		// 1.1: n8n evaluates no expression of its own per request (see nodes/shared/trigger.ts).
+		// 1.1: n8n evaluates no expression of its own per request (see nodes/shared/trigger/handler.ts).
 		version: [1, 1.1],
 		defaultVersion: 1.1,
 		subtitle: '={{$parameter["routeByType"] ? "routed by event type" : "events"}}',

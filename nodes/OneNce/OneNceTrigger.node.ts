@@ -158,7 +158,7 @@ export class OneNceTrigger implements INodeType {
 		name: 'oneNceTrigger',
 		icon: { light: 'file:../../icons/1nce.svg', dark: 'file:../../icons/1nce.dark.svg' },
 		group: ['trigger'],
-		// 1.1: n8n evaluates no expression of its own per request (see nodes/shared/trigger.ts).
+		// 1.1: n8n evaluates no expression of its own per request (see nodes/shared/trigger/handler.ts).
 		version: [1, 1.1],
 		defaultVersion: 1.1,
 		subtitle: '={{$parameter["routeByType"] ? "routed by event type" : "events"}}',

@@ -23,6 +23,14 @@ import { chosenTypes, routedTypes } from './outputs';
  * on a failed node n8n answers 500 {"message":"Error in workflow"} itself (webhook-helpers.ts: fixed, no node
  * can change it), and it waits for the execution however long it runs (no timeout a node can set).
  */
+/*
+ * The triggers are versions 1 and 1.1 (new nodes: 1.1). 1.1 changes nothing the node does: n8n treats
+ * a version-1 webhook node differently only in that it evaluates an expression of its own
+ * (`$parameter["options"]["binaryData"]`, in `parseRequestBody`) on every request, which in n8n 2.x's
+ * default expression engine costs an expression isolate; from 1.1 on n8n skips it, and leaves bodies of
+ * types it cannot parse unparsed, which the trigger reads raw anyway. Workflows saved with version 1
+ * keep working as before.
+ */
 export const triggerWebhooks: IWebhookDescription[] = [
 	{
 		name: 'default',
