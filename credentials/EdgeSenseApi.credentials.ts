@@ -48,7 +48,7 @@ export class EdgeSenseApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
-			description: 'The secret EdgeSense signs webhooks with; the trigger registers its webhook with it',
+			description: 'The secret EdgeSense signs webhooks with; the trigger registers its webhook with it. Active triggers use a changed value within 10 seconds.',
 		},
 		{
 			displayName: 'Previous Webhook Secret',

@@ -22,6 +22,7 @@ export class GenericHmacApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
+			description: 'The secret the sender signs with. Active triggers use a changed value within 10 seconds.',
 		},
 		{
 			displayName: 'Previous Secret',

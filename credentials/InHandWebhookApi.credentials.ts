@@ -18,7 +18,7 @@ export class InHandWebhookApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
-			description: 'The secret set on the webhook in InHand Device Manager or InCloud Manager',
+			description: 'The secret set on the webhook in InHand Device Manager or InCloud Manager. Active triggers use a changed value within 10 seconds.',
 		},
 		{
 			displayName: 'Previous Secret',

@@ -65,6 +65,7 @@ export class OneNceApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
+			description: 'The value of that header. Active triggers use a changed value within 10 seconds.',
 		},
 		{
 			displayName: 'Previous Webhook Header Value',

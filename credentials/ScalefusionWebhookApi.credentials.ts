@@ -18,7 +18,7 @@ export class ScalefusionWebhookApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
-			description: 'The webhook secret from the Scalefusion dashboard',
+			description: 'The webhook secret from the Scalefusion dashboard. Active triggers use a changed value within 10 seconds.',
 		},
 		{
 			displayName: 'Previous Secret',

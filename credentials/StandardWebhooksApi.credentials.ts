@@ -19,7 +19,7 @@ export class StandardWebhooksApi implements ICredentialType {
 			default: '',
 			required: true,
 			placeholder: 'whsec_...',
-			description: 'The endpoint secret: whsec_ followed by base64',
+			description: 'The endpoint secret: whsec_ followed by base64. Active triggers use a changed value within 10 seconds.',
 		},
 		{
 			displayName: 'Previous Signing Secret',

@@ -56,6 +56,9 @@ import { vi, type Mock } from 'vitest';
 
 const credentialModules = import.meta.glob('../../credentials/*.credentials.ts', { eager: true }) as Record<string, Record<string, unknown>>;
 
+/** The last credential id handed out: every context's credentials get ids of their own. */
+let credentialIds = 0;
+
 /** Every credential class of the package, instantiated, by its `name` (e.g. `oneNceApi`). */
 export function packageCredentialTypes(): Record<string, ICredentialType> {
 	const types: Record<string, ICredentialType> = {};
@@ -360,7 +363,8 @@ function buildBase(options: ContextOptions) {
 		typeVersion: options.nodeType ? newestVersion(options.nodeType) : 1,
 		position: [0, 0],
 		parameters: parameters as INode['parameters'],
-		credentials: Object.fromEntries(Object.keys(credentials).map((type, index) => [type, { id: String(index + 1), name: `${type} (test)` }])),
+		// Ids unique across contexts, as n8n's are across credentials: the triggers keep a read credential by its id.
+		credentials: Object.fromEntries(Object.keys(credentials).map((type) => [type, { id: String(++credentialIds), name: `${type} (test)` }])),
 		webhookId: 'test-webhook-id',
 		...options.node,
 	};

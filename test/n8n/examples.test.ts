@@ -11,6 +11,7 @@ import { getVendor, sign } from '../../shared/src/index';
 import { InHandDeviceManagerTrigger } from '../../nodes/InHand/InHandDeviceManagerTrigger.node';
 import { OneNceTrigger } from '../../nodes/OneNce/OneNceTrigger.node';
 import { SignedWebhook } from '../../nodes/SignedWebhook/SignedWebhook.node';
+import { webhookContext } from '../helpers/n8n-context';
 
 const dir = path.resolve(__dirname, '../../examples/n8n');
 const ourNodes: Record<string, INodeType> = {
@@ -68,19 +69,15 @@ describe.each(examples)('example %s', (file) => {
 		const body = getVendor(vendor)!.samples[pinned.type as string];
 		const credentials = { secret: 'example-secret', authHeaderName: 'x-api-key' };
 		const request = sign({ vendor, body, secret: credentials.secret, options: { header: 'x-api-key' } });
-		let items: unknown;
-		const context = {
-			getRequestObject: () => ({ rawBody: request.body, headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v])) }),
-			getResponseObject: () => ({ status: () => ({ json: () => undefined }) }),
-			getCredentials: async () => credentials,
-			getNodeParameter: (name: string, fallback: unknown) => trigger.parameters[name] ?? fallback,
-			getWorkflowStaticData: () => ({}),
-			getMode: () => 'webhook',
-			logger: { debug: () => undefined },
-		};
-		const result = await type.webhook!.call(context as never);
-		items = result.workflowData?.flat();
-		expect(items).toEqual([{ json: pinned }]);
+		const credentialType = type.description.credentials![0]!.name;
+		const harness = webhookContext({
+			nodeType: type,
+			parameters: trigger.parameters,
+			credentials: { [credentialType]: credentials },
+			request: { body: request.body, headers: request.headers as Record<string, string> },
+		});
+		const result = await type.webhook!.call(harness.context);
+		expect(result.workflowData?.flat()).toEqual([{ json: pinned }]);
 	});
 });
 

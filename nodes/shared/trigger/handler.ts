@@ -8,6 +8,7 @@
  */
 import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, IWebhookDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { createReceiver, createWarnLimiter, describeDecision, hostReplayStore, refusalLine, type Decision, type ReplayStore, type VendorId } from '../core';
+import { readTriggerCredentials } from './credential-cache';
 import { credentialSchemeOptions, credentialSecrets } from './credentials';
 import { chosenTypes, routedTypes } from './outputs';
 
@@ -99,7 +100,7 @@ export async function handleTriggerWebhook(this: IWebhookFunctions, input: Webho
 	// No credential at all (deleted, or never chosen) reads as no secret: refused 503 below, never a 500.
 	let credentials: ICredentialDataDecryptedObject = {};
 	try {
-		credentials = await this.getCredentials(input.credentialName);
+		credentials = await readTriggerCredentials(this, input.credentialName);
 	} catch (error) {
 		this.logger.warn(`DeviceHook ${input.vendor} trigger has no usable credential: ${(error as Error).message}`);
 	}
