@@ -303,8 +303,8 @@ async function main() {
 
   const baselineRps = Math.round(median(results.baseline.map((x) => x.rps)));
   const subjectRps = Math.round(median(results.subject.map((x) => x.rps)));
-  const baselineCpu = median(results.baseline.map((x) => x.cpuUsPerReq));
-  const subjectCpu = median(results.subject.map((x) => x.cpuUsPerReq));
+  const baselineCpu = round(median(results.baseline.map((x) => x.cpuUsPerReq)), 1);
+  const subjectCpu = round(median(results.subject.map((x) => x.cpuUsPerReq)), 1);
   // The ratio is the median of the per-round ratios (each round's two runs are neighbours in time).
   const ratio = round(median(results.ratios), 3);
   const cpuRatio = round(median(results.cpuRatios), 3);
