@@ -253,33 +253,20 @@ export async function deliver(input: DeliveryInput, io: DeliveryIO): Promise<Del
   const random = io.random ?? Math.random;
   const uuid = io.uuid ?? randomUUID;
   const policy = config.retryPolicy;
-  const placeholders = input.placeholders ?? {};
-  const url = fillPlaceholders(config.url, placeholders, { target: 'url' });
-  const shownUrl = redactUrl(url);
-  const extraHeaderNames = Object.keys(config.headers);
-  let extraHeaders: Record<string, string> | undefined;
-  if (extraHeaderNames.length > 0) {
-    extraHeaders = {};
-    for (const name of extraHeaderNames) extraHeaders[name] = fillPlaceholders(config.headers[name] as string, placeholders, { target: 'header' });
-  }
-  const attempts: DeliveryAttempt[] = [...(input.resume?.attempts ?? [])];
+  const target = targetOf(config, input.placeholders ?? {});
+  const url = target.url;
+  const extraHeaders = target.extraHeaders;
+  const attempts: DeliveryAttempt[] = input.resume?.attempts !== undefined ? [...input.resume.attempts] : [];
   const store = io.endpointStore;
   const previous = store ? await store.get(config.endpointKey) : undefined;
-  const result = (outcome: DeliveryOutcome, error: string | undefined, endpoint: EndpointState): DeliveryResult => {
-    const last = attempts[attempts.length - 1];
-    const r: DeliveryResult = { delivered: outcome === 'delivered', outcome, url: shownUrl, vendor: config.vendor, attempts, endpoint };
-    if (last?.statusCode !== undefined) r.statusCode = last.statusCode;
-    if (error !== undefined) r.error = redactUrlsIn(error);
-    return r;
-  };
 
   if (previous?.status === 'failed' && !input.ignoreEndpointFailure) {
-    return result('endpoint_failed', `The endpoint is marked failed since ${previous.failedAt ?? 'earlier'} (${previous.reason ?? 'repeated failures'}); restart it to send again.`, previous);
+    return resultOf(config, target, attempts, 'endpoint_failed', `The endpoint is marked failed since ${previous.failedAt ?? 'earlier'} (${previous.reason ?? 'repeated failures'}); restart it to send again.`, previous);
   }
   // A scheme that keeps one message id across retries (Standard Webhooks) lets receivers de-duplicate.
   const schemeOptions: SignOptions = { ...config.schemeOptions };
   if (input.resume?.messageId !== undefined) schemeOptions.messageId = input.resume.messageId;
-  const profile = getVendor(config.vendor) as VendorProfile;
+  const profile = target.profile;
   const text = serializeBody(profile, input.body); // once per delivery; only signatures change per attempt
   const body: SerializedBody = { text, bytes: undefined, isVendorForm: isSerializedByUs(input.body) };
   if (profile.scheme.keepsMessageIdAcrossRetries && schemeOptions.messageId === undefined) schemeOptions.messageId = newMessageId(uuid);
@@ -287,8 +274,9 @@ export async function deliver(input: DeliveryInput, io: DeliveryIO): Promise<Del
   const resumeWait = input.resume?.nextAttemptAt !== undefined ? input.resume.nextAttemptAt - now() : 0;
   if (resumeWait > 0) await io.sleep(resumeWait, input.signal);
 
+  const signal = input.signal;
   for (let attemptIndex = attempts.length; ; attemptIndex++) {
-    if (input.signal?.aborted) return result('aborted', 'The delivery was cancelled.', previous ?? ACTIVE_ENDPOINT);
+    if (signal?.aborted) return resultOf(config, target, attempts, 'aborted', 'The delivery was cancelled.', previous ?? ACTIVE_ENDPOINT);
     const requestId = uuid();
     schemeOptions.now = now(); // the delivery's own copy: signed afresh at every attempt
     const signed = signFor(config, profile, body, schemeOptions);
@@ -300,20 +288,21 @@ export async function deliver(input: DeliveryInput, io: DeliveryIO): Promise<Del
     const outcome: AttemptOutcome = {};
     try {
       const request: OutboundRequest = { url, method: config.method, headers, body: signed.body, timeoutMs: config.timeoutMs };
-      if (input.signal) request.signal = input.signal;
+      if (signal) request.signal = signal;
       const response = await io.transport(request);
-      outcome.statusCode = response.statusCode;
-      attempt.statusCode = response.statusCode;
+      const statusCode = response.statusCode;
+      outcome.statusCode = statusCode;
+      attempt.statusCode = statusCode;
       const retryAfter = response.headers['retry-after'];
       if (retryAfter !== undefined) outcome.retryAfter = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
       if (response.body.length > 0) attempt.responseSnippet = response.body.subarray(0, SNIPPET_BYTES).toString('utf8');
-      if (response.statusCode < 200 || response.statusCode >= 300) {
-        outcome.errorClass = response.statusCode >= 300 && response.statusCode < 400 ? 'redirect' : 'http';
+      if (statusCode < 200 || statusCode >= 300) {
+        outcome.errorClass = statusCode >= 300 && statusCode < 400 ? 'redirect' : 'http';
         attempt.errorClass = outcome.errorClass;
-        attempt.error = outcome.errorClass === 'redirect' ? `Redirect ${response.statusCode} not followed` : `HTTP ${response.statusCode}`;
+        attempt.error = outcome.errorClass === 'redirect' ? `Redirect ${statusCode} not followed` : `HTTP ${statusCode}`;
       }
     } catch (error) {
-      outcome.errorClass = input.signal?.aborted ? 'aborted' : classifyTransportError(error);
+      outcome.errorClass = signal?.aborted ? 'aborted' : classifyTransportError(error);
       attempt.errorClass = outcome.errorClass;
       // Error texts may quote the URL (axios, fetch): userinfo is redacted wherever it appears.
       attempt.error = redactUrlsIn(error instanceof Error ? error.message : String(error));
@@ -330,28 +319,82 @@ export async function deliver(input: DeliveryInput, io: DeliveryIO): Promise<Del
       io.onAttempt(attempt, progress);
     }
 
+    let outcomeNow: DeliveryOutcome;
+    let error: string | undefined;
     if (attempt.verdict === 'retry') {
       try {
-        await io.sleep(attempt.nextRetryInMs as number, input.signal);
+        await io.sleep(attempt.nextRetryInMs as number, signal);
       } catch {
         // A sleep that rejects on abort: handled by the check below.
       }
-      if (input.signal?.aborted) return finish('aborted', 'The delivery was cancelled while waiting to retry.');
+      if (signal?.aborted) return resultOf(config, target, attempts, 'aborted', 'The delivery was cancelled while waiting to retry.', previous ?? ACTIVE_ENDPOINT);
       continue;
+    } else if (attempt.verdict === 'delivered') {
+      outcomeNow = 'delivered';
+    } else if (outcome.errorClass === 'aborted') {
+      return resultOf(config, target, attempts, 'aborted', 'The delivery was cancelled.', previous ?? ACTIVE_ENDPOINT);
+    } else {
+      outcomeNow = attempt.verdict === 'gone' ? 'gone' : 'failed';
+      error = describeFailure(attempt, attempts.length);
     }
-    if (attempt.verdict === 'delivered') return finish('delivered', undefined);
-    if (outcome.errorClass === 'aborted') return finish('aborted', 'The delivery was cancelled.');
-    const reason = describeFailure(attempt, attempts.length);
-    return finish(attempt.verdict === 'gone' ? 'gone' : 'failed', reason);
+    // The result, once the endpoint's state is stored; without a store, no promise of its own.
+    const endpoint = nextEndpointState(previous, outcomeNow === 'delivered', config.failEndpointAfter, new Date(now()).toISOString(), error ?? '', outcomeNow === 'gone');
+    if (store) await store.set(config.endpointKey, endpoint);
+    return resultOf(config, target, attempts, outcomeNow, error, endpoint);
   }
+}
 
-  /** The result, once the endpoint's state is stored; without a store, no promise of its own. */
-  function finish(outcome: DeliveryOutcome, error: string | undefined): DeliveryResult | Promise<DeliveryResult> {
-    if (outcome === 'aborted') return result(outcome, error, previous ?? ACTIVE_ENDPOINT);
-    const endpoint = nextEndpointState(previous, outcome === 'delivered', config.failEndpointAfter, new Date(now()).toISOString(), error ?? '', outcome === 'gone');
-    if (!store) return result(outcome, error, endpoint);
-    return Promise.resolve(store.set(config.endpointKey, endpoint)).then(() => result(outcome, error, endpoint));
+/** Where one delivery goes: the URL filled and redacted, the extra headers filled, the vendor's profile. */
+interface Target {
+  url: string;
+  shownUrl: string;
+  extraHeaders: Record<string, string> | undefined;
+  profile: VendorProfile;
+}
+
+/**
+ * A prepared config's target when neither its URL nor its headers hold a placeholder: the same for every
+ * delivery, so filled and redacted once. Checked against the config on use (a caller may change it).
+ */
+interface StaticTarget extends Target {
+  template: string;
+  headerTemplates: Record<string, string>;
+  vendor: VendorId;
+}
+
+const staticTargets = new WeakMap<PreparedDelivery, StaticTarget>();
+const PLACEHOLDER = /:(?:iccid|imsi|ip):/;
+
+function targetOf(config: PreparedDelivery, placeholders: PlaceholderValues): Target {
+  const cached = staticTargets.get(config);
+  if (cached !== undefined && cached.template === config.url && cached.headerTemplates === config.headers && cached.vendor === config.vendor) return cached;
+  const url = fillPlaceholders(config.url, placeholders, { target: 'url' });
+  const extraHeaderNames = Object.keys(config.headers);
+  let extraHeaders: Record<string, string> | undefined;
+  let isStatic = !PLACEHOLDER.test(config.url);
+  if (extraHeaderNames.length > 0) {
+    extraHeaders = {};
+    for (const name of extraHeaderNames) {
+      const template = config.headers[name] as string;
+      if (PLACEHOLDER.test(template)) isStatic = false;
+      extraHeaders[name] = fillPlaceholders(template, placeholders, { target: 'header' });
+    }
   }
+  const target: Target = { url, shownUrl: redactUrl(url), extraHeaders, profile: getVendor(config.vendor) as VendorProfile };
+  if (!isStatic) return target;
+  // Frozen: a delivery spreads them into its own headers object and never writes to them.
+  if (extraHeaders !== undefined) Object.freeze(extraHeaders);
+  const entry: StaticTarget = { ...target, template: config.url, headerTemplates: config.headers, vendor: config.vendor };
+  staticTargets.set(config, entry);
+  return entry;
+}
+
+function resultOf(config: PreparedDelivery, target: Target, attempts: DeliveryAttempt[], outcome: DeliveryOutcome, error: string | undefined, endpoint: EndpointState): DeliveryResult {
+  const last = attempts[attempts.length - 1];
+  const r: DeliveryResult = { delivered: outcome === 'delivered', outcome, url: target.shownUrl, vendor: config.vendor, attempts, endpoint };
+  if (last?.statusCode !== undefined) r.statusCode = last.statusCode;
+  if (error !== undefined) r.error = redactUrlsIn(error);
+  return r;
 }
 
 function describeFailure(attempt: DeliveryAttempt, count: number): string {
