@@ -60,6 +60,14 @@ describe('a trigger reuses the credential it read for 10 s', () => {
 		expect(await send({ signedWith: 's', credentialId, workflowId, stored: () => ({ secret: 's' }) })).toEqual({ status: 200, reads: 1 });
 	});
 
+	it('shares one read among requests that arrive together', async () => {
+		const workflowId = `wf-reuse-${++workflowCounter}`;
+		const credentialId = `cred-${workflowCounter}`;
+		const burst = await Promise.all(Array.from({ length: 5 }, () => send({ signedWith: 's', credentialId, workflowId, stored: () => ({ secret: 's' }) })));
+		expect(burst.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
+		expect(burst.reduce((sum, answer) => sum + answer.reads, 0)).toBe(1);
+	});
+
 	it('keeps what each node read apart: another node or workflow reads its own', async () => {
 		const workflowId = `wf-reuse-${++workflowCounter}`;
 		const credentialId = `cred-${workflowCounter}`;

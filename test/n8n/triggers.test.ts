@@ -623,6 +623,22 @@ describe('Answer: when the workflow has finished (n8n response mode lastNode)', 
 		}
 	});
 
+	it("carries n8n 2.41's native resolvers for those fields, equal to the templates, so n8n needs no expression engine for them", () => {
+		// n8n-workflow's webhookDescriptionIsNativelyResolvable / resolveWebhookDescriptionField: a field is
+		// resolved natively when the resolver's template is the field's value; a value without "=" needs none.
+		const RESOLVERS = Symbol.for('n8n.webhookDescriptionResolvers');
+		for (const node of cases.map((v) => v.node)) {
+			const hook = node.description.webhooks![0]! as Record<string | symbol, unknown>;
+			const resolvers = hook[RESOLVERS] as Record<string, { template: string; resolve: (p: IDataObject) => unknown }>;
+			for (const [field, value] of Object.entries(hook)) {
+				if (typeof value === 'string' && value.startsWith('=')) expect(resolvers[field]?.template, field).toBe(value);
+			}
+			for (const parameters of [lastNode, { answer: 'onReceived' }, {}]) {
+				for (const field of ['responseMode', 'responseData']) expect(resolvers[field]!.resolve(parameters), field).toBe(hookField(hook, field, parameters));
+			}
+		}
+	});
+
 	it.each(cases.map((v) => [v.vendor, v] as const))('%s: an accepted request starts the workflow and leaves the answer to n8n (nothing written, no body)', async (_vendor, v) => {
 		const request = signed(v);
 		const harness = webhookContext({

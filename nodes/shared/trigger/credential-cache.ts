@@ -1,27 +1,29 @@
 /**
- * The triggers' credential reads, kept for a few seconds.
+ * The triggers' credential reads, shared for a few seconds.
  *
- * In n8n 2.x every `getCredentials` call resolves the credential's values through the expression engine,
- * which with n8n's default settings acquires a fresh expression isolate (measured in n8n 2.41.1: ~22–25 ms
- * of main-thread CPU each, one of the three a trigger's request costs; see docs/benchmarks.md). A trigger
- * reads the same credential on every request, so each process keeps what it read for
- * {@link CREDENTIAL_REUSE_MS}: a changed secret reaches an active trigger within that time, as each
- * credential's Secret field says. Only successful reads are kept (a missing credential is read again at the
- * next request), the copies handed out are fresh so no caller can change what is kept, and the map is
- * bounded. n8n nodes may not keep timers, so old entries go when they are read or when the map is full.
+ * In n8n 2.x every `getCredentials` in a webhook resolves the credential through the expression engine on
+ * a workflow of its own (n8n's credentials-helper `applyDefaultsAndOverwrites`), which with n8n's default
+ * settings builds an expression isolate: one of the three a trigger's request cost, against one for n8n's
+ * own Webhook node (docs/benchmarks.md has the counts). A trigger reads the same credential on every
+ * request, so each process shares one read for {@link CREDENTIAL_REUSE_MS}: requests arriving together
+ * wait for the read already under way, later ones take its result. A changed secret reaches an active
+ * trigger within that time, as each credential's Secret field says. A failed read is shared only by the
+ * requests that waited for it; the next request reads again. Copies are handed out, so no caller changes
+ * what is kept, and the map is bounded. n8n nodes may not keep timers: old entries go when read or when
+ * the map is full.
  */
 import type { ICredentialDataDecryptedObject, IWebhookFunctions } from 'n8n-workflow';
 
-/** How long a read credential is reused: the bound the credentials' Secret fields state. */
+/** How long one credential read serves a trigger's requests: the bound the credentials' Secret fields state. */
 export const CREDENTIAL_REUSE_MS = 10_000;
 const MAX_KEPT = 256;
 
-interface Kept {
-	readAt: number;
-	data: ICredentialDataDecryptedObject;
+interface SharedRead {
+	startedAt: number;
+	read: Promise<ICredentialDataDecryptedObject>;
 }
 
-const kept = new Map<string, Kept>();
+const reads = new Map<string, SharedRead>();
 
 /**
  * The node's credential of this type, read at most once per {@link CREDENTIAL_REUSE_MS} per workflow, node
@@ -32,14 +34,20 @@ export async function readTriggerCredentials(context: IWebhookFunctions, type: s
 	const reference = node.credentials?.[type];
 	if (!reference?.id) return await context.getCredentials(type);
 	const key = `${context.getWorkflow().id ?? ''}\u0000${node.id ?? node.name}\u0000${type}\u0000${reference.id}`;
-	const hit = kept.get(key);
-	if (hit && now - hit.readAt >= 0 && now - hit.readAt < CREDENTIAL_REUSE_MS) return { ...hit.data };
-	kept.delete(key);
-	const data = await context.getCredentials(type);
-	if (kept.size >= MAX_KEPT) {
-		for (const [oldKey, entry] of kept) if (now - entry.readAt >= CREDENTIAL_REUSE_MS) kept.delete(oldKey);
-		if (kept.size >= MAX_KEPT) kept.delete(kept.keys().next().value as string);
+	let shared = reads.get(key);
+	if (shared === undefined || !(now - shared.startedAt >= 0 && now - shared.startedAt < CREDENTIAL_REUSE_MS)) {
+		reads.delete(key);
+		if (reads.size >= MAX_KEPT) {
+			for (const [oldKey, entry] of reads) if (now - entry.startedAt >= CREDENTIAL_REUSE_MS) reads.delete(oldKey);
+			if (reads.size >= MAX_KEPT) reads.delete(reads.keys().next().value as string);
+		}
+		const started: SharedRead = { startedAt: now, read: context.getCredentials(type) };
+		shared = started;
+		reads.set(key, started);
+		// A failed read is not kept for later requests (only those already waiting share it).
+		started.read.catch(() => {
+			if (reads.get(key) === started) reads.delete(key);
+		});
 	}
-	kept.set(key, { readAt: now, data: { ...data } });
-	return { ...data };
+	return { ...(await shared.read) };
 }

@@ -32,14 +32,35 @@ import { chosenTypes, routedTypes } from './outputs';
  * types it cannot parse unparsed, which the trigger reads raw anyway. Workflows saved with version 1
  * keep working as before.
  */
+/** What the webhook's `responseMode` and `responseData` templates below compute, for n8n's native resolvers. */
+const answerOf = (parameters: { answer?: unknown }) => (parameters.answer === 'lastNode' ? 'lastNode' : 'onReceived');
+const RESPONSE_MODE = '={{$parameter["answer"] === "lastNode" ? "lastNode" : "onReceived"}}';
+const RESPONSE_DATA = '={{$parameter["answer"] === "lastNode" ? "noData" : ""}}';
+
+/*
+ * n8n 2.41 resolves a webhook description's expression fields without its expression engine when the
+ * description carries a native resolver for each (n8n-workflow's `webhookDescriptionFields`, kept under
+ * the registered symbol below) and the node's parameters hold no expression; otherwise every request
+ * evaluates `responseMode` and `responseData` in the engine, which with
+ * N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE=true builds an isolate per request that nothing else needs. The
+ * symbol is written here rather than imported because older n8n-workflow versions (n8n 2.8) do not
+ * export it; they ignore the key and evaluate the same templates. Each resolver must equal its template:
+ * test/n8n/triggers.test.ts checks both for every answer mode.
+ */
+const WEBHOOK_RESOLVERS = Symbol.for('n8n.webhookDescriptionResolvers');
+
 export const triggerWebhooks: IWebhookDescription[] = [
 	{
 		name: 'default',
 		httpMethod: 'POST',
-		responseMode: '={{$parameter["answer"] === "lastNode" ? "lastNode" : "onReceived"}}',
-		responseData: '={{$parameter["answer"] === "lastNode" ? "noData" : ""}}',
+		responseMode: RESPONSE_MODE,
+		responseData: RESPONSE_DATA,
 		path: 'webhook',
-	},
+		[WEBHOOK_RESOLVERS]: {
+			responseMode: { template: RESPONSE_MODE, resolve: (parameters: { answer?: unknown }) => answerOf(parameters) },
+			responseData: { template: RESPONSE_DATA, resolve: (parameters: { answer?: unknown }) => (answerOf(parameters) === 'lastNode' ? 'noData' : '') },
+		},
+	} as IWebhookDescription,
 ];
 
 interface TriggerOptions {

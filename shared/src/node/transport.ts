@@ -155,6 +155,11 @@ function onResponseEnd(this: WithExchange<http.IncomingMessage>): void {
   exchange.resolve({ statusCode: this.statusCode ?? 0, headers: this.headers, body });
 }
 
+/** Fails the requests whose deadline passed and that no answer has ended since (see DeadlineQueue's fire). */
+function failExpired(expired: Exchange[]): void {
+  for (const exchange of expired) if (!exchange.settled) exchange.fail(new DeliveryError('timeout', `No complete answer within ${exchange.request.timeoutMs} ms.`));
+}
+
 /**
  * The per-attempt timeouts of one transport, for one timeout value: deadlines then come in the order the
  * requests were made, so one timer armed for the earliest live deadline serves them all. A request that
@@ -193,16 +198,25 @@ class DeadlineQueue {
     this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(deadline - performance.now())));
   }
 
+  /**
+   * Takes the requests whose deadline has passed off the front, and fails those still open one turn of
+   * the event loop later. Timers run before I/O in each turn: after this process stalled (a busy machine,
+   * a long synchronous task), every deadline that passed during the stall fires first, while answers that
+   * came in on time still wait in the sockets. Failing them at once turned one stall into a timeout for
+   * every request in flight, and their retries, sent together, into the next; the setImmediate lets the
+   * I/O phase read those answers first.
+   */
   private readonly fire = (): void => {
     this.timer = undefined;
     const now = performance.now();
+    let expired: Exchange[] | undefined;
     for (;;) {
       const exchange = this.items[this.head];
       if (exchange === undefined || (!exchange.settled && exchange.deadline > now)) break;
       this.items[this.head++] = undefined;
-      // Failing it calls settled(), which may only move the front further or empty the queue.
-      if (!exchange.settled) exchange.fail(new DeliveryError('timeout', `No complete answer within ${exchange.request.timeoutMs} ms.`));
+      if (!exchange.settled) (expired ??= []).push(exchange);
     }
+    if (expired !== undefined) setImmediate(failExpired, expired);
     const next = this.items[this.head];
     if (next === undefined) {
       this.items.length = 0;
