@@ -356,10 +356,10 @@ if (process.argv[2] === '--load') {
   const names = Object.keys(targets);
 
   const load = fork(fileURLToPath(import.meta.url), ['--load']);
-  const run = (which, count = REQUESTS) =>
+  const run = (which, count = REQUESTS, concurrency = CONCURRENCY) =>
     new Promise((resolve) => {
       load.once('message', resolve);
-      load.send({ url: targets[which], body: signed.body.toString('base64'), headers, count, concurrency: CONCURRENCY });
+      load.send({ url: targets[which], body: signed.body.toString('base64'), headers, count, concurrency });
     });
 
   let failed = false;
@@ -384,30 +384,39 @@ if (process.argv[2] === '--load') {
         await new Promise((resolve) => setTimeout(resolve, QUEUE ? 250 : 50));
       }
     };
-    const measure = async (which, count) => {
+    const measure = async (which, count, concurrency) => {
       const t0 = Date.now();
-      const result = await run(which, count);
+      const result = await run(which, count, concurrency);
       sent[which] += count;
       const drainMs = await drain(which);
       // Sustained: requests over the time until the last of their executions was saved.
       return { ...result, drainMs, sustainedRps: count / ((Date.now() - t0) / 1000) };
     };
-    // The warm-up also reads the isolate counters: per request, per target (and per n8n process role).
+    // The warm-up also reads the isolate counters: per request, per target (and per n8n process role) —
+    // once at the benchmark's concurrency (the warm-up itself), once one request at a time (PROBE requests:
+    // what a request costs when none overlaps another, e.g. with the trigger's credential cache warm).
+    const PROBE = 6;
     const isolates = {};
+    const isolatesOneAtATime = {};
     const settle = () => new Promise((resolve) => setTimeout(resolve, 600)); // the counter writes every 200 ms
-    for (const which of names) {
+    const counted = async (which, count, concurrency, into, label) => {
       await settle();
       const before = readCounters();
-      const check = await measure(which, WARMUP);
-      if (check.ok !== WARMUP) throw new Error(`${which}: only ${check.ok} of ${WARMUP} warm-up requests answered 200 (${JSON.stringify(check.statuses)})`);
+      const check = await measure(which, count, concurrency);
+      if (check.ok !== count) throw new Error(`${which}: only ${check.ok} of ${count} ${label} requests answered 200 (${JSON.stringify(check.statuses)})`);
+      if (!counterDir) return;
       await settle();
       const after = readCounters();
-      if (counterDir) {
-        const per = (a, b) => Object.fromEntries(Object.keys(a).map((k) => [k, Number(((a[k] - (b?.[k] ?? 0)) / WARMUP).toFixed(k === 'buildMs' ? 1 : 2))]));
-        isolates[which] = { ...per(after.total, before.total), byRole: Object.fromEntries(Object.keys(after.byRole).map((r) => [r, per(after.byRole[r], before.byRole[r])])) };
-        const x = isolates[which];
-        console.log(`  isolates per request, ${which.padEnd(12)}: acquireIsolate ${x.acquireIsolate}, acquired ${x.acquired}, built ${x.built} (${x.buildMs} ms wall building)${QUEUE ? ` ${JSON.stringify(x.byRole)}` : ''}`);
-      }
+      const per = (a, b) => Object.fromEntries(Object.keys(a).map((k) => [k, Number(((a[k] - (b?.[k] ?? 0)) / count).toFixed(k === 'buildMs' ? 1 : 2))]));
+      into[which] = { ...per(after.total, before.total), byRole: Object.fromEntries(Object.keys(after.byRole).map((r) => [r, per(after.byRole[r], before.byRole[r])])) };
+      const x = into[which];
+      console.log(
+        `  isolates per request, ${label.padEnd(18)} ${which.padEnd(12)}: acquireIsolate ${x.acquireIsolate}, acquired ${x.acquired}, built ${x.built} (${x.buildMs} ms wall each request spent building)${QUEUE ? ` ${JSON.stringify(x.byRole)}` : ''}`,
+      );
+    };
+    for (const which of names) {
+      await counted(which, WARMUP, CONCURRENCY, isolates, `warm-up (conc. ${CONCURRENCY})`);
+      await counted(which, PROBE, 1, isolatesOneAtATime, 'one at a time');
     }
     const rounds = Object.fromEntries(names.map((name) => [name, []]));
     for (let r = 0; r < ROUNDS; r++) {
@@ -457,7 +466,7 @@ if (process.argv[2] === '--load') {
     const suffix = label ? `-${label}` : VERSION === '2.41.1' && Object.keys(EXTRA_ENV).length === 0 ? '' : `-${VERSION}${Object.keys(EXTRA_ENV).length ? '-custom' : ''}`;
     writeFileSync(
       join(here, 'results', `n8n${suffix}.json`),
-      `${JSON.stringify({ n8n: VERSION, node: nodeVersion, env: EXTRA_ENV, queue: queueInfo, isolates: counterDir ? isolates : undefined, date: new Date().toISOString(), triggerVersion: TRIGGER_VERSION, requests: REQUESTS, concurrency: CONCURRENCY, summary, ratio, sustainedRatio, ratioVsHeaderAuth: ratioAuth, ratioVsDiy: ratioDiy, sustainedRatioVsDiy: sustainedDiy, goal: GOAL, goalVsDiy: GOAL_DIY, spreads, rounds }, null, 2)}\n`,
+      `${JSON.stringify({ n8n: VERSION, node: nodeVersion, env: EXTRA_ENV, queue: queueInfo, isolates: counterDir ? isolates : undefined, isolatesOneAtATime: counterDir ? isolatesOneAtATime : undefined, date: new Date().toISOString(), triggerVersion: TRIGGER_VERSION, requests: REQUESTS, concurrency: CONCURRENCY, summary, ratio, sustainedRatio, ratioVsHeaderAuth: ratioAuth, ratioVsDiy: ratioDiy, sustainedRatioVsDiy: sustainedDiy, goal: GOAL, goalVsDiy: GOAL_DIY, spreads, rounds }, null, 2)}\n`,
     );
   } catch (error) {
     failed = true;
