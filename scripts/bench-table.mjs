@@ -86,8 +86,9 @@ function sendTable(previous = '') {
     let env = Object.keys(n.env ?? {}).length ? Object.entries(n.env).map(([k, v]) => `\`${k}=${v}\``).join(', ') : 'default settings';
     if (n.queue) env = `queue mode: ${n.queue.webhookProcessors} webhook processors (requests alternate) + ${n.queue.workers} worker (concurrency ${n.queue.workerConcurrency}), PostgreSQL, Redis; otherwise ${env}`;
     if (n.isolates) {
-      const cell = (x) => (x ? `${x.acquireIsolate} / ${x.built}` : '–');
-      isolateRows.push(`| ${env} | ${Object.keys(isolateNames).map((k) => cell(n.isolates[k])).join(' | ')} |`);
+      const pair = (x) => `${x.acquireIsolate} / ${x.built}`;
+      const cell = (k) => (n.isolates[k] ? `${pair(n.isolates[k])}${n.isolatesOneAtATime?.[k] ? `; alone ${pair(n.isolatesOneAtATime[k])}` : ''}` : '–');
+      isolateRows.push(`| ${env} | ${Object.keys(isolateNames).map(cell).join(' | ')} |`);
     }
     const what = `n8n ${n.n8n} (Node ${n.node.replace(/^v/, '').split('.')[0]}, ${env}): InHand trigger version ${n.triggerVersion ?? 1} → No Operation, ${n.rounds.devicehook.length} rounds of ${n.requests} at concurrency ${n.concurrency}`;
     const dh = n.summary.devicehook;
@@ -107,7 +108,7 @@ function sendTable(previous = '') {
   const isolateTable = isolateRows.length
     ? [
         '',
-        'Expression isolates per request in those runs, counted inside n8n (a benchmark-only preload, `bench/n8n-isolate-counter.cjs`): `Expression.prototype.acquireIsolate` calls / isolates built (what costs the time), over all n8n processes, during the warm-up:',
+        'Expression isolates per request in those runs, counted inside n8n (a benchmark-only preload, `bench/n8n-isolate-counter.cjs`): `Expression.prototype.acquireIsolate` calls / isolates built (what costs the time), over all n8n processes, during the warm-up (requests overlapping at the benchmark's concurrency) and, "alone", one request at a time:',
         '',
         `| n8n setting | ${Object.values(isolateNames).join(' | ')} |`,
         `|---|${Object.keys(isolateNames).map(() => '---|').join('')}`,
