@@ -108,7 +108,7 @@ function sendTable(previous = '') {
   const isolateTable = isolateRows.length
     ? [
         '',
-        'Expression isolates per request in those runs, counted inside n8n (a benchmark-only preload, `bench/n8n-isolate-counter.cjs`): `Expression.prototype.acquireIsolate` calls / isolates built (what costs the time), over all n8n processes, during the warm-up (requests overlapping at the benchmark's concurrency) and, "alone", one request at a time:',
+        'Expression isolates per request in those runs, counted inside n8n (a benchmark-only preload, `bench/n8n-isolate-counter.cjs`): `Expression.prototype.acquireIsolate` calls / isolates built (what costs the time), over all n8n processes, during the warm-up (requests overlapping at the benchmark concurrency) and, "alone", one request at a time:',
         '',
         `| n8n setting | ${Object.values(isolateNames).join(' | ')} |`,
         `|---|${Object.keys(isolateNames).map(() => '---|').join('')}`,
