@@ -19,15 +19,21 @@
  * Environment: BENCH_REQUESTS (per round, default 300), BENCH_CONCURRENCY (default 32), BENCH_ROUNDS
  * (default 3), BENCH_WARMUP (default 50), BENCH_N8N_VERSION (2.41.1 or 2.8.4), BENCH_N8N_ENV (JSON of
  * extra n8n environment, e.g. '{"N8N_EXPRESSION_ENGINE":"legacy"}'), BENCH_PACKAGE_DIR (the built package to
- * install, default this repository: package.json + dist/). The first run installs n8n (see
- * test/helpers/n8n-runtime.ts).
+ * install, default this repository: package.json + dist/), BENCH_N8N_QUEUE=1 (queue mode: n8n's main process,
+ * two webhook processors and one worker on PostgreSQL and Redis, from test/helpers/n8n-queue.ts; requests
+ * alternate between the two webhook processors), BENCH_N8N_COUNT_ISOLATES=0 (skip the isolate counter).
+ * The first run installs n8n (see test/helpers/n8n-runtime.ts).
+ *
+ * Isolate counter: every n8n process gets bench/n8n-isolate-counter.cjs preloaded (NODE_OPTIONS, this
+ * benchmark only), which counts Expression.prototype.acquireIsolate calls, scopes/bridges acquired and
+ * isolates built; the warm-up of each target reports them per request (results: `isolates`).
  */
 import { fork } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -47,19 +53,23 @@ const GOAL_DIY = 1.0;
 // The trigger's version in the workflow: 1.1 (what a new node gets) or 1 (older workflows; n8n then
 // evaluates an expression of its own on every request).
 const TRIGGER_VERSION = Number(process.env.BENCH_TRIGGER_VERSION ?? 1.1);
+const QUEUE = process.env.BENCH_N8N_QUEUE === '1';
+const COUNT_ISOLATES = process.env.BENCH_N8N_COUNT_ISOLATES !== '0';
 
 if (process.argv[2] === '--load') {
   // The load generator (child process): POSTs `count` requests at `concurrency`, reports req/s and latencies.
   process.on('message', async ({ url, body, headers, count, concurrency }) => {
+    // One URL, or several (queue mode: the webhook processors) taken in turn, request by request.
+    const urls = Array.isArray(url) ? url : [url];
     const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
     const payload = Buffer.from(body, 'base64');
     const latencies = [];
     const statuses = {};
     let next = 0;
-    const one = () =>
+    const one = (i) =>
       new Promise((resolve) => {
         const started = process.hrtime.bigint();
-        const req = http.request(url, { method: 'POST', agent, headers: { ...headers, 'Content-Length': payload.length } }, (res) => {
+        const req = http.request(urls[i % urls.length], { method: 'POST', agent, headers: { ...headers, 'Content-Length': payload.length } }, (res) => {
           res.resume();
           res.on('end', () => {
             statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
@@ -74,7 +84,7 @@ if (process.argv[2] === '--load') {
         req.end(payload);
       });
     const worker = async () => {
-      while (next++ < count) await one();
+      while (next < count) await one(next++);
     };
     const t0 = process.hrtime.bigint();
     await Promise.all(Array.from({ length: concurrency }, worker));
@@ -87,10 +97,23 @@ if (process.argv[2] === '--load') {
 } else {
   // The harness is TypeScript (it is shared with the e2e suite): bundle it for plain Node.
   const { build } = require('esbuild');
+  // Queue mode: n8n-queue.ts's exported API only (startQueueStack, stopAllQueueStacks), plus process-kit
+  // for the second webhook processor.
   const harnessFile = join(tmpdir(), `devicehook-bench-n8n-harness-${process.pid}.mjs`);
-  await build({ entryPoints: [join(root, 'test/helpers/n8n-runtime.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: harnessFile, logLevel: 'warning' });
-  const { startN8n, stopAllN8n, NODE_TYPE_PREFIX } = await import(pathToFileURL(harnessFile).href);
+  const harnessEntry = join(tmpdir(), `devicehook-bench-n8n-entry-${process.pid}.ts`);
+  writeFileSync(
+    harnessEntry,
+    [
+      `export { startN8n, stopAllN8n, NODE_TYPE_PREFIX, ensureN8n } from ${JSON.stringify(join(root, 'test/helpers/n8n-runtime.ts'))};`,
+      `export { startQueueStack, stopAllQueueStacks, QUEUE_ENCRYPTION_KEY } from ${JSON.stringify(join(root, 'test/helpers/n8n-queue.ts'))};`,
+      `export { spawnServer, terminateGroup, freePort, childEnv, N8N_VARIABLES } from ${JSON.stringify(join(root, 'test/helpers/process-kit.ts'))};`,
+    ].join('\n'),
+  );
+  await build({ entryPoints: [harnessEntry], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: harnessFile, logLevel: 'warning' });
+  const harness = await import(pathToFileURL(harnessFile).href);
+  const { startN8n, stopAllN8n, NODE_TYPE_PREFIX } = harness;
   rmSync(harnessFile, { force: true });
+  rmSync(harnessEntry, { force: true });
   const core = require('../shared');
 
   const SECRET = 'bench-secret';
@@ -213,36 +236,136 @@ if (process.argv[2] === '--load') {
   // One body and one set of headers for all: the InHand signature is also the header the Header Auth checks.
   const signed = core.sign({ vendor: 'inhand-dm', body: core.vendors['inhand-dm'].samples.offline, secret: SECRET });
   const headers = signed.headers; // with Content-Type
-  const runtime = await startN8n({
-    version: VERSION,
-    packageDir: process.env.BENCH_PACKAGE_DIR ?? root,
-    credentials: [
-      { id: 'benchInHandCred1', name: 'bench InHand', type: 'inHandWebhookApi', data: { secret: SECRET } },
-      { id: 'benchHeaderAuth1', name: 'bench header auth', type: 'httpHeaderAuth', data: { name: 'X-Signature', value: signed.headers['X-Signature'] } },
-      { id: 'benchCryptoCred1', name: 'bench crypto', type: 'crypto', data: { hmacSecret: SECRET } },
-    ],
-    workflows,
-    env: EXTRA_ENV,
-  });
-  const targets = {
-    devicehook: runtime.webhookUrl(TRIGGER_HOOK),
-    webhook: `${runtime.url}/webhook/${WEBHOOK_PATH}`,
-    'webhook+auth': `${runtime.url}/webhook/${AUTH_PATH}`,
-    diy: `${runtime.url}/webhook/${DIY_PATH}`,
+  const credentials = [
+    { id: 'benchInHandCred1', name: 'bench InHand', type: 'inHandWebhookApi', data: { secret: SECRET } },
+    { id: 'benchHeaderAuth1', name: 'bench header auth', type: 'httpHeaderAuth', data: { name: 'X-Signature', value: signed.headers['X-Signature'] } },
+    { id: 'benchCryptoCred1', name: 'bench crypto', type: 'crypto', data: { hmacSecret: SECRET } },
+  ];
+  // The isolate counter (benchmark only): preloaded into every n8n process, totals per process in counterDir.
+  const counterDir = COUNT_ISOLATES ? mkdtempSync(join(tmpdir(), 'devicehook-bench-isolates-')) : undefined;
+  const counterEnv = counterDir ? { NODE_OPTIONS: `--require ${join(here, 'n8n-isolate-counter.cjs')}`, BENCH_N8N_COUNTER_DIR: counterDir } : {};
+  const readCounters = () => {
+    const total = { acquireIsolate: 0, acquired: 0, built: 0, buildMs: 0 };
+    const byRole = {};
+    if (!counterDir) return { total, byRole };
+    for (const f of readdirSync(counterDir)) {
+      let c;
+      try {
+        c = JSON.parse(readFileSync(join(counterDir, f), 'utf8'));
+      } catch {
+        continue; // being written
+      }
+      const role = (byRole[c.role] ??= { acquireIsolate: 0, acquired: 0, built: 0, buildMs: 0 });
+      for (const k of Object.keys(total)) {
+        total[k] += c[k];
+        role[k] += c[k];
+      }
+    }
+    return { total, byRole };
   };
+
+  let targets;
+  let executionCounts;
+  let logs;
+  let nodeVersion;
+  let baseUrl;
+  let stopServers;
+  const queueInfo = QUEUE ? { webhookProcessors: 2, workers: 1, workerConcurrency: 10 } : undefined;
+  if (!QUEUE) {
+    const runtime = await startN8n({ version: VERSION, packageDir: process.env.BENCH_PACKAGE_DIR ?? root, credentials, workflows, env: { ...EXTRA_ENV, ...counterEnv } });
+    targets = {
+      devicehook: runtime.webhookUrl(TRIGGER_HOOK),
+      webhook: `${runtime.url}/webhook/${WEBHOOK_PATH}`,
+      'webhook+auth': `${runtime.url}/webhook/${AUTH_PATH}`,
+      diy: `${runtime.url}/webhook/${DIY_PATH}`,
+    };
+    executionCounts = (id) => runtime.executionCounts(id);
+    logs = () => runtime.logs();
+    nodeVersion = runtime.install.nodeVersion;
+    baseUrl = runtime.url;
+    stopServers = () => stopAllN8n();
+  } else {
+    // Queue mode (n8n's docs: main + webhook processors + workers on PostgreSQL and Redis). The harness
+    // starts main, one webhook processor and one worker; the second webhook processor is started here
+    // with the first one's environment (read from /proc), on its own port and in a copy of its user folder.
+    const packDir = mkdtempSync(join(tmpdir(), 'devicehook-bench-pack-'));
+    const { execFileSync } = await import('node:child_process');
+    const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', packDir, resolvePath(process.env.BENCH_PACKAGE_DIR ?? root)], { cwd: packDir, encoding: 'utf8', env: harness.childEnv() }));
+    const tarball = join(packDir, packed[0].filename);
+    let stack;
+    let second;
+    let secondFolder;
+    stopServers = async () => {
+      if (second) await harness.terminateGroup(second, 20_000).catch(() => undefined);
+      if (secondFolder) rmSync(secondFolder, { recursive: true, force: true });
+      await harness.stopAllQueueStacks();
+      rmSync(packDir, { recursive: true, force: true });
+    };
+    try {
+      stack = await harness.startQueueStack({ version: VERSION, credentials, workflows, env: { ...EXTRA_ENV, ...counterEnv }, workerConcurrency: queueInfo.workerConcurrency, tarball });
+      const env = Object.fromEntries(
+        readFileSync(`/proc/${stack.webhook.pid}/environ`, 'utf8')
+          .split('\0')
+          .filter(Boolean)
+          .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+      );
+      const avoid = new Set([5678, 5679, 1880, 5432, 6379, stack.main.port, stack.webhook.port, stack.worker.port, stack.redis.port, stack.postgres.port, Number(env.N8N_RUNNERS_BROKER_PORT)]);
+      const port = await harness.freePort(avoid);
+      avoid.add(port);
+      const brokerPort = await harness.freePort(avoid);
+      secondFolder = mkdtempSync(join(tmpdir(), 'devicehook-bench-webhook2-'));
+      cpSync(stack.webhook.userFolder, secondFolder, { recursive: true });
+      let log = '';
+      second = harness.spawnServer(stack.install.nodeBin, [stack.install.n8nBin, 'webhook'], {
+        cwd: secondFolder,
+        env: { ...env, N8N_PORT: String(port), N8N_RUNNERS_BROKER_PORT: String(brokerPort), N8N_USER_FOLDER: secondFolder },
+        graceMs: 20_000,
+        cleanup: [secondFolder],
+      });
+      second.stdout?.on('data', (c) => (log = (log + c).slice(-1_000_000)));
+      second.stderr?.on('data', (c) => (log = (log + c).slice(-1_000_000)));
+      const url2 = `http://127.0.0.1:${port}`;
+      const deadline = Date.now() + 300_000;
+      for (;;) {
+        if (second.exitCode !== null || second.signalCode !== null) throw new Error(`second webhook processor ended while starting:\n${log.slice(-4000)}`);
+        const ok = await fetch(`${url2}/healthz/readiness`, { signal: AbortSignal.timeout(2000) })
+          .then(async (res) => (await res.arrayBuffer(), res.status === 200))
+          .catch(() => false);
+        if (ok && log.includes('Webhook listener waiting for requests')) break;
+        if (Date.now() > deadline) throw new Error(`second webhook processor not ready in 300 s:\n${log.slice(-4000)}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      console.log(`[bench] second webhook processor on ${url2}`);
+      const both = (u) => [u, u.replace(stack.webhook.url, url2)];
+      targets = {
+        devicehook: both(stack.webhookUrl(TRIGGER_HOOK)),
+        webhook: both(`${stack.webhook.url}/webhook/${WEBHOOK_PATH}`),
+        'webhook+auth': both(`${stack.webhook.url}/webhook/${AUTH_PATH}`),
+        diy: both(`${stack.webhook.url}/webhook/${DIY_PATH}`),
+      };
+      executionCounts = async (id) =>
+        Object.fromEntries((await stack.query(`select status, count(*)::int as n from execution_entity where "workflowId" = '${id}' group by status`)).map((r) => [r.status, r.n]));
+      logs = () => [stack.main.logs().slice(-3000), stack.webhook.logs().slice(-3000), log.slice(-3000), stack.worker.logs().slice(-5000)].join('\n-----\n');
+      nodeVersion = stack.install.nodeVersion;
+      baseUrl = `${stack.webhook.url} and ${url2} (webhook processors; main ${stack.main.url})`;
+    } catch (error) {
+      await stopServers();
+      throw error;
+    }
+  }
   const names = Object.keys(targets);
 
   const load = fork(fileURLToPath(import.meta.url), ['--load']);
-  const run = (which, count = REQUESTS) =>
+  const run = (which, count = REQUESTS, concurrency = CONCURRENCY) =>
     new Promise((resolve) => {
       load.once('message', resolve);
-      load.send({ url: targets[which], body: signed.body.toString('base64'), headers, count, concurrency: CONCURRENCY });
+      load.send({ url: targets[which], body: signed.body.toString('base64'), headers, count, concurrency });
     });
 
   let failed = false;
   try {
     console.log(
-      `n8n ${VERSION} (${runtime.install.nodeVersion}) on ${runtime.url}, trigger version ${TRIGGER_VERSION}${Object.keys(EXTRA_ENV).length ? ` with ${JSON.stringify(EXTRA_ENV)}` : ''}; ${REQUESTS} requests per round, concurrency ${CONCURRENCY}, ${ROUNDS} rounds`,
+      `n8n ${VERSION} (${nodeVersion}) on ${baseUrl}${QUEUE ? ', queue mode' : ''}, trigger version ${TRIGGER_VERSION}${Object.keys(EXTRA_ENV).length ? ` with ${JSON.stringify(EXTRA_ENV)}` : ''}; ${REQUESTS} requests per round, concurrency ${CONCURRENCY}, ${ROUNDS} rounds`,
     );
     // Answers come before the executions run (respond immediately): a run is over when its executions
     // are saved, else the next target would share the server with the previous one's backlog.
@@ -251,27 +374,49 @@ if (process.argv[2] === '--load') {
     const drain = async (which) => {
       const started = Date.now();
       for (;;) {
-        const counts = await runtime.executionCounts(workflowOf[which]);
+        const counts = await executionCounts(workflowOf[which]);
         const done = (counts.success ?? 0) + (counts.error ?? 0) + (counts.crashed ?? 0) + (counts.canceled ?? 0);
         if (done >= sent[which]) {
           if (done !== (counts.success ?? 0)) throw new Error(`${which}: executions did not all succeed: ${JSON.stringify(counts)}`);
           return Date.now() - started;
         }
         if (Date.now() - started > 600_000) throw new Error(`${which}: ${done} of ${sent[which]} executions finished after 10 minutes: ${JSON.stringify(counts)}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await new Promise((resolve) => setTimeout(resolve, QUEUE ? 250 : 50));
       }
     };
-    const measure = async (which, count) => {
+    const measure = async (which, count, concurrency) => {
       const t0 = Date.now();
-      const result = await run(which, count);
+      const result = await run(which, count, concurrency);
       sent[which] += count;
       const drainMs = await drain(which);
       // Sustained: requests over the time until the last of their executions was saved.
       return { ...result, drainMs, sustainedRps: count / ((Date.now() - t0) / 1000) };
     };
+    // The warm-up also reads the isolate counters: per request, per target (and per n8n process role) —
+    // once at the benchmark's concurrency (the warm-up itself), once one request at a time (PROBE requests:
+    // what a request costs when none overlaps another, e.g. with the trigger's credential cache warm).
+    const PROBE = 6;
+    const isolates = {};
+    const isolatesOneAtATime = {};
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 600)); // the counter writes every 200 ms
+    const counted = async (which, count, concurrency, into, label) => {
+      await settle();
+      const before = readCounters();
+      const check = await measure(which, count, concurrency);
+      if (check.ok !== count) throw new Error(`${which}: only ${check.ok} of ${count} ${label} requests answered 200 (${JSON.stringify(check.statuses)})`);
+      if (!counterDir) return;
+      await settle();
+      const after = readCounters();
+      const per = (a, b) => Object.fromEntries(Object.keys(a).map((k) => [k, Number(((a[k] - (b?.[k] ?? 0)) / count).toFixed(k === 'buildMs' ? 1 : 2))]));
+      into[which] = { ...per(after.total, before.total), byRole: Object.fromEntries(Object.keys(after.byRole).map((r) => [r, per(after.byRole[r], before.byRole[r])])) };
+      const x = into[which];
+      console.log(
+        `  isolates per request, ${label.padEnd(18)} ${which.padEnd(12)}: acquireIsolate ${x.acquireIsolate}, acquired ${x.acquired}, built ${x.built} (${x.buildMs} ms wall each request spent building)${QUEUE ? ` ${JSON.stringify(x.byRole)}` : ''}`,
+      );
+    };
     for (const which of names) {
-      const check = await measure(which, WARMUP);
-      if (check.ok !== WARMUP) throw new Error(`${which}: only ${check.ok} of ${WARMUP} warm-up requests answered 200 (${JSON.stringify(check.statuses)})`);
+      await counted(which, WARMUP, CONCURRENCY, isolates, `warm-up (conc. ${CONCURRENCY})`);
+      await counted(which, PROBE, 1, isolatesOneAtATime, 'one at a time');
     }
     const rounds = Object.fromEntries(names.map((name) => [name, []]));
     for (let r = 0; r < ROUNDS; r++) {
@@ -321,15 +466,16 @@ if (process.argv[2] === '--load') {
     const suffix = label ? `-${label}` : VERSION === '2.41.1' && Object.keys(EXTRA_ENV).length === 0 ? '' : `-${VERSION}${Object.keys(EXTRA_ENV).length ? '-custom' : ''}`;
     writeFileSync(
       join(here, 'results', `n8n${suffix}.json`),
-      `${JSON.stringify({ n8n: VERSION, node: runtime.install.nodeVersion, env: EXTRA_ENV, triggerVersion: TRIGGER_VERSION, requests: REQUESTS, concurrency: CONCURRENCY, summary, ratio, sustainedRatio, ratioVsHeaderAuth: ratioAuth, ratioVsDiy: ratioDiy, sustainedRatioVsDiy: sustainedDiy, goal: GOAL, goalVsDiy: GOAL_DIY, spreads, rounds }, null, 2)}\n`,
+      `${JSON.stringify({ n8n: VERSION, node: nodeVersion, env: EXTRA_ENV, queue: queueInfo, isolates: counterDir ? isolates : undefined, isolatesOneAtATime: counterDir ? isolatesOneAtATime : undefined, date: new Date().toISOString(), triggerVersion: TRIGGER_VERSION, requests: REQUESTS, concurrency: CONCURRENCY, summary, ratio, sustainedRatio, ratioVsHeaderAuth: ratioAuth, ratioVsDiy: ratioDiy, sustainedRatioVsDiy: sustainedDiy, goal: GOAL, goalVsDiy: GOAL_DIY, spreads, rounds }, null, 2)}\n`,
     );
   } catch (error) {
     failed = true;
     console.error(error);
-    console.error(runtime.logs().slice(-5000));
+    console.error(logs().slice(-12000));
   } finally {
     load.kill();
-    await stopAllN8n();
+    await stopServers();
+    if (counterDir) rmSync(counterDir, { recursive: true, force: true });
   }
   process.exit(failed ? 1 : 0);
 }
