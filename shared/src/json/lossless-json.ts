@@ -878,15 +878,13 @@ function releaseLarge<T>(result: T): T {
     fastIn = Buffer.allocUnsafeSlow(8192);
     fastInUnits = new Uint16Array(fastIn.buffer, fastIn.byteOffset, fastIn.length >> 1);
   }
-  if (fastSetsMade) {
-    fastKeySets.length = 0;
-    fastSetsMade = false;
+  if (keyTable.length > 3 * KEY_TABLE_RETAIN) {
+    keyTable = new Int32Array(3 * 256);
+    keyMask = 255;
   }
   fastTarget = fastOut;
   return result;
 }
-/** A key Set was made during the call (see {@link releaseLarge}). */
-let fastSetsMade = false;
 
 /** The UTF-16LE bytes of the text being read, and the same memory as code units (read by {@link fastReserialize}). */
 let fastIn: Buffer = Buffer.allocUnsafeSlow(8192);
@@ -904,9 +902,65 @@ const LONG_RUN = 32;
 const LATIN1_RUN = /[^"\\\u0000-\u001f\u0100-\uffff]*/y;
 /** Per open container: 1 for an object, 0 for an array. */
 let fastKinds = new Uint8Array(64);
-/** Per open object: the hashes of its keys so far (a Set past {@link LINEAR_KEYS}). */
-const fastKeyHashes: number[][] = [];
-const fastKeySets: Array<Set<number> | null> = [];
+/**
+ * The keys of the open objects, for telling duplicates apart in the fast path: an open-addressing table,
+ * three Int32 per slot — the serial of the object the key belongs to, that object's depth, the key's 32-bit
+ * hash. A slot is free when its object is closed ({@link openSerials}`[depth]` is no longer its serial), so
+ * the table is never cleared: serials only grow (it is wiped when they would overflow). An object inserts only
+ * while every object opened after it is closed, so the live slots of its probe chains stay contiguous.
+ * At most {@link MAX_PROBES} slots are probed per key, then the text is left to the slow path: linear whatever
+ * the keys' hashes.
+ */
+let keyTable = new Int32Array(3 * 256);
+let keyMask = 255;
+/** Per depth: the serial of the object open there (only the first `depth` entries are meaningful). */
+let openSerials = new Int32Array(64);
+/** The serial of the last object opened by the fast path. */
+let lastSerial = 0;
+const MAX_PROBES = 32;
+/** Slots of the key table kept between calls (see {@link releaseLarge}). */
+const KEY_TABLE_RETAIN = 1 << 20;
+
+/** Sizes {@link keyTable} for a text of `n` units (a key takes at least 4 of them) and the depth arrays for `maxDepth`. */
+function prepareKeys(n: number, maxDepth: number): void {
+  let slots = 256;
+  while (slots < n >> 1) slots <<= 1;
+  if (keyTable.length < 3 * slots) {
+    keyTable = new Int32Array(3 * slots);
+    keyMask = slots - 1;
+  }
+  if (openSerials.length < maxDepth + 2) openSerials = new Int32Array(maxDepth + 2);
+  if (lastSerial > 0x3fffffff) {
+    keyTable.fill(0);
+    openSerials.fill(0);
+    lastSerial = 0;
+  }
+}
+
+/**
+ * Records the key hashed `hash` in the object open at `level`; false when the object has a key with the
+ * same hash already (or the probe limit is reached): the text is then left to the slow path.
+ */
+function addKeyHash(hash: number, level: number): boolean {
+  const table = keyTable;
+  const serials = openSerials;
+  const serial = serials[level] as number;
+  let slot = (hash ^ (hash >>> 15)) & keyMask;
+  for (let probes = 0; probes < MAX_PROBES; probes++) {
+    const at = slot * 3;
+    const owner = table[at] as number;
+    const depth = table[at + 1] as number;
+    if (owner === 0 || depth > level || serials[depth] !== owner) {
+      table[at] = serial;
+      table[at + 1] = level;
+      table[at + 2] = hash;
+      return true;
+    }
+    if (owner === serial && table[at + 2] === hash) return false;
+    slot = (slot + 1) & keyMask;
+  }
+  return false;
+}
 
 /** The fast path on a JS string: its UTF-8 bytes, unless it holds a lone surrogate (which UTF-8 cannot carry). */
 function fastFromText(text: string, python: boolean, maxDepth: number): number {
@@ -979,7 +1033,7 @@ function growFastOut(used: number, need: number): Uint8Array | Uint16Array {
  * Python's way; escapes are rewritten as Python prints them (`\\/` → `/`, `\\u00e9` → `é`, a control
  * character in lower-case hex); floats not already in Python's form are printed by {@link pythonFloatRepr}.
  * Linear in `n`: each byte is looked at a bounded number of times; keys are told apart by a 32-bit hash in
- * a list (a Set past {@link LINEAR_KEYS} keys), so even a hostile object costs linear time.
+ * the table {@link keyTable} (at most {@link MAX_PROBES} probes each), so even a hostile object costs linear time.
  */
 function fastReserialize(src: Uint16Array, n: number, python: boolean, maxDepth: number): number {
   // Room for the worst growth of everything but reprinted floats: a separator doubles (`,` → `, `).
@@ -989,6 +1043,7 @@ function fastReserialize(src: Uint16Array, n: number, python: boolean, maxDepth:
   let wide = false;
   fastKeyWide = false;
   if (fastKinds.length < maxDepth + 2) fastKinds = new Uint8Array(maxDepth + 2);
+  prepareKeys(n, maxDepth);
   const kinds = fastKinds;
   let o = 0;
   let i = 0;
@@ -1011,12 +1066,7 @@ function fastReserialize(src: Uint16Array, n: number, python: boolean, maxDepth:
         if (depth >= maxDepth) return -1;
         out[o++] = isObject ? CH_LBRACE : CH_LBRACKET;
         kinds[depth] = isObject ? 1 : 0;
-        if (isObject) {
-          const list = fastKeyHashes[depth];
-          if (list === undefined) fastKeyHashes[depth] = [];
-          else list.length = 0;
-          fastKeySets[depth] = null;
-        }
+        if (isObject) openSerials[depth] = ++lastSerial;
         depth++;
         if (isObject) {
           fastTarget = out;
@@ -1242,19 +1292,7 @@ function fastKey(src: Uint16Array, n: number, i: number, level: number, python: 
     out[o++] = c;
   }
   out[o++] = CH_QUOTE;
-  const list = fastKeyHashes[level] as number[];
-  const set = fastKeySets[level];
-  if (set !== null && set !== undefined) {
-    if (set.has(hash)) return -1;
-    set.add(hash);
-  } else {
-    for (let k = 0; k < list.length; k++) if (list[k] === hash) return -1;
-    list.push(hash);
-    if (list.length > LINEAR_KEYS) {
-      fastKeySets[level] = new Set(list);
-      fastSetsMade = true;
-    }
-  }
+  if (!addKeyHash(hash, level)) return -1;
   while (i < n && ((c = src[i] as number) === 32 || c === 10 || c === 13 || c === 9)) i++;
   if (i >= n || c !== CH_COLON) return -1;
   out[o++] = CH_COLON;
@@ -1314,7 +1352,7 @@ function hex4Bytes(src: Uint8Array, at: number, n: number): number {
  * Python's way; escapes are rewritten as Python prints them (`\\/` → `/`, `\\u00e9` → `é`, a control
  * character in lower-case hex); floats not already in Python's form are printed by {@link pythonFloatRepr}.
  * Linear in `n`: each byte is looked at a bounded number of times; keys are told apart by a 32-bit hash in
- * a list (a Set past {@link LINEAR_KEYS} keys), so even a hostile object costs linear time.
+ * the table {@link keyTable} (at most {@link MAX_PROBES} probes each), so even a hostile object costs linear time.
  */
 function fastReserializeBytes(src: Uint8Array, n: number, python: boolean, maxDepth: number): number {
   // Room for the worst growth of everything but reprinted floats: a separator doubles (`,` → `, `).
@@ -1324,6 +1362,7 @@ function fastReserializeBytes(src: Uint8Array, n: number, python: boolean, maxDe
   let wide = false;
   fastKeyWide = false;
   if (fastKinds.length < maxDepth + 2) fastKinds = new Uint8Array(maxDepth + 2);
+  prepareKeys(n, maxDepth);
   const kinds = fastKinds;
   let o = 0;
   let i = 0;
@@ -1346,12 +1385,7 @@ function fastReserializeBytes(src: Uint8Array, n: number, python: boolean, maxDe
         if (depth >= maxDepth) return -1;
         out[o++] = isObject ? CH_LBRACE : CH_LBRACKET;
         kinds[depth] = isObject ? 1 : 0;
-        if (isObject) {
-          const list = fastKeyHashes[depth];
-          if (list === undefined) fastKeyHashes[depth] = [];
-          else list.length = 0;
-          fastKeySets[depth] = null;
-        }
+        if (isObject) openSerials[depth] = ++lastSerial;
         depth++;
         if (isObject) {
           fastTarget = out;
@@ -1553,19 +1587,7 @@ function fastKeyBytes(src: Uint8Array, n: number, i: number, level: number, pyth
     out[o++] = c;
   }
   out[o++] = CH_QUOTE;
-  const list = fastKeyHashes[level] as number[];
-  const set = fastKeySets[level];
-  if (set !== null && set !== undefined) {
-    if (set.has(hash)) return -1;
-    set.add(hash);
-  } else {
-    for (let k = 0; k < list.length; k++) if (list[k] === hash) return -1;
-    list.push(hash);
-    if (list.length > LINEAR_KEYS) {
-      fastKeySets[level] = new Set(list);
-      fastSetsMade = true;
-    }
-  }
+  if (!addKeyHash(hash, level)) return -1;
   while (i < n && ((c = src[i] as number) === 32 || c === 10 || c === 13 || c === 9)) i++;
   if (i >= n || c !== CH_COLON) return -1;
   out[o++] = CH_COLON;
