@@ -874,6 +874,8 @@ let fastWide = false;
 function releaseLarge<T>(result: T): T {
   if (fastOut16.length > FAST_RETAIN_UNITS) fastOut16 = new Uint16Array(4096);
   if (fastOut.length > 2 * FAST_RETAIN_UNITS) fastOut = new Uint8Array(4096);
+  if (unitsViewOf !== fastOut16) unitsView = unitsViewOf = null;
+  if (bytesViewOf !== fastOut) bytesView = bytesViewOf = null;
   if (fastIn.length > 2 * FAST_RETAIN_UNITS) {
     fastIn = Buffer.allocUnsafeSlow(8192);
     fastInUnits = new Uint16Array(fastIn.buffer, fastIn.byteOffset, fastIn.length >> 1);
@@ -967,11 +969,13 @@ function fastFromText(text: string, python: boolean, maxDepth: number): number {
   if (!LITTLE_ENDIAN) return -1;
   const n = text.length;
   // The text's code units, written natively into a reused buffer (shrunk again after a large text).
-  if (fastIn.length < 2 * n || fastIn.length > Math.max(2 * FAST_OUT_KEEP, 4 * n)) {
-    fastIn = Buffer.allocUnsafeSlow(Math.max(2 * n, 8192));
+  if (fastIn.length < 2 * n + 2 || fastIn.length > Math.max(2 * FAST_OUT_KEEP, 4 * n + 2)) {
+    fastIn = Buffer.allocUnsafeSlow(Math.max(2 * n + 2, 8192));
     fastInUnits = new Uint16Array(fastIn.buffer, fastIn.byteOffset, fastIn.length >> 1);
   }
   fastIn.write(text, 0, 2 * n, 'utf16le');
+  // A quote just past the text: a string's loop stops at it without testing the length per unit.
+  fastInUnits[n] = CH_QUOTE;
   fastText = text;
   const length = fastReserialize(fastInUnits, n, python, maxDepth);
   fastText = '';
@@ -981,12 +985,29 @@ function fastFromText(text: string, python: boolean, maxDepth: number): number {
 /** The string of the first `length` code units of {@link fastOut16}. */
 function unitsToString(length: number): string {
   const units = fastOut16;
-  if (fastWide) return Buffer.from(units.buffer, units.byteOffset, length * 2).toString('utf16le');
+  if (fastWide) {
+    // A Buffer over the same memory, made once per output array rather than once per call.
+    if (unitsViewOf !== units) {
+      unitsView = Buffer.from(units.buffer, units.byteOffset, units.byteLength);
+      unitsViewOf = units;
+    }
+    return (unitsView as Buffer).toString('utf16le', 0, length * 2);
+  }
   // Every unit fits a byte: a one-byte string (half the memory, and cheaper to hash as UTF-8).
   const bytes = fastOut.length >= length ? fastOut : (fastOut = new Uint8Array(length));
   for (let k = 0; k < length; k++) bytes[k] = units[k] as number;
-  return Buffer.from(bytes.buffer, bytes.byteOffset, length).toString('latin1');
+  if (bytesViewOf !== bytes) {
+    bytesView = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    bytesViewOf = bytes;
+  }
+  return (bytesView as Buffer).toString('latin1', 0, length);
 }
+
+/** Buffers over {@link fastOut16} and {@link fastOut}'s memory (see {@link unitsToString}); dropped with them. */
+let unitsView: Buffer | null = null;
+let unitsViewOf: Uint16Array | null = null;
+let bytesView: Buffer | null = null;
+let bytesViewOf: Uint8Array | null = null;
 
 /** A Python escape for a control character (`\\u00XX` in lower case, or its short form). */
 const CONTROL_ESCAPES: string[] = [];
@@ -1081,9 +1102,8 @@ function fastReserialize(src: Uint16Array, n: number, python: boolean, maxDepth:
       out[o++] = CH_QUOTE;
       i++;
       let plain = 0;
-      // The string's code units up to its closing quote; escapes rewritten.
+      // The string's code units up to its closing quote (or the one past the text); escapes rewritten.
       for (;;) {
-        if (i >= n) return -1;
         c = src[i++] as number;
         if (c === CH_QUOTE) break;
         if (++plain === LONG_RUN) {
@@ -1163,6 +1183,7 @@ function fastReserialize(src: Uint16Array, n: number, python: boolean, maxDepth:
         }
         out[o++] = c;
       }
+      if (i > n) return -1;
       out[o++] = CH_QUOTE;
     } else if (c === CH_MINUS || (c >= 48 && c <= 57)) {
       const start = i;
@@ -1272,8 +1293,8 @@ function fastKey(src: Uint16Array, n: number, i: number, level: number, python: 
   i++;
   let hash = 0x811c9dc5 | 0;
   let c = 0;
+  // Stops at the closing quote or at the one past the text (see fastFromText).
   for (;;) {
-    if (i >= n) return -1;
     c = src[i++] as number;
     if (c === CH_QUOTE) break;
     if (c === CH_BACKSLASH || c < 0x20) return -1;
@@ -1291,6 +1312,7 @@ function fastKey(src: Uint16Array, n: number, i: number, level: number, python: 
     hash = Math.imul(hash ^ c, 16777619);
     out[o++] = c;
   }
+  if (i > n) return -1;
   out[o++] = CH_QUOTE;
   if (!addKeyHash(hash, level)) return -1;
   while (i < n && ((c = src[i] as number) === 32 || c === 10 || c === 13 || c === 9)) i++;
