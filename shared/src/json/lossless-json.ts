@@ -881,8 +881,8 @@ function releaseLarge<T>(result: T): T {
     fastInUnits = new Uint16Array(fastIn.buffer, fastIn.byteOffset, fastIn.length >> 1);
   }
   if (keyTable.length > 3 * KEY_TABLE_RETAIN) {
-    keyTable = new Int32Array(3 * 256);
-    keyMask = 255;
+    keyTable = new Int32Array(3 * 1024);
+    keyMask = 1023;
   }
   fastTarget = fastOut;
   return result;
@@ -913,25 +913,31 @@ let fastKinds = new Uint8Array(64);
  * At most {@link MAX_PROBES} slots are probed per key, then the text is left to the slow path: linear whatever
  * the keys' hashes.
  */
-let keyTable = new Int32Array(3 * 256);
-let keyMask = 255;
+let keyTable = new Int32Array(3 * 1024);
+let keyMask = 1023;
 /** Per depth: the serial of the object open there (only the first `depth` entries are meaningful). */
 let openSerials = new Int32Array(64);
+/** Per depth: how many keys the object open there has in the table. */
+let openKeyCounts = new Int32Array(64);
+/**
+ * Keys of the open objects (live slots): the table is doubled when they would fill half of it, so it stays
+ * the size of what is open (a few cache lines for ordinary bodies), not of the text.
+ */
+let liveKeys = 0;
 /** The serial of the last object opened by the fast path. */
 let lastSerial = 0;
 const MAX_PROBES = 32;
 /** Slots of the key table kept between calls (see {@link releaseLarge}). */
-const KEY_TABLE_RETAIN = 1 << 20;
+const KEY_TABLE_RETAIN = 1 << 16;
 
-/** Sizes {@link keyTable} for a text of `n` units (a key takes at least 4 of them) and the depth arrays for `maxDepth`. */
-function prepareKeys(n: number, maxDepth: number): void {
-  let slots = 256;
-  while (slots < n >> 1) slots <<= 1;
-  if (keyTable.length < 3 * slots) {
-    keyTable = new Int32Array(3 * slots);
-    keyMask = slots - 1;
+/** Readies the key table and the depth arrays for `maxDepth` at the start of a fast-path call. */
+function prepareKeys(maxDepth: number): void {
+  liveKeys = 0;
+  if (openSerials.length < maxDepth + 2) {
+    openSerials = new Int32Array(maxDepth + 2);
+    openKeyCounts = new Int32Array(maxDepth + 2);
+    keyTable.fill(0);
   }
-  if (openSerials.length < maxDepth + 2) openSerials = new Int32Array(maxDepth + 2);
   if (lastSerial > 0x3fffffff) {
     keyTable.fill(0);
     openSerials.fill(0);
@@ -944,6 +950,9 @@ function prepareKeys(n: number, maxDepth: number): void {
  * same hash already (or the probe limit is reached): the text is then left to the slow path.
  */
 function addKeyHash(hash: number, level: number): boolean {
+  if (2 * (liveKeys + 1) > keyMask + 1 && !growKeyTable(level)) return false;
+  liveKeys++;
+  openKeyCounts[level] = (openKeyCounts[level] as number) + 1;
   const table = keyTable;
   const serials = openSerials;
   const serial = serials[level] as number;
@@ -962,6 +971,33 @@ function addKeyHash(hash: number, level: number): boolean {
     slot = (slot + 1) & keyMask;
   }
   return false;
+}
+
+/** Doubles {@link keyTable}, moving the live slots (those of objects open at `level` or above); false past the probe limit. */
+function growKeyTable(level: number): boolean {
+  const old = keyTable;
+  const serials = openSerials;
+  const slots = 2 * (keyMask + 1);
+  const table = new Int32Array(3 * slots);
+  const mask = slots - 1;
+  for (let at = 0; at < old.length; at += 3) {
+    const owner = old[at] as number;
+    const depth = old[at + 1] as number;
+    if (owner === 0 || depth > level || serials[depth] !== owner) continue;
+    const hash = old[at + 2] as number;
+    let slot = (hash ^ (hash >>> 15)) & mask;
+    let probes = 0;
+    while (table[slot * 3] !== 0) {
+      if (++probes === MAX_PROBES) return false;
+      slot = (slot + 1) & mask;
+    }
+    table[slot * 3] = owner;
+    table[slot * 3 + 1] = depth;
+    table[slot * 3 + 2] = hash;
+  }
+  keyTable = table;
+  keyMask = mask;
+  return true;
 }
 
 /** The fast path on a JS string: its UTF-8 bytes, unless it holds a lone surrogate (which UTF-8 cannot carry). */
@@ -1064,7 +1100,7 @@ function fastReserialize(src: Uint16Array, n: number, python: boolean, maxDepth:
   let wide = false;
   fastKeyWide = false;
   if (fastKinds.length < maxDepth + 2) fastKinds = new Uint8Array(maxDepth + 2);
-  prepareKeys(n, maxDepth);
+  prepareKeys(maxDepth);
   const kinds = fastKinds;
   let o = 0;
   let i = 0;
@@ -1087,7 +1123,10 @@ function fastReserialize(src: Uint16Array, n: number, python: boolean, maxDepth:
         if (depth >= maxDepth) return -1;
         out[o++] = isObject ? CH_LBRACE : CH_LBRACKET;
         kinds[depth] = isObject ? 1 : 0;
-        if (isObject) openSerials[depth] = ++lastSerial;
+        if (isObject) {
+          openSerials[depth] = ++lastSerial;
+          openKeyCounts[depth] = 0;
+        }
         depth++;
         if (isObject) {
           fastTarget = out;
@@ -1269,6 +1308,7 @@ function fastReserialize(src: Uint16Array, n: number, python: boolean, maxDepth:
         out[o++] = c;
         i++;
         depth--;
+        if (isObject) liveKeys -= openKeyCounts[depth] as number;
         continue;
       }
       return -1;
@@ -1384,7 +1424,7 @@ function fastReserializeBytes(src: Uint8Array, n: number, python: boolean, maxDe
   let wide = false;
   fastKeyWide = false;
   if (fastKinds.length < maxDepth + 2) fastKinds = new Uint8Array(maxDepth + 2);
-  prepareKeys(n, maxDepth);
+  prepareKeys(maxDepth);
   const kinds = fastKinds;
   let o = 0;
   let i = 0;
@@ -1407,7 +1447,10 @@ function fastReserializeBytes(src: Uint8Array, n: number, python: boolean, maxDe
         if (depth >= maxDepth) return -1;
         out[o++] = isObject ? CH_LBRACE : CH_LBRACKET;
         kinds[depth] = isObject ? 1 : 0;
-        if (isObject) openSerials[depth] = ++lastSerial;
+        if (isObject) {
+          openSerials[depth] = ++lastSerial;
+          openKeyCounts[depth] = 0;
+        }
         depth++;
         if (isObject) {
           fastTarget = out;
@@ -1570,6 +1613,7 @@ function fastReserializeBytes(src: Uint8Array, n: number, python: boolean, maxDe
         out[o++] = c;
         i++;
         depth--;
+        if (isObject) liveKeys -= openKeyCounts[depth] as number;
         continue;
       }
       return -1;
