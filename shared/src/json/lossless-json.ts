@@ -1468,6 +1468,11 @@ function fastReserializeBytes(src: Uint8Array, n: number, python: boolean, maxDe
       for (;;) {
         if (i >= n) return -1;
         c = src[i++] as number;
+        // Most bytes stand for themselves: past the backslash (lower case, UTF-8 sequences), or printable.
+        if (c > CH_BACKSLASH || (c >= 0x20 && c !== CH_QUOTE && c !== CH_BACKSLASH)) {
+          out[o++] = c;
+          continue;
+        }
         if (c === CH_QUOTE) break;
         if (c === CH_BACKSLASH) {
           if (i >= n) return -1;
@@ -1514,19 +1519,8 @@ function fastReserializeBytes(src: Uint8Array, n: number, python: boolean, maxDe
           }
           continue;
         }
-        if (c < 0x20) return -1;
-        if (c > 0xff) {
-          wide = true;
-          // UTF-16 mode: a raw surrogate only as a high + low pair (lone ones are left to the slow path).
-          if (c >= 0xd800 && c <= 0xdfff) {
-            const low = src[i] as number;
-            if (c > 0xdbff || i >= n || low < 0xdc00 || low > 0xdfff) return -1;
-            out[o++] = c;
-            c = low;
-            i++;
-          }
-        }
-        out[o++] = c;
+        // A raw control character.
+        return -1;
       }
       out[o++] = CH_QUOTE;
     } else if (c === CH_MINUS || (c >= 48 && c <= 57)) {
@@ -1638,17 +1632,6 @@ function fastKeyBytes(src: Uint8Array, n: number, i: number, level: number, pyth
     c = src[i++] as number;
     if (c === CH_QUOTE) break;
     if (c === CH_BACKSLASH || c < 0x20) return -1;
-    if (c > 0xff) {
-      fastKeyWide = true;
-      if (c >= 0xd800 && c <= 0xdfff) {
-        const low = src[i] as number;
-        if (c > 0xdbff || i >= n || low < 0xdc00 || low > 0xdfff) return -1;
-        hash = Math.imul(hash ^ c, 16777619);
-        out[o++] = c;
-        c = low;
-        i++;
-      }
-    }
     hash = Math.imul(hash ^ c, 16777619);
     out[o++] = c;
   }
