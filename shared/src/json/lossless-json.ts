@@ -869,7 +869,7 @@ let fastWide = false;
 /**
  * After a text far past verify's 1 MiB body limit, gives back the buffers it grew (bodies up to that limit
  * keep theirs, about 6 bytes per character, so a stream of them does not allocate per call), and always the
- * key sets of big objects; passes `result` through.
+ * key table when it grew past {@link KEY_TABLE_RETAIN} slots; passes `result` through.
  */
 function releaseLarge<T>(result: T): T {
   if (fastOut16.length > FAST_RETAIN_UNITS) fastOut16 = new Uint16Array(4096);
