@@ -869,24 +869,24 @@ let fastWide = false;
 /**
  * After a text far past verify's 1 MiB body limit, gives back the buffers it grew (bodies up to that limit
  * keep theirs, about 6 bytes per character, so a stream of them does not allocate per call), and always the
- * key sets of big objects; passes `result` through.
+ * key table when it grew past {@link KEY_TABLE_RETAIN} slots; passes `result` through.
  */
 function releaseLarge<T>(result: T): T {
   if (fastOut16.length > FAST_RETAIN_UNITS) fastOut16 = new Uint16Array(4096);
   if (fastOut.length > 2 * FAST_RETAIN_UNITS) fastOut = new Uint8Array(4096);
+  if (unitsViewOf !== fastOut16) unitsView = unitsViewOf = null;
+  if (bytesViewOf !== fastOut) bytesView = bytesViewOf = null;
   if (fastIn.length > 2 * FAST_RETAIN_UNITS) {
     fastIn = Buffer.allocUnsafeSlow(8192);
     fastInUnits = new Uint16Array(fastIn.buffer, fastIn.byteOffset, fastIn.length >> 1);
   }
-  if (fastSetsMade) {
-    fastKeySets.length = 0;
-    fastSetsMade = false;
+  if (keyTable.length > 3 * KEY_TABLE_RETAIN) {
+    keyTable = new Int32Array(3 * 1024);
+    keyMask = 1023;
   }
   fastTarget = fastOut;
   return result;
 }
-/** A key Set was made during the call (see {@link releaseLarge}). */
-let fastSetsMade = false;
 
 /** The UTF-16LE bytes of the text being read, and the same memory as code units (read by {@link fastReserialize}). */
 let fastIn: Buffer = Buffer.allocUnsafeSlow(8192);
@@ -904,20 +904,114 @@ const LONG_RUN = 32;
 const LATIN1_RUN = /[^"\\\u0000-\u001f\u0100-\uffff]*/y;
 /** Per open container: 1 for an object, 0 for an array. */
 let fastKinds = new Uint8Array(64);
-/** Per open object: the hashes of its keys so far (a Set past {@link LINEAR_KEYS}). */
-const fastKeyHashes: number[][] = [];
-const fastKeySets: Array<Set<number> | null> = [];
+/**
+ * The keys of the open objects, for telling duplicates apart in the fast path: an open-addressing table,
+ * three Int32 per slot — the serial of the object the key belongs to, that object's depth, the key's 32-bit
+ * hash. A slot is free when its object is closed ({@link openSerials}`[depth]` is no longer its serial), so
+ * the table is never cleared: serials only grow (it is wiped when they would overflow). An object inserts only
+ * while every object opened after it is closed, so the live slots of its probe chains stay contiguous.
+ * At most {@link MAX_PROBES} slots are probed per key, then the text is left to the slow path: linear whatever
+ * the keys' hashes.
+ */
+let keyTable = new Int32Array(3 * 1024);
+let keyMask = 1023;
+/** Per depth: the serial of the object open there (only the first `depth` entries are meaningful). */
+let openSerials = new Int32Array(64);
+/** Per depth: how many keys the object open there has in the table. */
+let openKeyCounts = new Int32Array(64);
+/**
+ * Keys of the open objects (live slots): the table is doubled when they would fill half of it, so it stays
+ * the size of what is open (a few cache lines for ordinary bodies), not of the text.
+ */
+let liveKeys = 0;
+/** The serial of the last object opened by the fast path. */
+let lastSerial = 0;
+const MAX_PROBES = 32;
+/** Slots of the key table kept between calls (see {@link releaseLarge}). */
+const KEY_TABLE_RETAIN = 1 << 16;
+
+/** Readies the key table and the depth arrays for `maxDepth` at the start of a fast-path call. */
+function prepareKeys(maxDepth: number): void {
+  liveKeys = 0;
+  if (openSerials.length < maxDepth + 2) {
+    openSerials = new Int32Array(maxDepth + 2);
+    openKeyCounts = new Int32Array(maxDepth + 2);
+    keyTable.fill(0);
+  }
+  if (lastSerial > 0x3fffffff) {
+    keyTable.fill(0);
+    openSerials.fill(0);
+    lastSerial = 0;
+  }
+}
+
+/**
+ * Records the key hashed `hash` in the object open at `level`; false when the object has a key with the
+ * same hash already (or the probe limit is reached): the text is then left to the slow path.
+ */
+function addKeyHash(hash: number, level: number): boolean {
+  if (2 * (liveKeys + 1) > keyMask + 1 && !growKeyTable(level)) return false;
+  liveKeys++;
+  openKeyCounts[level] = (openKeyCounts[level] as number) + 1;
+  const table = keyTable;
+  const serials = openSerials;
+  const serial = serials[level] as number;
+  let slot = (hash ^ (hash >>> 15)) & keyMask;
+  for (let probes = 0; probes < MAX_PROBES; probes++) {
+    const at = slot * 3;
+    const owner = table[at] as number;
+    const depth = table[at + 1] as number;
+    if (owner === 0 || depth > level || serials[depth] !== owner) {
+      table[at] = serial;
+      table[at + 1] = level;
+      table[at + 2] = hash;
+      return true;
+    }
+    if (owner === serial && table[at + 2] === hash) return false;
+    slot = (slot + 1) & keyMask;
+  }
+  return false;
+}
+
+/** Doubles {@link keyTable}, moving the live slots (those of objects open at `level` or above); false past the probe limit. */
+function growKeyTable(level: number): boolean {
+  const old = keyTable;
+  const serials = openSerials;
+  const slots = 2 * (keyMask + 1);
+  const table = new Int32Array(3 * slots);
+  const mask = slots - 1;
+  for (let at = 0; at < old.length; at += 3) {
+    const owner = old[at] as number;
+    const depth = old[at + 1] as number;
+    if (owner === 0 || depth > level || serials[depth] !== owner) continue;
+    const hash = old[at + 2] as number;
+    let slot = (hash ^ (hash >>> 15)) & mask;
+    let probes = 0;
+    while (table[slot * 3] !== 0) {
+      if (++probes === MAX_PROBES) return false;
+      slot = (slot + 1) & mask;
+    }
+    table[slot * 3] = owner;
+    table[slot * 3 + 1] = depth;
+    table[slot * 3 + 2] = hash;
+  }
+  keyTable = table;
+  keyMask = mask;
+  return true;
+}
 
 /** The fast path on a JS string: its UTF-8 bytes, unless it holds a lone surrogate (which UTF-8 cannot carry). */
 function fastFromText(text: string, python: boolean, maxDepth: number): number {
   if (!LITTLE_ENDIAN) return -1;
   const n = text.length;
   // The text's code units, written natively into a reused buffer (shrunk again after a large text).
-  if (fastIn.length < 2 * n || fastIn.length > Math.max(2 * FAST_OUT_KEEP, 4 * n)) {
-    fastIn = Buffer.allocUnsafeSlow(Math.max(2 * n, 8192));
+  if (fastIn.length < 2 * n + 2 || fastIn.length > Math.max(2 * FAST_OUT_KEEP, 4 * n + 2)) {
+    fastIn = Buffer.allocUnsafeSlow(Math.max(2 * n + 2, 8192));
     fastInUnits = new Uint16Array(fastIn.buffer, fastIn.byteOffset, fastIn.length >> 1);
   }
   fastIn.write(text, 0, 2 * n, 'utf16le');
+  // A quote just past the text: a string's loop stops at it without testing the length per unit.
+  fastInUnits[n] = CH_QUOTE;
   fastText = text;
   const length = fastReserialize(fastInUnits, n, python, maxDepth);
   fastText = '';
@@ -927,12 +1021,29 @@ function fastFromText(text: string, python: boolean, maxDepth: number): number {
 /** The string of the first `length` code units of {@link fastOut16}. */
 function unitsToString(length: number): string {
   const units = fastOut16;
-  if (fastWide) return Buffer.from(units.buffer, units.byteOffset, length * 2).toString('utf16le');
+  if (fastWide) {
+    // A Buffer over the same memory, made once per output array rather than once per call.
+    if (unitsViewOf !== units) {
+      unitsView = Buffer.from(units.buffer, units.byteOffset, units.byteLength);
+      unitsViewOf = units;
+    }
+    return (unitsView as Buffer).toString('utf16le', 0, length * 2);
+  }
   // Every unit fits a byte: a one-byte string (half the memory, and cheaper to hash as UTF-8).
   const bytes = fastOut.length >= length ? fastOut : (fastOut = new Uint8Array(length));
   for (let k = 0; k < length; k++) bytes[k] = units[k] as number;
-  return Buffer.from(bytes.buffer, bytes.byteOffset, length).toString('latin1');
+  if (bytesViewOf !== bytes) {
+    bytesView = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    bytesViewOf = bytes;
+  }
+  return (bytesView as Buffer).toString('latin1', 0, length);
 }
+
+/** Buffers over {@link fastOut16} and {@link fastOut}'s memory (see {@link unitsToString}); dropped with them. */
+let unitsView: Buffer | null = null;
+let unitsViewOf: Uint16Array | null = null;
+let bytesView: Buffer | null = null;
+let bytesViewOf: Uint8Array | null = null;
 
 /** A Python escape for a control character (`\\u00XX` in lower case, or its short form). */
 const CONTROL_ESCAPES: string[] = [];
@@ -979,7 +1090,7 @@ function growFastOut(used: number, need: number): Uint8Array | Uint16Array {
  * Python's way; escapes are rewritten as Python prints them (`\\/` → `/`, `\\u00e9` → `é`, a control
  * character in lower-case hex); floats not already in Python's form are printed by {@link pythonFloatRepr}.
  * Linear in `n`: each byte is looked at a bounded number of times; keys are told apart by a 32-bit hash in
- * a list (a Set past {@link LINEAR_KEYS} keys), so even a hostile object costs linear time.
+ * the table {@link keyTable} (at most {@link MAX_PROBES} probes each), so even a hostile object costs linear time.
  */
 function fastReserialize(src: Uint16Array, n: number, python: boolean, maxDepth: number): number {
   // Room for the worst growth of everything but reprinted floats: a separator doubles (`,` → `, `).
@@ -989,6 +1100,7 @@ function fastReserialize(src: Uint16Array, n: number, python: boolean, maxDepth:
   let wide = false;
   fastKeyWide = false;
   if (fastKinds.length < maxDepth + 2) fastKinds = new Uint8Array(maxDepth + 2);
+  prepareKeys(maxDepth);
   const kinds = fastKinds;
   let o = 0;
   let i = 0;
@@ -1012,10 +1124,8 @@ function fastReserialize(src: Uint16Array, n: number, python: boolean, maxDepth:
         out[o++] = isObject ? CH_LBRACE : CH_LBRACKET;
         kinds[depth] = isObject ? 1 : 0;
         if (isObject) {
-          const list = fastKeyHashes[depth];
-          if (list === undefined) fastKeyHashes[depth] = [];
-          else list.length = 0;
-          fastKeySets[depth] = null;
+          openSerials[depth] = ++lastSerial;
+          openKeyCounts[depth] = 0;
         }
         depth++;
         if (isObject) {
@@ -1031,9 +1141,8 @@ function fastReserialize(src: Uint16Array, n: number, python: boolean, maxDepth:
       out[o++] = CH_QUOTE;
       i++;
       let plain = 0;
-      // The string's code units up to its closing quote; escapes rewritten.
+      // The string's code units up to its closing quote (or the one past the text); escapes rewritten.
       for (;;) {
-        if (i >= n) return -1;
         c = src[i++] as number;
         if (c === CH_QUOTE) break;
         if (++plain === LONG_RUN) {
@@ -1113,6 +1222,7 @@ function fastReserialize(src: Uint16Array, n: number, python: boolean, maxDepth:
         }
         out[o++] = c;
       }
+      if (i > n) return -1;
       out[o++] = CH_QUOTE;
     } else if (c === CH_MINUS || (c >= 48 && c <= 57)) {
       const start = i;
@@ -1198,6 +1308,7 @@ function fastReserialize(src: Uint16Array, n: number, python: boolean, maxDepth:
         out[o++] = c;
         i++;
         depth--;
+        if (isObject) liveKeys -= openKeyCounts[depth] as number;
         continue;
       }
       return -1;
@@ -1222,8 +1333,8 @@ function fastKey(src: Uint16Array, n: number, i: number, level: number, python: 
   i++;
   let hash = 0x811c9dc5 | 0;
   let c = 0;
+  // Stops at the closing quote or at the one past the text (see fastFromText).
   for (;;) {
-    if (i >= n) return -1;
     c = src[i++] as number;
     if (c === CH_QUOTE) break;
     if (c === CH_BACKSLASH || c < 0x20) return -1;
@@ -1241,20 +1352,9 @@ function fastKey(src: Uint16Array, n: number, i: number, level: number, python: 
     hash = Math.imul(hash ^ c, 16777619);
     out[o++] = c;
   }
+  if (i > n) return -1;
   out[o++] = CH_QUOTE;
-  const list = fastKeyHashes[level] as number[];
-  const set = fastKeySets[level];
-  if (set !== null && set !== undefined) {
-    if (set.has(hash)) return -1;
-    set.add(hash);
-  } else {
-    for (let k = 0; k < list.length; k++) if (list[k] === hash) return -1;
-    list.push(hash);
-    if (list.length > LINEAR_KEYS) {
-      fastKeySets[level] = new Set(list);
-      fastSetsMade = true;
-    }
-  }
+  if (!addKeyHash(hash, level)) return -1;
   while (i < n && ((c = src[i] as number) === 32 || c === 10 || c === 13 || c === 9)) i++;
   if (i >= n || c !== CH_COLON) return -1;
   out[o++] = CH_COLON;
@@ -1314,7 +1414,7 @@ function hex4Bytes(src: Uint8Array, at: number, n: number): number {
  * Python's way; escapes are rewritten as Python prints them (`\\/` → `/`, `\\u00e9` → `é`, a control
  * character in lower-case hex); floats not already in Python's form are printed by {@link pythonFloatRepr}.
  * Linear in `n`: each byte is looked at a bounded number of times; keys are told apart by a 32-bit hash in
- * a list (a Set past {@link LINEAR_KEYS} keys), so even a hostile object costs linear time.
+ * the table {@link keyTable} (at most {@link MAX_PROBES} probes each), so even a hostile object costs linear time.
  */
 function fastReserializeBytes(src: Uint8Array, n: number, python: boolean, maxDepth: number): number {
   // Room for the worst growth of everything but reprinted floats: a separator doubles (`,` → `, `).
@@ -1324,6 +1424,7 @@ function fastReserializeBytes(src: Uint8Array, n: number, python: boolean, maxDe
   let wide = false;
   fastKeyWide = false;
   if (fastKinds.length < maxDepth + 2) fastKinds = new Uint8Array(maxDepth + 2);
+  prepareKeys(maxDepth);
   const kinds = fastKinds;
   let o = 0;
   let i = 0;
@@ -1347,10 +1448,8 @@ function fastReserializeBytes(src: Uint8Array, n: number, python: boolean, maxDe
         out[o++] = isObject ? CH_LBRACE : CH_LBRACKET;
         kinds[depth] = isObject ? 1 : 0;
         if (isObject) {
-          const list = fastKeyHashes[depth];
-          if (list === undefined) fastKeyHashes[depth] = [];
-          else list.length = 0;
-          fastKeySets[depth] = null;
+          openSerials[depth] = ++lastSerial;
+          openKeyCounts[depth] = 0;
         }
         depth++;
         if (isObject) {
@@ -1369,6 +1468,11 @@ function fastReserializeBytes(src: Uint8Array, n: number, python: boolean, maxDe
       for (;;) {
         if (i >= n) return -1;
         c = src[i++] as number;
+        // Most bytes stand for themselves: past the backslash (lower case, UTF-8 sequences), or printable.
+        if (c > CH_BACKSLASH || (c >= 0x20 && c !== CH_QUOTE && c !== CH_BACKSLASH)) {
+          out[o++] = c;
+          continue;
+        }
         if (c === CH_QUOTE) break;
         if (c === CH_BACKSLASH) {
           if (i >= n) return -1;
@@ -1415,19 +1519,8 @@ function fastReserializeBytes(src: Uint8Array, n: number, python: boolean, maxDe
           }
           continue;
         }
-        if (c < 0x20) return -1;
-        if (c > 0xff) {
-          wide = true;
-          // UTF-16 mode: a raw surrogate only as a high + low pair (lone ones are left to the slow path).
-          if (c >= 0xd800 && c <= 0xdfff) {
-            const low = src[i] as number;
-            if (c > 0xdbff || i >= n || low < 0xdc00 || low > 0xdfff) return -1;
-            out[o++] = c;
-            c = low;
-            i++;
-          }
-        }
-        out[o++] = c;
+        // A raw control character.
+        return -1;
       }
       out[o++] = CH_QUOTE;
     } else if (c === CH_MINUS || (c >= 48 && c <= 57)) {
@@ -1514,6 +1607,7 @@ function fastReserializeBytes(src: Uint8Array, n: number, python: boolean, maxDe
         out[o++] = c;
         i++;
         depth--;
+        if (isObject) liveKeys -= openKeyCounts[depth] as number;
         continue;
       }
       return -1;
@@ -1538,34 +1632,11 @@ function fastKeyBytes(src: Uint8Array, n: number, i: number, level: number, pyth
     c = src[i++] as number;
     if (c === CH_QUOTE) break;
     if (c === CH_BACKSLASH || c < 0x20) return -1;
-    if (c > 0xff) {
-      fastKeyWide = true;
-      if (c >= 0xd800 && c <= 0xdfff) {
-        const low = src[i] as number;
-        if (c > 0xdbff || i >= n || low < 0xdc00 || low > 0xdfff) return -1;
-        hash = Math.imul(hash ^ c, 16777619);
-        out[o++] = c;
-        c = low;
-        i++;
-      }
-    }
     hash = Math.imul(hash ^ c, 16777619);
     out[o++] = c;
   }
   out[o++] = CH_QUOTE;
-  const list = fastKeyHashes[level] as number[];
-  const set = fastKeySets[level];
-  if (set !== null && set !== undefined) {
-    if (set.has(hash)) return -1;
-    set.add(hash);
-  } else {
-    for (let k = 0; k < list.length; k++) if (list[k] === hash) return -1;
-    list.push(hash);
-    if (list.length > LINEAR_KEYS) {
-      fastKeySets[level] = new Set(list);
-      fastSetsMade = true;
-    }
-  }
+  if (!addKeyHash(hash, level)) return -1;
   while (i < n && ((c = src[i] as number) === 32 || c === 10 || c === 13 || c === 9)) i++;
   if (i >= n || c !== CH_COLON) return -1;
   out[o++] = CH_COLON;

@@ -9,7 +9,7 @@ import type { SignatureScheme } from '../types';
 import { signHmacHeader, verifyHmacHeader, type HmacHeaderConfig } from './hmac-header';
 
 /** `": ` right after a key: Python's json.dumps separator. */
-const PYTHON_SEPARATOR = /": /;
+const PYTHON_SEPARATOR = '": ';
 /** A `\uD800`–`\uDFFF` escape (or a backslash-u run that looks like one; the scanner decides exactly). */
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 /** The forms we compute are the ones a sender signed, so they must stand for exactly one parsed body. */
@@ -36,18 +36,21 @@ const config: HmacHeaderConfig = {
     const text = input.text;
     // A body with Python's separators was most likely sent as signed; a compact one was most likely
     // re-serialized by someone after signing.
-    const rawFirst = PYTHON_SEPARATOR.test(text);
+    const rawFirst = text.includes(PYTHON_SEPARATOR);
     // Decoding replaced nothing, so the received bytes are the text's UTF-8: the scanner reads them directly.
     const textBytes = text.includes('\ufffd') ? Buffer.from(text, 'utf8') : input.rawBody;
     let python: Buffer | NotSignableError | undefined;
     const pythonForm = () => (python ??= signedForm(text, textBytes));
-    if (SURROGATE_ESCAPE.test(text)) {
+    // A lone surrogate is refused before any MAC. When the raw bytes come first, only a body that may hold
+    // one is scanned before them; otherwise the form comes first anyway and says so itself.
+    if (rawFirst && SURROGATE_ESCAPE.test(text)) {
       const form = pythonForm();
       if (form instanceof NotSignableError && form.reason === 'lone_surrogate') throw form;
     }
     if (rawFirst) yield input.rawBody;
     const form = pythonForm();
     if (form instanceof NotSignableError) {
+      if (form.reason === 'lone_surrogate') throw form;
       // An integer -0: only the raw bytes may be what was signed.
       if (!rawFirst) yield input.rawBody;
       throw form;
