@@ -1,7 +1,7 @@
 /**
  * The bad-input matrix of the hardening suite: ONE list of named requests that every receiving side must
  * refuse — the core's `verify` (test/core/bad-inputs.test.ts), a real Node-RED `devicehook in`
- * and a real n8n trigger (test/hardening/bad-inputs.test.ts; n8n by default still from n8n-bad-inputs.test.ts) — plus the outbound
+ * and a real n8n trigger (both in test/hardening/bad-inputs.test.ts) — plus the outbound
  * placeholder-injection cases, which only the core's delivery API can be asked about.
  *
  * Data and small builders only; no test framework in here, so any runner can import it.

@@ -328,12 +328,33 @@ const live = new Set<() => Promise<void>>();
 const roots = new Set<string>();
 let exitHook = false;
 
-/** Starts Redis, Postgres and n8n main + webhook processor + worker in queue mode, with the given workflows published. */
-export async function startQueueStack(options: QueueStackOptions = {}): Promise<QueueStack> {
-  const version = options.version ?? '2.41.1';
-  const install = await ensureN8n(version);
+/** Removes the folders of stacks still running when this process exits (once per process). */
+function removeRootsOnExit(): void {
+  if (exitHook) return;
+  exitHook = true;
+  process.on('exit', () => {
+    if (process.env.DEVICEHOOK_KEEP_USERDIR) return;
+    for (const dir of roots) {
+      try {
+        fs.rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // a server still writing there; the OS cleans /tmp
+      }
+    }
+  });
+}
+
+/** A stack's folder, the ports it took, and what stops it: each server started pushes its stop onto `cleanups`. */
+interface StackScope {
+  root: string;
+  ports: Set<number>;
+  cleanups: Array<() => Promise<void>>;
+  /** Runs the cleanups last first, once, and removes the folder. */
+  stop(): Promise<void>;
+}
+
+function openStackScope(version: N8nVersion): StackScope {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `devicehook-n8n-queue-${version}-`));
-  const ports = new Set<number>();
   const cleanups: Array<() => Promise<void>> = [];
   let stopped = false;
   const stop = async () => {
@@ -346,245 +367,316 @@ export async function startQueueStack(options: QueueStackOptions = {}): Promise<
   };
   live.add(stop);
   roots.add(root);
-  if (!exitHook) {
-    exitHook = true;
-    process.on('exit', () => {
-      if (process.env.DEVICEHOOK_KEEP_USERDIR) return;
-      for (const dir of roots) {
-        try {
-          fs.rmSync(dir, { recursive: true, force: true });
-        } catch {
-          // a server still writing there; the OS cleans /tmp
-        }
-      }
+  removeRootsOnExit();
+  return { root, ports: new Set<number>(), cleanups, stop };
+}
+
+/** Redis, then PostgreSQL, each stopped by the scope. */
+async function startServices(scope: StackScope): Promise<{ redis: Server; postgres: PostgresServer }> {
+  const started = Date.now();
+  const redis = await startRedis(scope.root, scope.ports);
+  scope.cleanups.push(() => redis.stop());
+  const postgres = await startPostgres(scope.root, scope.ports);
+  scope.cleanups.push(() => postgres.stop());
+  progress(`Redis ${redis.version} on ${redis.port}, PostgreSQL ${postgres.version} on ${postgres.port} (${Date.now() - started} ms)`);
+  return { redis, postgres };
+}
+
+interface StackPorts {
+  /** HTTP ports: main's, the webhook processor's, the worker's health server. */
+  http: Record<N8nRole, number>;
+  /** Each process's task-runner broker. */
+  brokers: Record<N8nRole, number>;
+}
+
+async function allocatePorts(ports: Set<number>): Promise<StackPorts> {
+  const take = async () => {
+    const p = await freePort(ports);
+    ports.add(p);
+    return p;
+  };
+  const http = { main: await take(), webhook: await take(), worker: await take() };
+  const brokers = { main: await take(), webhook: await take(), worker: await take() };
+  return { http, brokers };
+}
+
+const urlOf = (p: number) => `http://127.0.0.1:${p}`;
+
+/** The environment of an n8n process (and of the CLI, as main) in this stack. */
+function queueEnv(install: N8nInstall, ports: StackPorts, services: { redis: Server; postgres: Server }, extra: Record<string, string> | undefined) {
+  return (role: N8nRole, userFolder: string): NodeJS.ProcessEnv =>
+    childEnv({
+      PATH: `${path.dirname(install.nodeBin)}${path.delimiter}${process.env.PATH ?? ''}`,
+      N8N_USER_FOLDER: userFolder,
+      N8N_LISTEN_ADDRESS: '127.0.0.1',
+      N8N_HOST: '127.0.0.1',
+      N8N_PROTOCOL: 'http',
+      N8N_PORT: String(role === 'webhook' ? ports.http.webhook : ports.http.main),
+      // The production URL n8n shows and hands to triggers: the webhook processor's, as behind a load balancer.
+      WEBHOOK_URL: `${urlOf(ports.http.webhook)}/`,
+      N8N_RUNNERS_BROKER_PORT: String(ports.brokers[role]),
+      N8N_ENCRYPTION_KEY: QUEUE_ENCRYPTION_KEY,
+      N8N_DIAGNOSTICS_ENABLED: 'false',
+      N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+      N8N_TEMPLATES_ENABLED: 'false',
+      N8N_PERSONALIZATION_ENABLED: 'false',
+      N8N_UNVERIFIED_PACKAGES_ENABLED: 'true',
+      N8N_SECURE_COOKIE: 'false',
+      N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+      N8N_LOG_LEVEL: 'info',
+      EXECUTIONS_MODE: 'queue',
+      QUEUE_BULL_REDIS_HOST: '127.0.0.1',
+      QUEUE_BULL_REDIS_PORT: String(services.redis.port),
+      QUEUE_HEALTH_CHECK_ACTIVE: role === 'worker' ? 'true' : 'false',
+      QUEUE_HEALTH_CHECK_PORT: String(ports.http.worker),
+      DB_TYPE: 'postgresdb',
+      DB_POSTGRESDB_HOST: '127.0.0.1',
+      DB_POSTGRESDB_PORT: String(services.postgres.port),
+      DB_POSTGRESDB_DATABASE: 'n8n',
+      DB_POSTGRESDB_USER: 'postgres',
+      DB_POSTGRESDB_PASSWORD: '',
+      ...extra,
     });
+}
+
+/** A folder per process, each with the package installed from the tarball with the README's command. */
+async function prepareFolders(root: string, install: N8nInstall, tarball: string): Promise<Record<N8nRole, string>> {
+  const folders = {} as Record<N8nRole, string>;
+  for (const role of ['main', 'webhook', 'worker'] as const) {
+    folders[role] = path.join(root, role);
+    fs.mkdirSync(folders[role]);
+    await installN8nPackage(tarball, folders[role], install.nodeBin);
   }
+  return folders;
+}
 
-  try {
-    const started = Date.now();
-    const redis = await startRedis(root, ports);
-    cleanups.push(() => redis.stop());
-    const postgres = await startPostgres(root, ports);
-    cleanups.push(() => postgres.stop());
-    progress(`Redis ${redis.version} on ${redis.port}, PostgreSQL ${postgres.version} on ${postgres.port} (${Date.now() - started} ms)`);
-
-    const port = { main: await freePort(ports), webhook: 0, worker: 0 };
-    ports.add(port.main);
-    port.webhook = await freePort(ports);
-    ports.add(port.webhook);
-    port.worker = await freePort(ports);
-    ports.add(port.worker);
-    const brokers: Record<N8nRole, number> = { main: 0, webhook: 0, worker: 0 };
-    for (const role of ['main', 'webhook', 'worker'] as const) {
-      brokers[role] = await freePort(ports);
-      ports.add(brokers[role]);
-    }
-    const urlOf = (p: number) => `http://127.0.0.1:${p}`;
-
-    const envFor = (role: N8nRole, userFolder: string): NodeJS.ProcessEnv =>
-      childEnv({
-        PATH: `${path.dirname(install.nodeBin)}${path.delimiter}${process.env.PATH ?? ''}`,
-        N8N_USER_FOLDER: userFolder,
-        N8N_LISTEN_ADDRESS: '127.0.0.1',
-        N8N_HOST: '127.0.0.1',
-        N8N_PROTOCOL: 'http',
-        N8N_PORT: String(role === 'webhook' ? port.webhook : port.main),
-        // The production URL n8n shows and hands to triggers: the webhook processor's, as behind a load balancer.
-        WEBHOOK_URL: `${urlOf(port.webhook)}/`,
-        N8N_RUNNERS_BROKER_PORT: String(brokers[role]),
-        N8N_ENCRYPTION_KEY: QUEUE_ENCRYPTION_KEY,
-        N8N_DIAGNOSTICS_ENABLED: 'false',
-        N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
-        N8N_TEMPLATES_ENABLED: 'false',
-        N8N_PERSONALIZATION_ENABLED: 'false',
-        N8N_UNVERIFIED_PACKAGES_ENABLED: 'true',
-        N8N_SECURE_COOKIE: 'false',
-        N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
-        N8N_LOG_LEVEL: 'info',
-        EXECUTIONS_MODE: 'queue',
-        QUEUE_BULL_REDIS_HOST: '127.0.0.1',
-        QUEUE_BULL_REDIS_PORT: String(redis.port),
-        QUEUE_HEALTH_CHECK_ACTIVE: role === 'worker' ? 'true' : 'false',
-        QUEUE_HEALTH_CHECK_PORT: String(port.worker),
-        DB_TYPE: 'postgresdb',
-        DB_POSTGRESDB_HOST: '127.0.0.1',
-        DB_POSTGRESDB_PORT: String(postgres.port),
-        DB_POSTGRESDB_DATABASE: 'n8n',
-        DB_POSTGRESDB_USER: 'postgres',
-        DB_POSTGRESDB_PASSWORD: '',
-        ...options.env,
-      });
-
-    const folders = {} as Record<N8nRole, string>;
-    for (const role of ['main', 'webhook', 'worker'] as const) {
-      folders[role] = path.join(root, role);
-      fs.mkdirSync(folders[role]);
-      // The release tarball, with the README's command, in each process's own N8N_USER_FOLDER.
-      await installN8nPackage(options.tarball ?? releaseTarballs().n8n, folders[role], install.nodeBin);
-    }
-
-    // Import and publish with the CLI, before any process runs (it runs the migrations on first use).
-    let cliLog = '';
-    const cli = async (args: string[]) => {
+/** n8n's CLI as the main process would run it; everything it printed is kept in `log`. */
+function queueCli(install: N8nInstall, folder: string, env: NodeJS.ProcessEnv) {
+  const cli = {
+    log: '',
+    async run(args: string[]): Promise<string> {
       const t = Date.now();
-      const { code, output } = await run(install.nodeBin, [install.n8nBin, ...args], { cwd: folders.main, env: envFor('main', folders.main), timeoutMs: CLI_TIMEOUT_MS });
-      cliLog += `${LOG_PREFIX} $ n8n ${args.join(' ')} (${Date.now() - t} ms, exit ${code})\n${output}\n`;
+      const { code, output } = await run(install.nodeBin, [install.n8nBin, ...args], { cwd: folder, env, timeoutMs: CLI_TIMEOUT_MS });
+      cli.log += `${LOG_PREFIX} $ n8n ${args.join(' ')} (${Date.now() - t} ms, exit ${code})\n${output}\n`;
       if (code !== 0 || /An error occurred|Error updating database|^Error:/m.test(output)) throw new Error(`${LOG_PREFIX} n8n ${args.join(' ')} failed (exit ${code}):\n${tail(output)}`);
       return output;
-    };
-    const importDir = path.join(root, 'import');
-    fs.mkdirSync(importDir);
-    const credentials = options.credentials ?? [];
-    const workflows = options.workflows ?? [];
-    if (credentials.length > 0) {
-      const file = path.join(importDir, 'credentials.json');
-      fs.writeFileSync(file, JSON.stringify(credentials, null, 2));
-      const out = await cli(['import:credentials', `--input=${file}`]);
-      if (!out.includes(`Successfully imported ${credentials.length} credential`)) throw new Error(`${LOG_PREFIX} import:credentials:\n${tail(out)}`);
+    },
+  };
+  return cli;
+}
+
+/** Imports the credentials and workflows and publishes the active ones, before any process runs (the CLI runs the migrations on first use). */
+async function importAndPublish(cli: ReturnType<typeof queueCli>, importDir: string, credentials: N8nCredential[], workflows: N8nWorkflow[]): Promise<void> {
+  fs.mkdirSync(importDir);
+  if (credentials.length > 0) {
+    const file = path.join(importDir, 'credentials.json');
+    fs.writeFileSync(file, JSON.stringify(credentials, null, 2));
+    const out = await cli.run(['import:credentials', `--input=${file}`]);
+    if (!out.includes(`Successfully imported ${credentials.length} credential`)) throw new Error(`${LOG_PREFIX} import:credentials:\n${tail(out)}`);
+  }
+  if (workflows.length > 0) {
+    const file = path.join(importDir, 'workflows.json');
+    fs.writeFileSync(file, JSON.stringify(workflows.map((wf) => ({ settings: {}, pinData: {}, ...wf, active: false })), null, 2));
+    const out = await cli.run(['import:workflow', `--input=${file}`]);
+    if (!out.includes(`Successfully imported ${workflows.length} workflow`)) throw new Error(`${LOG_PREFIX} import:workflow:\n${tail(out)}`);
+    for (const wf of workflows) if (wf.active !== false) await cli.run(['publish:workflow', `--id=${wf.id}`]);
+  } else if (credentials.length === 0) {
+    await cli.run(['list:workflow']);
+  }
+}
+
+type Query = <T = Record<string, unknown>>(sql: string) => Promise<T[]>;
+
+/** Rows of a query on n8n's Postgres database, as JSON objects. */
+function postgresQuery(postgres: PostgresServer): Query {
+  return async <T = Record<string, unknown>>(sql: string): Promise<T[]> => {
+    const out = await postgres.psql(`select coalesce(json_agg(t), '[]'::json) from (${sql}) t`);
+    return JSON.parse(out.trim() || '[]') as T[];
+  };
+}
+
+/**
+ * Starts one n8n process of the stack in its own process group (n8n and its task runner) under
+ * process-kit's watchdog; the scope stops it.
+ */
+function spawnN8nProcess(
+  scope: StackScope,
+  install: N8nInstall,
+  spec: { role: N8nRole; args: string[]; folder: string; env: NodeJS.ProcessEnv; port: number; initialLog?: string },
+): N8nQueueProcess {
+  const { role } = spec;
+  let log = spec.initialLog ?? '';
+  const child = spawnServer(install.nodeBin, [install.n8nBin, ...spec.args], { cwd: spec.folder, env: spec.env, graceMs: STOP_GRACE_MS, cleanup: [spec.folder] });
+  const append = (chunk: Buffer | string) => {
+    log += chunk.toString();
+    if (log.length > MAX_LOG_CHARS) log = log.slice(-MAX_LOG_CHARS);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  child.on('exit', (code, signal) => append(`${LOG_PREFIX} ${role} process ${child.pid ?? '?'} ended: exit code ${code ?? '-'} signal ${signal ?? '-'}\n`));
+  scope.cleanups.push(() => terminate(child));
+  return {
+    role,
+    url: urlOf(spec.port),
+    port: spec.port,
+    userFolder: spec.folder,
+    get pid() {
+      return child.pid;
+    },
+    logs: () => log,
+    alive: () => child.exitCode === null && child.signalCode === null,
+  };
+}
+
+/** Waits until the process answers its readiness check and `extra` (when given) has nothing left to wait for. */
+async function waitReady(proc: N8nQueueProcess, extra?: () => Promise<string | undefined>): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (!proc.alive()) throw new Error(`${LOG_PREFIX} n8n ${proc.role} ended while starting:\n${tail(proc.logs())}`);
+    try {
+      const res = await fetch(`${proc.url}/healthz/readiness`, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      if (res.status === 200) {
+        const pending = extra ? await extra() : undefined;
+        if (!pending) return;
+        last = pending;
+      } else last = `readiness HTTP ${res.status}`;
+    } catch (err) {
+      last = (err as Error).message;
     }
-    if (workflows.length > 0) {
-      const file = path.join(importDir, 'workflows.json');
-      fs.writeFileSync(file, JSON.stringify(workflows.map((wf) => ({ settings: {}, pinData: {}, ...wf, active: false })), null, 2));
-      const out = await cli(['import:workflow', `--input=${file}`]);
-      if (!out.includes(`Successfully imported ${workflows.length} workflow`)) throw new Error(`${LOG_PREFIX} import:workflow:\n${tail(out)}`);
-      for (const wf of workflows) if (wf.active !== false) await cli(['publish:workflow', `--id=${wf.id}`]);
-    } else if (credentials.length === 0) {
-      await cli(['list:workflow']);
-    }
+    await sleep(250);
+  }
+  throw new Error(`${LOG_PREFIX} n8n ${proc.role} not ready within ${READY_TIMEOUT_MS / 1000} s (last: ${last}):\n${tail(proc.logs())}`);
+}
 
-    const query = async <T = Record<string, unknown>>(sql: string): Promise<T[]> => {
-      const out = await postgres.psql(`select coalesce(json_agg(t), '[]'::json) from (${sql}) t`);
-      return JSON.parse(out.trim() || '[]') as T[];
-    };
+/** What the main process still waits for: published workflows whose triggers it has not activated yet (2.40.x's publication outbox), then its editor. */
+async function activationPending(query: Query, main: N8nQueueProcess): Promise<string | undefined> {
+  const expected = await query<{ id: string; name: string; activeVersionId: string }>('select id, name, "activeVersionId" from workflow_entity where "activeVersionId" is not null');
+  const pending = await query<{ workflowId: string }>(`select "workflowId" from workflow_publication_outbox where status in ('pending', 'in_progress')`);
+  const statuses = await query<{ workflowId: string; versionId: string; status: string; errorMessage: string | null }>(
+    'select "workflowId", "versionId", status, "errorMessage" from workflow_publication_trigger_status',
+  );
+  const failures: string[] = [];
+  const notReady: string[] = [];
+  for (const wf of expected) {
+    const mine = statuses.filter((s) => s.workflowId === wf.id && s.versionId === wf.activeVersionId);
+    if (mine.length === 0 || pending.some((p) => p.workflowId === wf.id)) notReady.push(wf.id);
+    for (const s of mine) if (s.status !== 'activated' && s.status !== 'pending') failures.push(`${wf.name} (${wf.id}): ${s.status} ${s.errorMessage ?? ''}`);
+  }
+  if (failures.length > 0) throw new Error(`${LOG_PREFIX} workflows not activated: ${failures.join('; ')}`);
+  if (notReady.length > 0) return `waiting for the activation of ${notReady.join(', ')}`;
+  return main.logs().includes('Editor is now accessible') ? undefined : 'waiting for "Editor is now accessible"';
+}
 
-    const processes = {} as Record<N8nRole, N8nQueueProcess>;
-    const spawnRole = (role: N8nRole, args: string[]): { process: N8nQueueProcess; child: ChildProcess } => {
-      let log = role === 'main' ? cliLog : '';
-      // Its own process group (n8n and its task runner) under process-kit's watchdog.
-      const child = spawnServer(install.nodeBin, [install.n8nBin, ...args], { cwd: folders[role], env: envFor(role, folders[role]), graceMs: STOP_GRACE_MS, cleanup: [folders[role]] });
-      const append = (chunk: Buffer | string) => {
-        log += chunk.toString();
-        if (log.length > MAX_LOG_CHARS) log = log.slice(-MAX_LOG_CHARS);
-      };
-      child.stdout?.on('data', append);
-      child.stderr?.on('data', append);
-      child.on('exit', (code, signal) => append(`${LOG_PREFIX} ${role} process ${child.pid ?? '?'} ended: exit code ${code ?? '-'} signal ${signal ?? '-'}\n`));
-      const p = role === 'worker' ? port.worker : role === 'webhook' ? port.webhook : port.main;
-      cleanups.push(() => terminate(child));
-      const proc: N8nQueueProcess = {
-        role,
-        url: urlOf(p),
-        port: p,
-        userFolder: folders[role],
-        get pid() {
-          return child.pid;
-        },
-        logs: () => log,
-        alive: () => child.exitCode === null && child.signalCode === null,
-      };
-      processes[role] = proc;
-      return { process: proc, child };
-    };
+/** How to start each role's process (its folder, environment and HTTP port). */
+type RoleLauncher = (role: N8nRole, args: string[], initialLog?: string) => N8nQueueProcess;
 
-    const waitReady = async (proc: N8nQueueProcess, extra?: () => Promise<string | undefined>) => {
-      const deadline = Date.now() + READY_TIMEOUT_MS;
-      let last = '';
-      while (Date.now() < deadline) {
-        if (!proc.alive()) throw new Error(`${LOG_PREFIX} n8n ${proc.role} ended while starting:\n${tail(proc.logs())}`);
-        try {
-          const res = await fetch(`${proc.url}/healthz/readiness`, { signal: AbortSignal.timeout(2000) });
-          await res.arrayBuffer();
-          if (res.status === 200) {
-            const pending = extra ? await extra() : undefined;
-            if (!pending) return;
-            last = pending;
-          } else last = `readiness HTTP ${res.status}`;
-        } catch (err) {
-          last = (err as Error).message;
+function roleLauncher(scope: StackScope, install: N8nInstall, folders: Record<N8nRole, string>, ports: StackPorts, envFor: ReturnType<typeof queueEnv>): RoleLauncher {
+  return (role, args, initialLog) =>
+    spawnN8nProcess(scope, install, { role, args, folder: folders[role], env: envFor(role, folders[role]), port: ports.http[role], initialLog });
+}
+
+/** `n8n start`: ready once every published workflow is activated and the editor is up. Its log starts with the CLI's. */
+async function startMain(launch: RoleLauncher, query: Query, cliLog: string): Promise<N8nQueueProcess> {
+  const t0 = Date.now();
+  const main = launch('main', ['start'], cliLog);
+  await waitReady(main, () => activationPending(query, main));
+  progress(`main ready on ${main.url} in ${Date.now() - t0} ms`);
+  return main;
+}
+
+/** `n8n webhook` and `n8n worker`, started together, each ready once its log says so. */
+async function startWebhookAndWorker(launch: RoleLauncher, concurrency: number): Promise<{ webhook: N8nQueueProcess; worker: N8nQueueProcess }> {
+  const webhook = launch('webhook', ['webhook']);
+  const worker = launch('worker', ['worker', `--concurrency=${concurrency}`]);
+  await Promise.all([
+    waitReady(webhook, async () => (webhook.logs().includes('Webhook listener waiting for requests') ? undefined : 'waiting for the webhook listener')),
+    waitReady(worker, async () => (worker.logs().includes('n8n worker is now ready') ? undefined : 'waiting for "n8n worker is now ready"')),
+  ]);
+  return { webhook, worker };
+}
+
+const DONE = new Set(['success', 'error', 'canceled', 'crashed']);
+
+/** The stack's reads and its stop, over running processes. */
+function queueStackApi(
+  install: N8nInstall,
+  processes: Record<N8nRole, N8nQueueProcess>,
+  services: { redis: Server; postgres: Server },
+  query: Query,
+  stop: () => Promise<void>,
+): QueueStack {
+  const flatted = createRequire(install.n8nBin)('flatted') as { parse(text: string): unknown };
+  const executions = async (workflowId?: string): Promise<N8nExecution[]> => {
+    const where = workflowId ? `where e."workflowId" = '${workflowId.replace(/'/g, "''")}'` : '';
+    const rows = await query<ExecutionRow>(
+      `select e.id, e."workflowId", e.status, e.mode, e.finished, e."startedAt", e."stoppedAt", d.data
+         from execution_entity e left join execution_data d on d."executionId" = e.id ${where} order by e.id`,
+    );
+    return rows.map((row) => executionOfRow(row, flatted));
+  };
+  return {
+    install,
+    main: processes.main,
+    webhook: processes.webhook,
+    worker: processes.worker,
+    redis: { port: services.redis.port, version: services.redis.version },
+    postgres: { port: services.postgres.port, version: services.postgres.version },
+    webhookUrl: (webhookId, via = 'webhook', webhookPath = 'webhook') => `${(via === 'main' ? processes.main : processes.webhook).url}/webhook/${webhookId}/${webhookPath}`,
+    query,
+    executions,
+    async waitForExecutions(workflowId, count, opts = {}) {
+      const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+      for (;;) {
+        const all = await executions(workflowId);
+        if (all.filter((e) => DONE.has(e.status)).length >= count) {
+          await sleep(opts.settleMs ?? 500);
+          return executions(workflowId);
         }
-        await sleep(250);
+        if (Date.now() > deadline) {
+          throw new Error(`${LOG_PREFIX} ${workflowId}: ${all.length} executions (${all.map((e) => e.status).join(', ')}), waited for ${count} finished ones\n--- worker ---\n${tail(processes.worker.logs(), 6000)}`);
+        }
+        await sleep(200);
       }
-      throw new Error(`${LOG_PREFIX} n8n ${proc.role} not ready within ${READY_TIMEOUT_MS / 1000} s (last: ${last}):\n${tail(proc.logs())}`);
-    };
+    },
+    executionsRunBy: (role) => [...processes[role].logs().matchAll(/Worker started execution (\d+)/g)].map((m) => Number(m[1])),
+    executionsEnqueuedBy: (role) => [...processes[role].logs().matchAll(/Enqueued execution (\d+)/g)].map((m) => Number(m[1])),
+    async staticData(workflowId) {
+      const [row] = await query<{ staticData: Record<string, unknown> | null }>(`select "staticData" from workflow_entity where id = '${workflowId.replace(/'/g, "''")}'`);
+      return row?.staticData ?? {};
+    },
+    stop,
+  };
+}
 
-    /** Published workflows whose triggers the main process has not yet activated (2.40.x's publication outbox). */
-    const activationPending = async (): Promise<string | undefined> => {
-      const expected = await query<{ id: string; name: string; activeVersionId: string }>('select id, name, "activeVersionId" from workflow_entity where "activeVersionId" is not null');
-      const pending = await query<{ workflowId: string }>(`select "workflowId" from workflow_publication_outbox where status in ('pending', 'in_progress')`);
-      const statuses = await query<{ workflowId: string; versionId: string; status: string; errorMessage: string | null }>(
-        'select "workflowId", "versionId", status, "errorMessage" from workflow_publication_trigger_status',
-      );
-      const failures: string[] = [];
-      const notReady: string[] = [];
-      for (const wf of expected) {
-        const mine = statuses.filter((s) => s.workflowId === wf.id && s.versionId === wf.activeVersionId);
-        if (mine.length === 0 || pending.some((p) => p.workflowId === wf.id)) notReady.push(wf.id);
-        for (const s of mine) if (s.status !== 'activated' && s.status !== 'pending') failures.push(`${wf.name} (${wf.id}): ${s.status} ${s.errorMessage ?? ''}`);
-      }
-      if (failures.length > 0) throw new Error(`${LOG_PREFIX} workflows not activated: ${failures.join('; ')}`);
-      if (notReady.length > 0) return `waiting for the activation of ${notReady.join(', ')}`;
-      return processes.main.logs().includes('Editor is now accessible') ? undefined : 'waiting for "Editor is now accessible"';
-    };
+/**
+ * Starts Redis, Postgres and n8n main + webhook processor + worker in queue mode, with the given workflows
+ * published. Every server runs in its own process group under a watchdog (process-kit's spawnServer), so
+ * none outlives this process; `stop()` (or stopAllQueueStacks) stops them in reverse order.
+ */
+export async function startQueueStack(options: QueueStackOptions = {}): Promise<QueueStack> {
+  const version = options.version ?? '2.41.1';
+  const install = await ensureN8n(version);
+  const scope = openStackScope(version);
+  try {
+    const started = Date.now();
+    const services = await startServices(scope);
+    const ports = await allocatePorts(scope.ports);
+    const envFor = queueEnv(install, ports, services, options.env);
+    const folders = await prepareFolders(scope.root, install, options.tarball ?? releaseTarballs().n8n);
+    const cli = queueCli(install, folders.main, envFor('main', folders.main));
+    await importAndPublish(cli, path.join(scope.root, 'import'), options.credentials ?? [], options.workflows ?? []);
+    const query = postgresQuery(services.postgres);
+    const launch = roleLauncher(scope, install, folders, ports, envFor);
 
-    const t0 = Date.now();
-    spawnRole('main', ['start']);
-    await waitReady(processes.main, activationPending);
-    progress(`main ready on ${processes.main.url} in ${Date.now() - t0} ms`);
+    const main = await startMain(launch, query, cli.log);
     const t1 = Date.now();
-    const concurrency = options.workerConcurrency ?? 5;
-    spawnRole('webhook', ['webhook']);
-    spawnRole('worker', ['worker', `--concurrency=${concurrency}`]);
-    await Promise.all([
-      waitReady(processes.webhook, async () => (processes.webhook.logs().includes('Webhook listener waiting for requests') ? undefined : 'waiting for the webhook listener')),
-      waitReady(processes.worker, async () => (processes.worker.logs().includes('n8n worker is now ready') ? undefined : 'waiting for "n8n worker is now ready"')),
-    ]);
-    progress(`webhook processor on ${processes.webhook.url} and worker (health ${processes.worker.url}) ready in ${Date.now() - t1} ms; stack up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-
-    const flatted = createRequire(install.n8nBin)('flatted') as { parse(text: string): unknown };
-    const executions = async (workflowId?: string): Promise<N8nExecution[]> => {
-      const where = workflowId ? `where e."workflowId" = '${workflowId.replace(/'/g, "''")}'` : '';
-      const rows = await query<ExecutionRow>(
-        `select e.id, e."workflowId", e.status, e.mode, e.finished, e."startedAt", e."stoppedAt", d.data
-           from execution_entity e left join execution_data d on d."executionId" = e.id ${where} order by e.id`,
-      );
-      return rows.map((row) => executionOfRow(row, flatted));
-    };
-    const DONE = new Set(['success', 'error', 'canceled', 'crashed']);
-
-    return {
-      install,
-      main: processes.main,
-      webhook: processes.webhook,
-      worker: processes.worker,
-      redis: { port: redis.port, version: redis.version },
-      postgres: { port: postgres.port, version: postgres.version },
-      webhookUrl: (webhookId, via = 'webhook', webhookPath = 'webhook') => `${(via === 'main' ? processes.main : processes.webhook).url}/webhook/${webhookId}/${webhookPath}`,
-      query,
-      executions,
-      async waitForExecutions(workflowId, count, opts = {}) {
-        const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
-        for (;;) {
-          const all = await executions(workflowId);
-          if (all.filter((e) => DONE.has(e.status)).length >= count) {
-            await sleep(opts.settleMs ?? 500);
-            return executions(workflowId);
-          }
-          if (Date.now() > deadline) {
-            throw new Error(`${LOG_PREFIX} ${workflowId}: ${all.length} executions (${all.map((e) => e.status).join(', ')}), waited for ${count} finished ones\n--- worker ---\n${tail(processes.worker.logs(), 6000)}`);
-          }
-          await sleep(200);
-        }
-      },
-      executionsRunBy: (role) => [...processes[role].logs().matchAll(/Worker started execution (\d+)/g)].map((m) => Number(m[1])),
-      executionsEnqueuedBy: (role) => [...processes[role].logs().matchAll(/Enqueued execution (\d+)/g)].map((m) => Number(m[1])),
-      async staticData(workflowId) {
-        const [row] = await query<{ staticData: Record<string, unknown> | null }>(`select "staticData" from workflow_entity where id = '${workflowId.replace(/'/g, "''")}'`);
-        return row?.staticData ?? {};
-      },
-      stop,
-    };
+    const { webhook, worker } = await startWebhookAndWorker(launch, options.workerConcurrency ?? 5);
+    progress(`webhook processor on ${webhook.url} and worker (health ${worker.url}) ready in ${Date.now() - t1} ms; stack up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return queueStackApi(install, { main, webhook, worker }, services, query, scope.stop);
   } catch (err) {
-    await stop();
+    await scope.stop();
     throw err;
   }
 }

@@ -136,7 +136,7 @@ describe('the n8n triggers and Node-RED devicehook in answer alike', () => {
 
   // Node's HTTP parser answers these before any runtime sees them (431 for 16 KiB of headers; a bare CR
   // cannot even be sent): only supertest's socket has that parser, the mocked n8n context does not. Real
-  // n8n runs behind the same parser (test/hardening/n8n-bad-inputs.test.ts).
+  // n8n runs behind the same parser (test/hardening/bad-inputs.test.ts).
   const HTTP_PARSER_CASES = new Set(['signature-oversized', 'headers-oversized', 'header-bare-cr']);
   const cases = BAD_INPUT_CASES.filter((c) => c.layer === 'verify' && !HTTP_PARSER_CASES.has(c.id));
   it('the cases left out are only the HTTP parser’s', () => {
