@@ -1,7 +1,7 @@
 /**
  * HMAC computing and constant-time comparison. Pure module (only `node:crypto`, which n8n allows).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512';
 export type SignatureEncoding = 'hex' | 'base64';
@@ -10,7 +10,26 @@ export const DIGEST_BYTES: Record<HmacAlgorithm, number> = { sha1: 20, sha256: 3
 
 /** HMAC of `content` with `key`, as bytes. */
 export function hmac(algorithm: HmacAlgorithm, key: string | Buffer, content: string | Buffer): Buffer {
-  return createHmac(algorithm, key).update(content).digest();
+  return createHmac(algorithm, typeof key === 'string' ? secretKey(key) : key).update(content).digest();
+}
+
+/**
+ * Key objects of the few secrets in use, by their text: createHmac with a string key encodes it to bytes
+ * on every call; a KeyObject hands over bytes prepared once. Bounded (cleared when full).
+ */
+const keyObjects = new Map<string, KeyObject>();
+
+/** The secret's UTF-8 bytes as a KeyObject (what createHmac makes of the string itself). */
+export function secretKey(secret: string): KeyObject | string {
+  let key = keyObjects.get(secret);
+  if (key === undefined) {
+    // createSecretKey refuses an empty key, which createHmac takes: leave that to createHmac.
+    if (secret === '') return secret;
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    if (keyObjects.size >= 64) keyObjects.clear();
+    keyObjects.set(secret, key);
+  }
+  return key;
 }
 
 /** Compares two MACs in constant time; different lengths compare unequal without leaking where. */
