@@ -8,6 +8,7 @@ import { refuse, truncate } from './results';
 import { secretsProblem, usableSecretsShared } from './secrets';
 import type { Authentication, EventTypeInfo, SchemeOptions, SchemeVerifyInput, VendorProfile, VerifyFailure, VerifyOptions, VerifyResult } from './types';
 import { getVendor, vendorIds } from './vendors/index';
+import { surePassOf } from './vendors/profile-kit';
 
 /**
  * Deeper than this, a body is refused — before any signature work, since it is checked on the raw bytes
@@ -286,8 +287,12 @@ function verifyUnsafe(input: VerifyInput): VerifyResult {
   }
 
   const schema = options.strictSchema ? profile.schema.strict : profile.schema.lenient;
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) return schemaFailure(profile.label, parsed.error.issues);
+  // The hand-written test answers for the accepted body; zod decides (and words) everything else.
+  const surePass = surePassOf(schema);
+  if (surePass === undefined || !surePass(raw)) {
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) return schemaFailure(profile.label, parsed.error.issues);
+  }
 
   const fields = profile.normalize(raw, headers);
   let typeLabel = type;

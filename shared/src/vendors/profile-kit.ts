@@ -38,6 +38,108 @@ export const freeForm = (): ZodType => {
   return schema;
 };
 
+/** A test that a value surely passes a schema: true only where the schema's own safeParse succeeds. */
+export type SurePass = (value: unknown) => boolean;
+
+/** {@link surePassOf} per schema; null where the schema uses something the test does not cover. */
+const surePasses = new WeakMap<object, SurePass | null>();
+
+/**
+ * A hand-written equivalent of `schema.safeParse(value).success` for the parts our payload schemas are
+ * made of (objects, loose or strict; optional; string and number without checks; unions; arrays; free-form
+ * objects), read off the schema's definition once. It answers true only when zod would accept the value
+ * (false may mean either: the caller then asks zod, which also words the refusal), so verdicts never
+ * depend on it; it saves zod's per-call bookkeeping on the accepted request. Undefined for a schema with
+ * anything else in it (then zod decides every time).
+ * @internal
+ */
+export function surePassOf(schema: ZodType): SurePass | undefined {
+  let test = surePasses.get(schema);
+  if (test === undefined) {
+    test = compileSurePass(schema) ?? null;
+    surePasses.set(schema, test);
+  }
+  return test ?? undefined;
+}
+
+interface SchemaDef {
+  type: string;
+  checks?: unknown[];
+  shape?: Record<string, ZodType>;
+  catchall?: ZodType;
+  innerType?: ZodType;
+  options?: ZodType[];
+  element?: ZodType;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function compileSurePass(schema: ZodType): SurePass | undefined {
+  const def = (schema as unknown as { _zod?: { def?: SchemaDef } })._zod?.def;
+  if (def === undefined || (def.checks !== undefined && def.checks.length > 0)) return undefined;
+  switch (def.type) {
+    case 'string':
+      return (value) => typeof value === 'string';
+    case 'number':
+      return (value) => typeof value === 'number' && Number.isFinite(value);
+    case 'boolean':
+      return (value) => typeof value === 'boolean';
+    case 'custom':
+      return freeForms.has(schema) ? isPlainObject : undefined;
+    case 'optional': {
+      const inner = def.innerType && compileSurePass(def.innerType);
+      return inner && ((value) => value === undefined || inner(value));
+    }
+    case 'array': {
+      const element = def.element && compileSurePass(def.element);
+      if (!element) return undefined;
+      return (value) => {
+        if (!Array.isArray(value)) return false;
+        for (let i = 0; i < value.length; i++) if (!element(value[i])) return false;
+        return true;
+      };
+    }
+    case 'union': {
+      const options = (def.options ?? []).map(compileSurePass);
+      if (options.length === 0 || options.some((o) => o === undefined)) return undefined;
+      const tests = options as SurePass[];
+      return (value) => {
+        for (let i = 0; i < tests.length; i++) if ((tests[i] as SurePass)(value)) return true;
+        return false;
+      };
+    }
+    case 'object': {
+      const shape = def.shape;
+      if (shape === undefined) return undefined;
+      // Loose (unknown keys pass) without a catchall; strict with catchall `never`; anything else is zod's.
+      let strict: boolean;
+      if (def.catchall === undefined) strict = false;
+      else if ((def.catchall as unknown as { _zod: { def: SchemaDef } })._zod.def.type === 'never') strict = true;
+      else return undefined;
+      const keys = Object.keys(shape);
+      const tests: SurePass[] = [];
+      for (const key of keys) {
+        const test = compileSurePass(shape[key] as ZodType);
+        if (test === undefined) return undefined;
+        tests.push(test);
+      }
+      const known = new Set(keys);
+      return (value) => {
+        if (!isPlainObject(value)) return false;
+        for (let k = 0; k < keys.length; k++) if (!(tests[k] as SurePass)(value[keys[k] as string])) return false;
+        if (strict) for (const key in value) if (!known.has(key)) return false;
+        return true;
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
 /** The lenient schema as JSON Schema, for n8n's data mapper and for docs. */
 export function jsonSchemaOf(schema: VendorProfile['schema']): Record<string, unknown> {
   return z.toJSONSchema(schema.lenient, {
