@@ -49,10 +49,20 @@ export function decodeSignature(text: string, encoding: SignatureEncoding, diges
     return text.length === digestBytes * 2 && HEX.test(text) ? Buffer.from(text, 'hex') : undefined;
   }
   if (text.length !== Math.ceil(digestBytes / 3) * 4 || !BASE64.test(text)) return undefined;
+  // Only the canonical spelling: Node ignores the unused bits of the last character before the padding
+  // (2 bits with one "=", 4 with two), which would otherwise give one MAC several accepted encodings.
+  const padding = text.charCodeAt(text.length - 1) !== 0x3d ? 0 : text.charCodeAt(text.length - 2) !== 0x3d ? 1 : 2;
+  if (padding > 0 && (base64Value(text.charCodeAt(text.length - padding - 1)) & (padding === 1 ? 0b11 : 0b1111)) !== 0) return undefined;
   const bytes = Buffer.from(text, 'base64');
-  // Only the canonical spelling: Node ignores the unused bits of the last character, which would
-  // otherwise give one MAC several accepted encodings.
-  return bytes.length === digestBytes && bytes.toString('base64') === text ? bytes : undefined;
+  return bytes.length === digestBytes ? bytes : undefined;
+}
+
+/** The 6-bit value of a standard base64 character (already checked to be one). */
+function base64Value(c: number): number {
+  if (c >= 0x41 && c <= 0x5a) return c - 0x41; // A-Z
+  if (c >= 0x61 && c <= 0x7a) return c - 0x61 + 26; // a-z
+  if (c >= 0x30 && c <= 0x39) return c - 0x30 + 52; // 0-9
+  return c === 0x2b ? 62 : 63; // + /
 }
 
 /** Guesses what a malformed signature is, to tell the user which setting is off. */

@@ -8,8 +8,6 @@ import { compactBytesFromPythonForm, NotSignableError, pythonJsonDumps, pythonJs
 import type { SignatureScheme } from '../types';
 import { signHmacHeader, verifyHmacHeader, type HmacHeaderConfig } from './hmac-header';
 
-/** `": ` right after a key: Python's json.dumps separator. */
-const PYTHON_SEPARATOR = /": /;
 /** A `\uD800`–`\uDFFF` escape (or a backslash-u run that looks like one; the scanner decides exactly). */
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 /** The forms we compute are the ones a sender signed, so they must stand for exactly one parsed body. */
@@ -36,12 +34,12 @@ const config: HmacHeaderConfig = {
     const text = input.text;
     // A body with Python's separators was most likely sent as signed; a compact one was most likely
     // re-serialized by someone after signing.
-    const rawFirst = PYTHON_SEPARATOR.test(text);
+    const rawFirst = text.includes('": ');
     // Decoding replaced nothing, so the received bytes are the text's UTF-8: the scanner reads them directly.
     const textBytes = text.includes('\ufffd') ? Buffer.from(text, 'utf8') : input.rawBody;
     let python: Buffer | NotSignableError | undefined;
     const pythonForm = () => (python ??= signedForm(text, textBytes));
-    if (SURROGATE_ESCAPE.test(text)) {
+    if (text.includes('\\u') && SURROGATE_ESCAPE.test(text)) {
       const form = pythonForm();
       if (form instanceof NotSignableError && form.reason === 'lone_surrogate') throw form;
     }
