@@ -115,34 +115,38 @@ function signedContent(timestampPrefix: string, body: string | Buffer): string |
 }
 
 /**
- * A refusal whose message and hint are computed on first read (then kept as plain properties). The
+ * A refusal whose message and hint are computed on first read (then kept). The
  * computation never throws: should it fail, the plain wording is used.
  */
 function lazyFailure(code: VerifyFailure['code'], wording: () => Pick<VerifyFailure, 'message' | 'hint'>): VerifyFailure {
-  const failure = { ok: false, status: statusOf(code), code } as VerifyFailure;
+  let worded: Pick<VerifyFailure, 'message' | 'hint'> | undefined;
   let compute: (() => Pick<VerifyFailure, 'message' | 'hint'>) | undefined = wording;
-  const settle = (): void => {
-    if (compute === undefined) return;
-    const worded = compute();
-    compute = undefined; // drop the body and secrets
-    Object.defineProperty(failure, 'message', { value: worded.message, writable: true, enumerable: true, configurable: true });
-    Object.defineProperty(failure, 'hint', { value: worded.hint, writable: true, enumerable: true, configurable: true });
+  const settle = (): Pick<VerifyFailure, 'message' | 'hint'> => {
+    if (worded === undefined) {
+      worded = (compute as () => Pick<VerifyFailure, 'message' | 'hint'>)();
+      compute = undefined; // drop the body and secrets
+    }
+    return worded;
   };
-  for (const key of ['message', 'hint'] as const) {
-    Object.defineProperty(failure, key, {
-      enumerable: true,
-      configurable: true,
-      get() {
-        settle();
-        return failure[key];
-      },
-      set(value: unknown) {
-        settle();
-        Object.defineProperty(failure, key, { value, writable: true, enumerable: true, configurable: true });
-      },
-    });
-  }
-  return failure;
+  // An object literal with accessors (cheaper to make than defineProperty on every refusal); writing a
+  // property works as on a plain object.
+  return {
+    ok: false,
+    status: statusOf(code),
+    code,
+    get message(): string {
+      return settle().message;
+    },
+    set message(value: string) {
+      settle().message = value;
+    },
+    get hint(): VerifyFailure['hint'] {
+      return settle().hint;
+    },
+    set hint(value: VerifyFailure['hint']) {
+      settle().hint = value;
+    },
+  };
 }
 
 /** The message and hint of a signature mismatch: names a re-serialization of the body when one matches. */
