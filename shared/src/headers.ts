@@ -36,6 +36,28 @@ export function headerLookup(headers: unknown): HeaderLookup {
   };
 }
 
+/**
+ * The same lookup as {@link headerLookup}, as one object with its methods on the prototype: what `verify`
+ * builds for every request (no closures to allocate). Methods need their `this`; internal use only.
+ * @internal
+ */
+export class HeaderView implements HeaderLookup {
+  constructor(private readonly headers: unknown) {}
+
+  all(name: string): string[] {
+    try {
+      return valuesOf(this.headers, name.toLowerCase());
+    } catch {
+      return []; // As headerLookup: a hostile or broken headers object reads as no headers.
+    }
+  }
+
+  get(name: string): string | undefined {
+    const values = this.all(name);
+    return values.length === 0 ? undefined : values.length === 1 ? values[0] : values.join(', ');
+  }
+}
+
 function valuesOf(headers: unknown, lowerName: string): string[] {
   if (!headers || typeof headers !== 'object') return [];
   const source = headers as Record<string, unknown> & { get?: unknown; forEach?: unknown };
@@ -46,8 +68,11 @@ function valuesOf(headers: unknown, lowerName: string): string[] {
   const values: string[] = [];
   // Node gives lower-case names: look there first, then scan for other spellings of the same name.
   if (Object.prototype.hasOwnProperty.call(source, lowerName)) pushValue(values, source[lowerName]);
-  for (const key of Object.keys(source)) {
-    if (key !== lowerName && key.length === lowerName.length && key.toLowerCase() === lowerName) pushValue(values, source[key]);
+  // for-in with an own-property check visits what Object.keys lists, without allocating the key array.
+  for (const key in source) {
+    if (key !== lowerName && key.length === lowerName.length && Object.prototype.hasOwnProperty.call(source, key) && key.toLowerCase() === lowerName) {
+      pushValue(values, source[key]);
+    }
   }
   return values;
 }

@@ -35,6 +35,36 @@ export interface UsableSecrets {
  * would be open to anyone who reads the flow.
  */
 export function usableSecrets(secrets: unknown): UsableSecrets {
+  return computeUsable(secrets);
+}
+
+/**
+ * {@link usableSecrets} for `verify`'s hot path: for one secret given as a string (the common case) the
+ * answer depends on the text alone, so it is kept for the few secrets in use (bounded) and shared, frozen.
+ * @internal
+ */
+export function usableSecretsShared(secrets: unknown): Readonly<UsableSecrets> {
+  if (typeof secrets === 'string') {
+    let cached = usableCache.get(secrets);
+    if (cached === undefined) {
+      cached = freeze(computeUsable(secrets));
+      if (usableCache.size >= 64) usableCache.clear();
+      usableCache.set(secrets, cached);
+    }
+    return cached;
+  }
+  return computeUsable(secrets);
+}
+
+const usableCache = new Map<string, UsableSecrets>();
+
+function freeze(found: UsableSecrets): UsableSecrets {
+  Object.freeze(found.secrets);
+  Object.freeze(found.unresolved);
+  return Object.freeze(found);
+}
+
+function computeUsable(secrets: unknown): UsableSecrets {
   const result: UsableSecrets = { secrets: [], unresolved: [] };
   for (const secret of normalizeSecrets(secrets)) {
     const variable = unresolvedVariable(secret);

@@ -33,10 +33,9 @@ const config: HmacHeaderConfig = {
     if (!member || input.text.charCodeAt(member.valueStart) !== 34) return [];
     return [decodeJsonString(input.text, member.valueStart, member.valueEnd)];
   },
-  *bodyForms(input) {
+  bodyForms(input) {
     const member = signatureMember(input.text);
-    if (member) yield withoutMember(input.text, member);
-    yield input.rawBody;
+    return member ? [withoutMember(input.text, member), input.rawBody] : [input.rawBody];
   },
 };
 

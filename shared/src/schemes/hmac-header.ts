@@ -13,8 +13,8 @@ import {
   type HmacAlgorithm,
   type SignatureEncoding,
 } from '../mac';
-import { checkTimestamp, refuse } from '../results';
-import type { SchemeVerifyInput, SchemeVerifyResult } from '../types';
+import { checkTimestamp, refuse, statusOf } from '../results';
+import type { SchemeVerifyInput, SchemeVerifyResult, VerifyFailure } from '../types';
 
 export interface HmacHeaderConfig {
   algorithm: HmacAlgorithm;
@@ -80,21 +80,19 @@ export function verifyHmacHeader(input: SchemeVerifyInput, config: HmacHeaderCon
     if (!timestamp.ok) return timestamp;
     timestampPrefix = `${timestamp.seconds}.`;
   }
-  const signedContent = (body: string | Buffer): string | Buffer =>
-    timestampPrefix === '' ? body : Buffer.concat([Buffer.from(timestampPrefix), typeof body === 'string' ? Buffer.from(body) : body]);
-
+  const secrets = input.secrets;
   try {
     if (config.bodyForms === undefined) {
       // The raw bytes alone (most schemes): no generator to run.
-      const content = signedContent(input.rawBody);
-      for (const secret of input.secrets) {
-        if (macEquals(hmac(config.algorithm, secret, content), given)) return { ok: true };
+      const content = signedContent(timestampPrefix, input.rawBody);
+      for (let s = 0; s < secrets.length; s++) {
+        if (macEquals(hmac(config.algorithm, secrets[s] as string, content), given)) return VERIFIED;
       }
     } else {
       for (const body of config.bodyForms(input)) {
-        const content = signedContent(body);
-        for (const secret of input.secrets) {
-          if (macEquals(hmac(config.algorithm, secret, content), given)) return { ok: true };
+        const content = signedContent(timestampPrefix, body);
+        for (let s = 0; s < secrets.length; s++) {
+          if (macEquals(hmac(config.algorithm, secrets[s] as string, content), given)) return VERIFIED;
         }
       }
     }
@@ -102,37 +100,102 @@ export function verifyHmacHeader(input: SchemeVerifyInput, config: HmacHeaderCon
     if (error instanceof JsonSyntaxError) return refuse('invalid_json', `The body is not valid JSON: ${error.message}.`);
     throw error;
   }
+  // The verdict is settled; only its wording is left. Finding out whether the body was re-serialized
+  // costs several more serializations and MACs, so it is done when the message or hint is first read
+  // (hosts read it to answer; a caller that only looks at `ok` and `code` never pays for it), once.
+  return lazyFailure('signature_mismatch', () => mismatchWording(config, input, timestampPrefix, given));
+}
 
-  const reserialized =
-    input.rawBody.length <= HINT_MAX_BYTES
-      ? findReserializedForm(
-          input.text,
-          (body) => input.secrets.some((secret) => macEquals(hmac(config.algorithm, secret, signedContent(body)), given)),
-          config.formsIncludePython === true,
-        )
-      : undefined;
+/** Verified, without a message id: one shared answer. */
+const VERIFIED: SchemeVerifyResult = Object.freeze({ ok: true as const });
+
+/** What the MAC was computed over: the body, or `${timestamp}.` and the body. */
+function signedContent(timestampPrefix: string, body: string | Buffer): string | Buffer {
+  return timestampPrefix === '' ? body : Buffer.concat([Buffer.from(timestampPrefix), typeof body === 'string' ? Buffer.from(body) : body]);
+}
+
+/**
+ * A refusal whose message and hint are computed on first read (then kept). The
+ * computation never throws: should it fail, the plain wording is used.
+ */
+function lazyFailure(code: VerifyFailure['code'], wording: () => Pick<VerifyFailure, 'message' | 'hint'>): VerifyFailure {
+  let worded: Pick<VerifyFailure, 'message' | 'hint'> | undefined;
+  let compute: (() => Pick<VerifyFailure, 'message' | 'hint'>) | undefined = wording;
+  const settle = (): Pick<VerifyFailure, 'message' | 'hint'> => {
+    if (worded === undefined) {
+      worded = (compute as () => Pick<VerifyFailure, 'message' | 'hint'>)();
+      compute = undefined; // drop the body and secrets
+    }
+    return worded;
+  };
+  // An object literal with accessors (cheaper to make than defineProperty on every refusal); writing a
+  // property works as on a plain object.
+  return {
+    ok: false,
+    status: statusOf(code),
+    code,
+    get message(): string {
+      return settle().message;
+    },
+    set message(value: string) {
+      settle().message = value;
+    },
+    get hint(): VerifyFailure['hint'] {
+      return settle().hint;
+    },
+    set hint(value: VerifyFailure['hint']) {
+      settle().hint = value;
+    },
+  };
+}
+
+/** The message and hint of a signature mismatch: names a re-serialization of the body when one matches. */
+function mismatchWording(
+  config: HmacHeaderConfig,
+  input: SchemeVerifyInput,
+  timestampPrefix: string,
+  given: Buffer,
+): Pick<VerifyFailure, 'message' | 'hint'> {
+  const secrets = input.secrets;
+  let reserialized: string | undefined;
+  try {
+    reserialized =
+      input.rawBody.length <= HINT_MAX_BYTES
+        ? findReserializedForm(
+            input.text,
+            (body) => secrets.some((secret) => macEquals(hmac(config.algorithm, secret, signedContent(timestampPrefix, body)), given)),
+            config.formsIncludePython === true,
+          )
+        : undefined;
+  } catch {
+    reserialized = undefined; // only the wording depends on it
+  }
+  return mismatchMessage(config, reserialized, secrets.length);
+}
+
+function mismatchMessage(config: HmacHeaderConfig, reserialized: string | undefined, secretCount: number): Pick<VerifyFailure, 'message' | 'hint'> {
   if (reserialized === TRIMMED) {
-    return refuse(
-      'signature_mismatch',
-      `${config.label} does not match the body received, but it matches the body without its leading or trailing whitespace: ` +
+    return {
+      message:
+        `${config.label} does not match the body received, but it matches the body without its leading or trailing whitespace: ` +
         'something added whitespace (a trailing newline?) to the body before verification.',
-      'body_reserialized',
-    );
+      hint: 'body_reserialized',
+    };
   }
   if (reserialized) {
-    return refuse(
-      'signature_mismatch',
-      `${config.label} does not match the body received, but it matches the same JSON ${reserialized}: the body was ` +
+    return {
+      message:
+        `${config.label} does not match the body received, but it matches the same JSON ${reserialized}: the body was ` +
         'parsed and re-serialized before verification. Verify the raw request bytes (e.g. express.raw(), "Do not parse request body").',
-      'body_reserialized',
-    );
+      hint: 'body_reserialized',
+    };
   }
-  return refuse(
-    'signature_mismatch',
-    `${config.label} does not match${input.secrets.length > 1 ? ` any of the ${input.secrets.length} secrets` : ' the secret'}: ` +
+  return {
+    message:
+      `${config.label} does not match${secretCount > 1 ? ` any of the ${secretCount} secrets` : ' the secret'}: ` +
       'the secret is most likely wrong (or the body was changed on the way).',
-    'secret_or_body',
-  );
+    hint: 'secret_or_body',
+  };
 }
 
 const TRIMMED = 'with surrounding whitespace removed';

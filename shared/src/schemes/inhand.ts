@@ -43,7 +43,7 @@ const config: HmacHeaderConfig = {
     const pythonForm = () => (python ??= signedForm(text, textBytes));
     // A lone surrogate is refused before any MAC. When the raw bytes come first, only a body that may hold
     // one is scanned before them; otherwise the form comes first anyway and says so itself.
-    if (rawFirst && SURROGATE_ESCAPE.test(text)) {
+    if (rawFirst && text.includes('\\u') && SURROGATE_ESCAPE.test(text)) {
       const form = pythonForm();
       if (form instanceof NotSignableError && form.reason === 'lone_surrogate') throw form;
     }

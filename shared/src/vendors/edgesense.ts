@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { edgesenseScheme } from '../schemes/edgesense';
 import type { VendorProfile } from '../types';
 import { exponentialDelays, NON_2XX_STATUSES, retryPolicy, TIME } from '../delivery/retry-policies';
-import { catalogue, compact, isoTime, jsonSchemaOf, schemaPair, text, freeForm } from './profile-kit';
+import { catalogue, isoTime, jsonSchemaOf, put, schemaPair, text, freeForm } from './profile-kit';
 
 const eventTypes = catalogue([
   ['device.data', 'Device data', 'A new sensor reading from a device.'],
@@ -73,9 +73,12 @@ export const edgesense: VendorProfile = {
   normalize: (body) => {
     const payload = body['payload'];
     const message = payload && typeof payload === 'object' ? text((payload as Record<string, unknown>)['message']) : undefined;
-    return {
-      ...compact({ occurredAt: isoTime(body['timestamp']), message }),
-      device: compact({ id: text(body['deviceId']) }),
-    };
+    const fields: Record<string, unknown> = {};
+    put(fields, 'occurredAt', isoTime(body['timestamp']));
+    put(fields, 'message', message);
+    const device: Record<string, unknown> = {};
+    put(device, 'id', text(body['deviceId']));
+    fields['device'] = device;
+    return fields as ReturnType<VendorProfile['normalize']>;
   },
 };

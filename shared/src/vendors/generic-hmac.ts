@@ -5,7 +5,7 @@
 import { genericHmacScheme } from '../schemes/generic-hmac';
 import type { VendorProfile } from '../types';
 import { exponentialDelays, retryPolicy, TIME } from '../delivery/retry-policies';
-import { compact, isoTime, jsonSchemaOf, schemaPair, text, valueAt, freeForm } from './profile-kit';
+import { isoTime, jsonSchemaOf, put, schemaPair, text, valueAt, freeForm } from './profile-kit';
 
 // The body is the sender's own: nothing to check beyond it being an object.
 const schema = schemaPair(() => freeForm());
@@ -44,12 +44,14 @@ export const genericHmac: VendorProfile = {
     if (options.typeField) return text(valueAt(body, options.typeField));
     return text(body['type']) ?? 'webhook';
   },
-  normalize: (body) => ({
-    ...compact({
-      id: text(body['id']),
-      occurredAt: isoTime(body['timestamp']) ?? isoTime(body['created_at']),
-      message: text(body['message']),
-    }),
-    device: compact({ id: text(body['deviceId']) ?? text(body['device_id']) }),
-  }),
+  normalize: (body) => {
+    const fields: Record<string, unknown> = {};
+    put(fields, 'id', text(body['id']));
+    put(fields, 'occurredAt', isoTime(body['timestamp']) ?? isoTime(body['created_at']));
+    put(fields, 'message', text(body['message']));
+    const device: Record<string, unknown> = {};
+    put(device, 'id', text(body['deviceId']) ?? text(body['device_id']));
+    fields['device'] = device;
+    return fields as ReturnType<VendorProfile['normalize']>;
+  },
 };

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { inhandScheme } from '../schemes/inhand';
 import type { VendorProfile } from '../types';
 import { retryPolicy, TIME } from '../delivery/retry-policies';
-import { catalogue, compact, isoTime, jsonSchemaOf, schemaPair, text } from './profile-kit';
+import { catalogue, isoTime, jsonSchemaOf, put, schemaPair, text } from './profile-kit';
 
 const eventTypes = catalogue([
   ['online', 'Gateway online', 'The gateway connected to Device Manager.'],
@@ -102,8 +102,16 @@ export const inhandDm: VendorProfile = {
   answerDeadline: { ms: 5000, documented: false },
   bodyStyle: 'python',
   typeOf: (body) => text(body['alertType']),
-  normalize: (body) => ({
-    ...compact({ id: text(body['_id']), occurredAt: isoTime(body['alertAt']), message: text(body['content']) }),
-    device: compact({ id: text(body['deviceId']), name: text(body['deviceName']), serialNumber: text(body['serialNumber']) }),
-  }),
+  normalize: (body) => {
+    const fields: Record<string, unknown> = {};
+    put(fields, 'id', text(body['_id']));
+    put(fields, 'occurredAt', isoTime(body['alertAt']));
+    put(fields, 'message', text(body['content']));
+    const device: Record<string, unknown> = {};
+    put(device, 'id', text(body['deviceId']));
+    put(device, 'name', text(body['deviceName']));
+    put(device, 'serialNumber', text(body['serialNumber']));
+    fields['device'] = device;
+    return fields as ReturnType<VendorProfile['normalize']>;
+  },
 };

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { scalefusionScheme } from '../schemes/scalefusion';
 import type { VendorProfile } from '../types';
 import { retryPolicy } from '../delivery/retry-policies';
-import { catalogue, compact, isoTime, jsonSchemaOf, schemaPair, text, valueAt } from './profile-kit';
+import { catalogue, isoTime, jsonSchemaOf, put, schemaPair, text, valueAt } from './profile-kit';
 
 const eventTypes = catalogue([
   ['device.enrolled', 'Device Enrolled', 'A device was enrolled (Android, iOS, macOS, Windows, Linux).'],
@@ -88,15 +88,28 @@ export const scalefusion: VendorProfile = {
   typeOf: (body) => text(body['event']),
   normalize: (body) => {
     // An event may list several devices; the event's device is the first.
-    const first = devices(body)[0] ?? {};
-    return {
-      ...compact({ id: text(body['id']), occurredAt: isoTime(body['created_at']) }),
-      device: compact({ id: text(first['id']), name: text(first['name']), serialNumber: text(first['serial_no']) }),
-    };
+    const first = firstDevice(body);
+    const fields: Record<string, unknown> = {};
+    put(fields, 'id', text(body['id']));
+    put(fields, 'occurredAt', isoTime(body['created_at']));
+    const device: Record<string, unknown> = {};
+    if (first !== undefined) {
+      put(device, 'id', text(first['id']));
+      put(device, 'name', text(first['name']));
+      put(device, 'serialNumber', text(first['serial_no']));
+    }
+    fields['device'] = device;
+    return fields as ReturnType<VendorProfile['normalize']>;
   },
 };
 
-function devices(body: Record<string, unknown>): Array<Record<string, unknown>> {
+/** The first object in `data.devices`, if any. */
+function firstDevice(body: Record<string, unknown>): Record<string, unknown> | undefined {
   const list = valueAt(body, 'data.devices');
-  return Array.isArray(list) ? list.filter((d): d is Record<string, unknown> => d !== null && typeof d === 'object') : [];
+  if (!Array.isArray(list)) return undefined;
+  for (let i = 0; i < list.length; i++) {
+    const d: unknown = list[i];
+    if (d !== null && typeof d === 'object') return d as Record<string, unknown>;
+  }
+  return undefined;
 }

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { standardWebhooksScheme } from '../schemes/standard-webhooks';
 import type { VendorProfile } from '../types';
 import { retryPolicy, TIME } from '../delivery/retry-policies';
-import { compact, isoTime, jsonSchemaOf, schemaPair, text, freeForm } from './profile-kit';
+import { isoTime, jsonSchemaOf, put, schemaPair, text, freeForm } from './profile-kit';
 
 const schema = schemaPair((object) =>
   object({
@@ -51,8 +51,11 @@ export const standardWebhooks: VendorProfile = {
   answerDeadline: { ms: 5000, documented: false },
   bodyStyle: 'compact',
   typeOf: (body) => text(body['type']),
-  normalize: (body, headers) => ({
-    ...compact({ id: headers.get('webhook-id') ?? text(body['id']), occurredAt: isoTime(body['timestamp']) }),
-    device: {},
-  }),
+  normalize: (body, headers) => {
+    const fields: Record<string, unknown> = {};
+    put(fields, 'id', headers.get('webhook-id') ?? text(body['id']));
+    put(fields, 'occurredAt', isoTime(body['timestamp']));
+    fields['device'] = {};
+    return fields as ReturnType<VendorProfile['normalize']>;
+  },
 };
