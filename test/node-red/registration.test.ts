@@ -59,9 +59,13 @@ function outcomes(id = 'in1'): number {
   return spy ? spy.getCalls().filter((c: { args: Status[] }) => /^registered at|registration failed/.test(c.args[0]?.text ?? '')).length : 0;
 }
 
-/** Waits until the node shows a registration outcome after the `before`-th one, and returns it. */
+/**
+ * Waits until the node shows a registration outcome after the `before`-th one and is not registering
+ * again (its last status is an outcome, not the blue "registering…"), and returns it.
+ */
 async function settled(id = 'in1', before = 0): Promise<Status> {
-  return await until(`${id} to finish registering`, () => (outcomes(id) > before ? statusOf(id) : undefined));
+  const isOutcome = (status: Status | undefined) => /^registered at|registration failed/.test(status?.text ?? '');
+  return await until(`${id} to finish registering`, () => (outcomes(id) > before && isOutcome(statusOf(id)) ? statusOf(id) : undefined));
 }
 
 /** Deploys flows the way the editor's "Full" deploy does: every node stopped and started again. */
