@@ -115,10 +115,12 @@ export function verify(input: VerifyInput): VerifyResult {
  * since no vendor sends anything else, otherwise 400. For adapters, so that such a request is answered
  * like any other refusal instead of becoming a server error.
  */
-export function refuseUnreadableBody(headers: HeaderInput): VerifyFailure {
+export function refuseUnreadableBody(headers: HeaderInput, vendorLabel?: string): VerifyFailure {
   const mediaType = headerLookup(headers).get('content-type');
   if (mediaType !== undefined && !isJsonMediaType(mediaType)) {
-    return refuse('unsupported_media_type', `Content-Type ${truncate(mediaType, 80)} is not JSON; webhooks are sent as application/json.`);
+    // Worded as verify() words it for a body it could read, so every host answers the same request alike.
+    const who = vendorLabel === undefined ? 'webhooks are sent as' : `${vendorLabel} sends`;
+    return refuse('unsupported_media_type', `Content-Type ${truncate(mediaType, 80)} is not JSON; ${who} application/json.`);
   }
   return refuse('invalid_input', 'The request body could not be read.');
 }
@@ -211,7 +213,9 @@ function checkSignature(input: VerifyInput): CheckedRequest | VerifyFailure {
   }
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (rawBody.length > maxBytes) {
-    return refuse('body_too_large', `The body is ${rawBody.length} bytes, over the ${maxBytes}-byte limit.`);
+    // The same words whether the size is known or not: a host that stops reading at the limit (Node-RED's
+    // raw capture, a chunked body) cannot know it, and every host answers alike.
+    return refuse('body_too_large', `The body is over the ${maxBytes}-byte limit.`);
   }
   // Before any signature work: a scheme that re-serializes the body walks its nesting.
   if (mayNestDeeperThan(rawBody, MAX_NESTING) && nestsDeeperThan(rawBody, MAX_NESTING)) {

@@ -214,13 +214,6 @@ const PROFILES: Readonly<Record<RuntimeKind, Profile>> = {
     },
     bodyDiffers: {
       'method-get': 'No webhook for GET: n8n answers 404 with its own JSON {code: 404, message, stacktrace} before the trigger runs.',
-      'body-10mb-chunked':
-        'Found by the comparison: n8n has read the whole chunked body before the trigger runs, so the core\u2019s message names its size ' +
-        '("The body is 10485899 bytes, over the 1048576-byte limit."); Node-RED\u2019s raw capture stops reading at the limit ' +
-        '("The body is over the 1048576-byte limit."). Same 413 body_too_large.',
-      'ctype-multipart':
-        'Found by the comparison: the n8n trigger\u2019s unsupported-media-type message does not name the vendor ("webhooks are sent as ' +
-        'application/json."), Node-RED\u2019s does ("Generic HMAC sends application/json."). Same 415 unsupported_media_type.',
     },
     extraCases: [PAYLOAD_MAX_CASE],
     warmRounds: 3,

@@ -161,7 +161,7 @@ function capture(req: HttpRequest, res: HttpResponse, next: (error?: unknown) =>
   const blocked = limits.checkSource(sourceOf(req));
   if (blocked?.kind === 'refused' && blocked.code === 'source_not_allowed') return refuseEarly(res, blocked, req, registration);
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limits.maxBytes) return refuseEarly(res, limits.tooLarge(declared), req, registration);
+  if (Number.isFinite(declared) && declared > limits.maxBytes) return refuseEarly(res, limits.tooLarge(), req, registration);
   const chunks: Buffer[] = [];
   let size = 0;
   let finished = false;

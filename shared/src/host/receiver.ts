@@ -107,8 +107,8 @@ export interface Receiver {
    * else undefined. Cheap; hosts call it before they read the body. {@link receive} checks it too.
    */
   checkSource(source: string | undefined): Decision | undefined;
-  /** The decision for a body over {@link maxBytes} (`size` when known: declared or read so far). */
-  tooLarge(size?: number): Decision;
+  /** The decision for a body over {@link maxBytes}, declared or read so far (worded without its size: see verify()). */
+  tooLarge(): Decision;
   /** The decision for a body that did not arrive in time. */
   timedOut(afterMs?: number): Decision;
   /** The decision for a body the host could not read (consumed by the framework, client gone). */
@@ -206,15 +206,16 @@ export function createReceiver(config: ReceiverConfig): Receiver {
         return refusal('invalid_input', `The request could not be checked: ${error instanceof Error ? error.message : String(error)}`);
       }
     },
-    tooLarge(size) {
+    tooLarge() {
       const limit = receiver.maxBytes;
-      return refusal('body_too_large', size !== undefined && Number.isFinite(size) ? `The body is ${size} bytes, over the ${limit}-byte limit.` : `The body is over the ${limit}-byte limit.`);
+      // As verify() words it: the size is not named, since a host that stops reading at the limit cannot know it.
+      return refusal('body_too_large', `The body is over the ${limit}-byte limit.`);
     },
     timedOut(afterMs = DEFAULT_READ_TIMEOUT_MS) {
       return refusal('request_timeout', `The body did not arrive within ${Math.round(afterMs / 1000)} s.`);
     },
     unreadable(headers) {
-      return decisionOfFailure(refuseUnreadableBody(headers));
+      return decisionOfFailure(refuseUnreadableBody(headers, profile?.label));
     },
     safeHeaders(headers) {
       return safeHeaders(headers, profile, options.scheme);
